@@ -1,0 +1,161 @@
+//! The pure BGP session state machine (RFC 4271 §8): (state, input, now) → (state, outputs).
+//!
+//! No sockets and no clock: the driver feeds [`Input`]s with the current time, performs the
+//! returned [`Output`]s in order, and calls [`Fsm::handle_timeout`] when [`Fsm::poll_timeout`]
+//! is reached. Timers are plain deadlines held here. Up to two TCP connections to the peer may
+//! exist at once (one outbound, one inbound) until collision detection (§6.8) keeps one.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::types::{Asn, Family, HoldTime, RouterId};
+use crate::wire::{Capability, DecodeError, Message, Notification, Update, WireContext};
+
+/// Identifies one TCP connection; assigned by the driver, never reused within a session task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+/// The session states of RFC 4271 §8.2.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Not trying to connect (stopped, or waiting out the backoff after an error).
+    Idle,
+    /// An outbound connection attempt is under way.
+    Connect,
+    /// Waiting for the peer to connect (passive), or for the retry timer.
+    Active,
+    /// OPEN sent, waiting for the peer's OPEN.
+    OpenSent,
+    /// OPENs exchanged, waiting for the peer's KEEPALIVE.
+    OpenConfirm,
+    /// Session up.
+    Established,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Exponential backoff with jitter for ConnectRetry and automatic restart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// The first wait.
+    pub initial: Duration,
+    /// The cap: waits never grow beyond it (jitter included).
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { initial: Duration::from_secs(1), max: Duration::from_secs(60) }
+    }
+}
+
+/// Per-peer settings the state machine needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FsmConfig {
+    /// Our AS.
+    pub local_as: Asn,
+    /// The AS the peer must have (checked against its OPEN, 4-octet aware).
+    pub remote_as: Asn,
+    /// Our BGP identifier.
+    pub router_id: RouterId,
+    /// The hold time we propose.
+    pub hold_time: HoldTime,
+    /// Never connect out; only accept the peer's connection.
+    pub passive: bool,
+    /// Families we announce the Multiprotocol capability for.
+    pub families: Vec<Family>,
+    /// Backoff for connection retries and for restarting after an error.
+    pub backoff: Backoff,
+    /// Seed for backoff jitter (any value; fixed in tests).
+    pub jitter_seed: u64,
+}
+
+/// What was agreed when the session came up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The peer's AS.
+    pub peer_as: Asn,
+    /// The peer's BGP identifier.
+    pub peer_id: RouterId,
+    /// The hold time in force: the minimum of both proposals.
+    pub hold_time: HoldTime,
+    /// How the codec reads and writes on this session.
+    pub wire: WireContext,
+    /// Both sides support ROUTE-REFRESH.
+    pub route_refresh: bool,
+    /// The capabilities the peer sent, as received.
+    pub peer_capabilities: Vec<Capability>,
+}
+
+/// Something that happened, fed to [`Fsm::handle`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Start the session (ManualStart, or ManualStart with passive TCP when `passive`).
+    Start,
+    /// Stop the session for good: send this NOTIFICATION on every connection that has sent
+    /// an OPEN, close them all, go to Idle and stay there (ManualStop).
+    Stop(Notification),
+    /// Our outbound connection is up (TcpCRAcked).
+    Connected(ConnId),
+    /// The outbound connection attempt failed (TcpConnectionFails).
+    ConnectFailed,
+    /// The peer connected to us (TcpConnectionConfirmed).
+    Accepted(ConnId),
+    /// The connection was closed or reset by the peer, or failed.
+    Closed(ConnId),
+    /// A whole message was decoded on a connection.
+    Received(ConnId, Message),
+    /// A message on a connection could not be decoded.
+    Malformed(ConnId, DecodeError),
+}
+
+/// Something the driver must do, returned by [`Fsm::handle`] in the order to do it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Open an outbound TCP connection to the peer; report `Connected` or `ConnectFailed`.
+    Connect,
+    /// Abandon the outbound connection attempt under way, if any.
+    CancelConnect,
+    /// Send a message on a connection.
+    Send(ConnId, Message),
+    /// Close a connection once what was sent on it is flushed.
+    Close(ConnId),
+    /// The session is up on `conn`: send the whole Adj-RIB-Out, then End-of-RIB.
+    Established {
+        /// The connection kept.
+        conn: ConnId,
+        /// What was agreed.
+        negotiated: Negotiated,
+    },
+    /// The session left Established.
+    Down(DownReason),
+    /// An UPDATE from the peer in Established (to validate and count; never stored).
+    Update(Update),
+    /// The peer asked for our routes of a family again (RFC 2918).
+    RouteRefresh(Family),
+}
+
+/// Why a session (or an attempt) ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DownReason {
+    /// We sent this NOTIFICATION (an error on our side of the check, or a stop).
+    Sent(Notification),
+    /// The peer sent this NOTIFICATION.
+    Received(Notification),
+    /// The connection closed without a NOTIFICATION.
+    ConnectionClosed,
+}
+
+impl fmt::Display for DownReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DownReason::Sent(n) => write!(f, "sent notification: {n}"),
+            DownReason::Received(n) => write!(f, "received notification: {n}"),
+            DownReason::ConnectionClosed => f.write_str("connection closed"),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! announcer-bgp: a small BGP-4 speaker for announcing and withdrawing service routes.
+//!
+//! Layers, from the wire up:
+//! - [`types`]: protocol value newtypes (`Asn`, `RouterId`, `HoldTime`, `Prefix`, ...).
+//! - [`wire`]: the sans-IO message codec (framing, decode, encode, error → NOTIFICATION).
+//! - [`fsm`]: the pure session state machine (RFC 4271 §8): inputs and time in, actions out.
+//! - [`rib_out`]: the per-peer Adj-RIB-Out and UPDATE packing.
+//! - [`session`] / [`speaker`]: the tokio driver and the handle a daemon holds.
+
+pub mod error;
+pub mod fsm;
+pub mod types;
+pub mod wire;
+
+pub use error::Error;
+pub use types::{Afi, Asn, Family, HoldTime, Prefix, RouterId, Safi};
