@@ -7,10 +7,19 @@
 //! - [`rib_out`]: the per-peer Adj-RIB-Out and UPDATE packing.
 //! - [`session`] / [`speaker`]: the tokio driver and the handle a daemon holds.
 
+pub mod config;
 pub mod error;
 pub mod fsm;
+pub mod rib_out;
+pub mod session;
+mod sockopt;
+pub mod speaker;
 pub mod types;
 pub mod wire;
 
+pub use config::{Password, PeerConfig, SpeakerConfig, TtlMode};
 pub use error::Error;
+pub use rib_out::RouteAttributes;
+pub use session::{PeerStatus, SessionEvent};
+pub use speaker::{Speaker, Target};
 pub use types::{Afi, Asn, Family, HoldTime, Prefix, RouterId, Safi};

@@ -4,12 +4,37 @@
 //! returned [`Output`]s in order, and calls [`Fsm::handle_timeout`] when [`Fsm::poll_timeout`]
 //! is reached. Timers are plain deadlines held here. Up to two TCP connections to the peer may
 //! exist at once (one outbound, one inbound) until collision detection (§6.8) keeps one.
+//!
+//! Layout: `machine` ([`Fsm`], the transitions), `conn` (one connection and its hold and
+//! keepalive timers), `negotiate` (our OPEN, checks and capability negotiation of the
+//! peer's), `collision` (§6.8 resolution), `backoff` (the jittered retry delays of
+//! [`Backoff`]) and `timers` (deadlines as data).
+
+mod backoff;
+mod collision;
+mod conn;
+mod machine;
+mod negotiate;
+mod timers;
+
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+pub use machine::Fsm;
 
 use crate::types::{Asn, Family, HoldTime, RouterId};
 use crate::wire::{Capability, DecodeError, Message, Notification, Update, WireContext};
+
+/// The hold timer of a connection whose peer OPEN has not arrived yet: the "large value"
+/// RFC 4271 §8.2.2 suggests (4 minutes).
+pub const OPEN_HOLD_TIME: Duration = Duration::from_secs(240);
+
+/// How long an outbound connection attempt may take before it is abandoned and retried
+/// after the backoff (the ConnectRetryTimer of state Connect, RFC 4271 §8.2.2).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Identifies one TCP connection; assigned by the driver, never reused within a session task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,7 +74,10 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { initial: Duration::from_secs(1), max: Duration::from_secs(60) }
+        Backoff {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+        }
     }
 }
 
@@ -92,6 +120,9 @@ pub struct Negotiated {
 }
 
 /// Something that happened, fed to [`Fsm::handle`].
+// An input is built once and moved straight into `handle`; boxing the message would only
+// add an allocation per received message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     /// Start the session (ManualStart, or ManualStart with passive TCP when `passive`).
@@ -131,7 +162,9 @@ pub enum Output {
         /// What was agreed.
         negotiated: Negotiated,
     },
-    /// The session left Established.
+    /// The session ended: it left Established, or the last connection of an attempt
+    /// (OpenSent or OpenConfirm) failed or closed. Not preceded by `Established` in the
+    /// second case. [`Input::Stop`] reports it only for an Established session.
     Down(DownReason),
     /// An UPDATE from the peer in Established (to validate and count; never stored).
     Update(Update),

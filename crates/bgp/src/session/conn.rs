@@ -1,0 +1,167 @@
+//! One TCP connection's I/O: the outbound connect (with MD5, TTL and source address), a reader
+//! task that frames messages, and a writer task that drains an outgoing queue.
+//!
+//! The tasks never interpret messages; they post [`IoEvent`]s to the session task.
+
+use std::io;
+use std::net::SocketAddr;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::config::{PeerConfig, TtlMode};
+use crate::fsm::ConnId;
+use crate::sockopt;
+use crate::wire::{frame_len, DecodeError, MAX_MESSAGE_LEN};
+
+/// What the I/O tasks tell the session task.
+#[derive(Debug)]
+pub(crate) enum IoEvent {
+    /// The outbound connection attempt finished.
+    Connected(io::Result<TcpStream>),
+    /// A whole message arrived on a connection.
+    Frame(ConnId, Bytes),
+    /// The byte stream on a connection cannot be framed.
+    BadFrame(ConnId, DecodeError),
+    /// The connection ended (EOF, reset or I/O error).
+    Closed(ConnId, Option<io::Error>),
+}
+
+/// A live connection as the session task holds it.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    /// Our end of the connection.
+    pub local: SocketAddr,
+    outgoing: mpsc::UnboundedSender<Bytes>,
+    reader: JoinHandle<()>,
+    writer: JoinHandle<()>,
+}
+
+impl Conn {
+    /// Starts the reader and writer tasks for `stream`.
+    pub fn start(id: ConnId, stream: TcpStream, events: mpsc::Sender<IoEvent>) -> io::Result<Conn> {
+        let local = stream.local_addr()?;
+        stream.set_nodelay(true)?;
+        let (read, write) = stream.into_split();
+        let (outgoing, queue) = mpsc::unbounded_channel();
+        let reader = tokio::spawn(read_frames(id, read, events.clone()));
+        let writer = tokio::spawn(write_queue(id, write, queue, events));
+        Ok(Conn { local, outgoing, reader, writer })
+    }
+
+    /// Queues bytes for sending; false when the writer has already stopped.
+    pub fn send(&self, bytes: Bytes) -> bool {
+        self.outgoing.send(bytes).is_ok()
+    }
+
+    /// Stops reading and lets the writer flush what is queued, then close. The returned
+    /// handle finishes when the connection is closed.
+    pub fn close(self) -> JoinHandle<()> {
+        self.reader.abort();
+        drop(self.outgoing);
+        self.writer
+    }
+}
+
+/// Reads, frames and posts messages until the stream ends or cannot be framed.
+async fn read_frames(id: ConnId, mut read: OwnedReadHalf, events: mpsc::Sender<IoEvent>) {
+    let mut buf = BytesMut::with_capacity(2 * MAX_MESSAGE_LEN);
+    loop {
+        loop {
+            match frame_len(&buf) {
+                Ok(Some(len)) if buf.len() >= len => {
+                    let frame = buf.split_to(len).freeze();
+                    if events.send(IoEvent::Frame(id, frame)).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    let _ = events.send(IoEvent::BadFrame(id, e)).await;
+                    return;
+                }
+            }
+        }
+        buf.reserve(MAX_MESSAGE_LEN);
+        match read.read_buf(&mut buf).await {
+            Ok(0) => {
+                let _ = events.send(IoEvent::Closed(id, None)).await;
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = events.send(IoEvent::Closed(id, Some(e))).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Writes queued bytes in order; shuts the stream down when the queue is closed.
+async fn write_queue(
+    id: ConnId,
+    mut write: OwnedWriteHalf,
+    mut queue: mpsc::UnboundedReceiver<Bytes>,
+    events: mpsc::Sender<IoEvent>,
+) {
+    while let Some(bytes) = queue.recv().await {
+        if let Err(e) = write.write_all(&bytes).await {
+            let _ = events.send(IoEvent::Closed(id, Some(e))).await;
+            return;
+        }
+    }
+    let _ = write.shutdown().await;
+}
+
+/// Opens the outbound connection to `peer` with its socket options.
+pub(crate) async fn connect(peer: &PeerConfig) -> io::Result<TcpStream> {
+    let target = peer.socket_addr();
+    let socket = match target {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    apply_socket_options(&socket, peer)?;
+    if let Some(local) = peer.local_address {
+        socket.bind(SocketAddr::new(local, 0)).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot bind local address {local}: {e}"))
+        })?;
+    }
+    match tokio::time::timeout(peer.connect_timeout, socket.connect(target)).await {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("connect to {target} timed out after {:?}", peer.connect_timeout),
+        )),
+    }
+}
+
+/// MD5 key and TTL settings for a socket to or from `peer`.
+pub(crate) fn apply_socket_options(socket: &TcpSocket, peer: &PeerConfig) -> io::Result<()> {
+    if let Some(password) = &peer.password {
+        sockopt::set_tcp_md5(socket, peer.address, password.expose()).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot set TCP MD5 signature: {e}"))
+        })?;
+    }
+    apply_ttl(&socket2::SockRef::from(socket), peer)
+}
+
+/// Sets the TTL (hop limit) and, for GTSM, the minimum accepted TTL.
+pub(crate) fn apply_ttl(socket: &socket2::SockRef<'_>, peer: &PeerConfig) -> io::Result<()> {
+    let (ttl, min) = match peer.ttl {
+        TtlMode::Default => return Ok(()),
+        TtlMode::Multihop(ttl) => (ttl, None),
+        TtlMode::Security { hops } => (u8::MAX, Some(u8::MAX - hops.max(1) + 1)),
+    };
+    match peer.address {
+        std::net::IpAddr::V4(_) => socket.set_ttl(u32::from(ttl))?,
+        std::net::IpAddr::V6(_) => socket.set_unicast_hops_v6(u32::from(ttl))?,
+    }
+    if let Some(min) = min {
+        sockopt::set_min_ttl(&**socket, peer.address, min)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,423 @@
+//! The tokio driver of one peer: owns the [`Fsm`], the peer's [`AdjRibOut`] and its
+//! connections, and performs what the FSM asks for. One task per peer; everything else talks
+//! to it through [`Command`]s.
+
+mod conn;
+mod status;
+
+pub(crate) use conn::apply_socket_options;
+pub use status::{PeerStatus, SessionEvent};
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+use crate::config::PeerConfig;
+use crate::fsm::{ConnId, DownReason, Fsm, Input, Negotiated, Output};
+use crate::rib_out::{AdjRibOut, RouteAttributes, SessionView, Unsendable};
+use crate::types::{Asn, Family, Prefix};
+use crate::wire::{self, CeaseSubcode, Message, Notification, Update};
+use conn::{Conn, IoEvent};
+
+/// How long a clean shutdown waits for queued messages to reach the socket.
+const SHUTDOWN_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
+/// Commands handled before queued route changes are flushed as UPDATEs.
+const COMMAND_BATCH: usize = 100_000;
+/// Received messages queued between a connection's reader and the session task.
+const IO_QUEUE: usize = 64;
+
+/// What the speaker asks of a session task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Want this route announced.
+    Announce(Prefix, Arc<RouteAttributes>),
+    /// Want this route withdrawn.
+    Withdraw(Prefix),
+    /// The peer connected to our listener.
+    Accepted(TcpStream),
+    /// Withdraw everything, send Cease / Administrative Shutdown with this reason, close.
+    Shutdown(String, oneshot::Sender<()>),
+}
+
+/// The session task of one peer.
+pub(crate) struct Session {
+    peer: PeerConfig,
+    local_as: Asn,
+    fsm: Fsm,
+    rib: AdjRibOut,
+    conns: HashMap<ConnId, Conn>,
+    next_conn: u64,
+    connecting: Option<JoinHandle<()>>,
+    closing: Vec<JoinHandle<()>>,
+    established: Option<(ConnId, SessionView)>,
+    io_tx: mpsc::Sender<IoEvent>,
+    io_rx: mpsc::Receiver<IoEvent>,
+    status: watch::Sender<PeerStatus>,
+    events: broadcast::Sender<SessionEvent>,
+}
+
+impl Session {
+    /// A session task for `peer`, not yet running.
+    pub fn new(
+        peer: PeerConfig,
+        local_as: Asn,
+        fsm: Fsm,
+        status: watch::Sender<PeerStatus>,
+        events: broadcast::Sender<SessionEvent>,
+    ) -> Self {
+        let (io_tx, io_rx) = mpsc::channel(IO_QUEUE);
+        Session {
+            peer,
+            local_as,
+            fsm,
+            rib: AdjRibOut::new(),
+            conns: HashMap::new(),
+            next_conn: 0,
+            connecting: None,
+            closing: Vec::new(),
+            established: None,
+            io_tx,
+            io_rx,
+            status,
+            events,
+        }
+    }
+
+    /// Runs until shut down (or until every command sender is gone, which is a shutdown).
+    pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        info!(remote_as = self.peer.remote_as.get(), passive = self.peer.passive, "peer starting");
+        self.input(Input::Start);
+        loop {
+            let deadline = self.fsm.poll_timeout();
+            tokio::select! {
+                command = commands.recv() => {
+                    let Some(command) = command else {
+                        self.shutdown("speaker stopped").await;
+                        return;
+                    };
+                    let mut next = Some(command);
+                    let mut handled = 0;
+                    while let Some(command) = next.take() {
+                        if let Command::Shutdown(reason, done) = command {
+                            self.shutdown(&reason).await;
+                            let _ = done.send(());
+                            return;
+                        }
+                        self.command(command);
+                        handled += 1;
+                        if handled < COMMAND_BATCH {
+                            next = commands.try_recv().ok();
+                        }
+                    }
+                }
+                Some(event) = self.io_rx.recv() => self.io(event),
+                () = sleep_until(deadline) => {
+                    let outputs = self.fsm.handle_timeout(Instant::now());
+                    self.perform(outputs);
+                }
+            }
+            self.flush_routes();
+            self.publish_status();
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Announce(prefix, attributes) => {
+                self.rib.announce(prefix, attributes);
+            }
+            Command::Withdraw(prefix) => {
+                self.rib.withdraw(prefix);
+            }
+            Command::Accepted(stream) => {
+                let id = self.register(stream);
+                if let Some(id) = id {
+                    info!(conn = id.0, "peer connected to us");
+                    self.input(Input::Accepted(id));
+                }
+            }
+            Command::Shutdown(..) => {}
+        }
+    }
+
+    fn io(&mut self, event: IoEvent) {
+        match event {
+            IoEvent::Connected(Ok(stream)) => {
+                self.connecting = None;
+                match self.register(stream) {
+                    Some(id) => {
+                        info!(conn = id.0, "connected");
+                        self.input(Input::Connected(id));
+                    }
+                    None => self.input(Input::ConnectFailed),
+                }
+            }
+            IoEvent::Connected(Err(e)) => {
+                self.connecting = None;
+                info!(error = %e, "connect failed");
+                self.set_last_error(format!("connect: {e}"));
+                self.input(Input::ConnectFailed);
+            }
+            IoEvent::Frame(id, frame) if self.conns.contains_key(&id) => {
+                let input = match wire::decode(&frame, self.fsm.wire_context(id)) {
+                    Ok(message) => Input::Received(id, message),
+                    Err(error) => {
+                        warn!(conn = id.0, %error, bytes = %hex_prefix(&frame), "malformed message");
+                        Input::Malformed(id, error)
+                    }
+                };
+                self.input(input);
+            }
+            IoEvent::BadFrame(id, error) if self.conns.contains_key(&id) => {
+                warn!(conn = id.0, %error, "cannot frame the byte stream");
+                self.input(Input::Malformed(id, error));
+            }
+            IoEvent::Closed(id, error) if self.conns.contains_key(&id) => {
+                match &error {
+                    Some(e) => info!(conn = id.0, error = %e, "connection failed"),
+                    None => info!(conn = id.0, "connection closed by peer"),
+                }
+                self.input(Input::Closed(id));
+            }
+            IoEvent::Frame(..) | IoEvent::BadFrame(..) | IoEvent::Closed(..) => {}
+        }
+    }
+
+    /// Takes a new connection into the session; `None` if it failed at once.
+    fn register(&mut self, stream: TcpStream) -> Option<ConnId> {
+        let id = ConnId(self.next_conn);
+        self.next_conn += 1;
+        match Conn::start(id, stream, self.io_tx.clone()) {
+            Ok(conn) => {
+                self.conns.insert(id, conn);
+                Some(id)
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot use connection");
+                None
+            }
+        }
+    }
+
+    fn input(&mut self, input: Input) {
+        let outputs = self.fsm.handle(input, Instant::now());
+        self.perform(outputs);
+    }
+
+    fn perform(&mut self, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Connect => self.start_connect(),
+                Output::CancelConnect => {
+                    if let Some(task) = self.connecting.take() {
+                        task.abort();
+                    }
+                }
+                Output::Send(id, message) => self.send(id, &[message]),
+                Output::Close(id) => {
+                    if let Some(conn) = self.conns.remove(&id) {
+                        self.closing.push(conn.close());
+                    }
+                }
+                Output::Established { conn, negotiated } => self.established(conn, negotiated),
+                Output::Down(reason) => self.down(reason),
+                Output::Update(update) => self.received_update(&update),
+                Output::RouteRefresh(family) => self.route_refresh(family),
+            }
+        }
+        self.closing.retain(|task| !task.is_finished());
+    }
+
+    fn start_connect(&mut self) {
+        if let Some(task) = self.connecting.take() {
+            task.abort();
+        }
+        let peer = self.peer.clone();
+        let events = self.io_tx.clone();
+        debug!(target_addr = %peer.socket_addr(), "connecting");
+        self.connecting = Some(tokio::spawn(async move {
+            let result = conn::connect(&peer).await;
+            let _ = events.send(IoEvent::Connected(result)).await;
+        }));
+    }
+
+    /// Encodes `messages` for connection `id` and queues them as one write.
+    fn send(&mut self, id: ConnId, messages: &[Message]) {
+        let Some(conn) = self.conns.get(&id) else { return };
+        let ctx = self.fsm.wire_context(id);
+        let mut buf = BytesMut::new();
+        for message in messages {
+            if let Err(e) = message.encode(ctx, &mut buf) {
+                warn!(conn = id.0, error = %e, "cannot encode message; not sent");
+            }
+        }
+        if !buf.is_empty() && !conn.send(buf.freeze()) {
+            debug!(conn = id.0, "writer already stopped");
+        }
+    }
+
+    fn established(&mut self, id: ConnId, negotiated: Negotiated) {
+        let local = self.conns.get(&id).map(|c| c.local.ip());
+        let view = SessionView {
+            local_as: self.local_as,
+            ibgp: negotiated.peer_as == self.local_as,
+            next_hop_v4: self.peer.next_hop_v4.or(match local {
+                Some(IpAddr::V4(a)) => Some(a),
+                _ => None,
+            }),
+            next_hop_v6: self.peer.next_hop_v6.or(match local {
+                Some(IpAddr::V6(a)) if a.to_ipv4_mapped().is_none() => Some(a),
+                _ => None,
+            }),
+            wire: negotiated.wire.clone(),
+        };
+        info!(
+            peer_id = %negotiated.peer_id,
+            hold_time = negotiated.hold_time.seconds(),
+            families = ?negotiated.wire.families,
+            four_octet_as = negotiated.wire.four_octet_as,
+            "session established"
+        );
+        let (updates, unsendable) = self.rib.full_table(&view, None);
+        self.established = Some((id, view));
+        self.send_updates(id, updates, &unsendable);
+        self.status.send_modify(|s| {
+            s.established_at = Some(Instant::now());
+            s.negotiated = Some(negotiated);
+        });
+        let _ = self.events.send(SessionEvent::Up { peer: self.peer.address });
+    }
+
+    fn down(&mut self, reason: DownReason) {
+        self.set_last_error(reason.to_string());
+        if self.established.take().is_none() {
+            info!(%reason, "session attempt failed");
+            return;
+        }
+        warn!(%reason, "session down");
+        self.rib.session_down();
+        self.status.send_modify(|s| {
+            s.established_at = None;
+            s.negotiated = None;
+        });
+        let _ = self.events.send(SessionEvent::Down { peer: self.peer.address, reason });
+    }
+
+    fn received_update(&mut self, update: &Update) {
+        let announced = update.nlri.len()
+            + update.attributes.mp_reach.as_ref().map_or(0, |r| r.nlri.len());
+        let withdrawn = update.withdrawn.len()
+            + update.attributes.mp_unreach.as_ref().map_or(0, |u| u.withdrawn.len());
+        for fault in &update.faults {
+            debug!(?fault, "UPDATE handled per RFC 7606 without reset");
+        }
+        self.status.send_modify(|s| {
+            s.updates_received += 1;
+            s.prefixes_received += u64::try_from(announced).unwrap_or(u64::MAX);
+            s.withdrawals_received += u64::try_from(withdrawn).unwrap_or(u64::MAX);
+        });
+    }
+
+    fn route_refresh(&mut self, family: Family) {
+        let Some((id, view)) = &self.established else { return };
+        let id = *id;
+        info!(%family, "route refresh requested");
+        let (updates, unsendable) = self.rib.full_table(view, Some(family));
+        self.send_updates(id, updates, &unsendable);
+    }
+
+    /// Sends what changed in the Adj-RIB-Out, if the session is up.
+    fn flush_routes(&mut self) {
+        let Some((id, view)) = &self.established else { return };
+        if !self.rib.has_pending() {
+            return;
+        }
+        let id = *id;
+        let (updates, unsendable) = self.rib.pending_updates(view);
+        self.send_updates(id, updates, &unsendable);
+    }
+
+    fn send_updates(&mut self, id: ConnId, updates: Vec<Update>, unsendable: &Unsendable) {
+        if !unsendable.family_not_negotiated.is_empty() {
+            warn!(routes = ?unsendable.family_not_negotiated, "peer did not negotiate these routes' family; not sent");
+        }
+        if !unsendable.no_next_hop.is_empty() {
+            warn!(routes = ?unsendable.no_next_hop, "no next hop of these routes' family on this session (set next_hop); not sent");
+        }
+        if updates.is_empty() {
+            return;
+        }
+        debug!(updates = updates.len(), "sending UPDATEs");
+        let messages: Vec<Message> = updates.into_iter().map(Message::Update).collect();
+        self.send(id, &messages);
+    }
+
+    /// Withdraws every route, sends Cease / Administrative Shutdown, and waits (bounded) for
+    /// the connections to flush and close.
+    async fn shutdown(&mut self, reason: &str) {
+        info!(reason, "shutting down session");
+        self.rib.withdraw_all();
+        self.flush_routes();
+        let notification = Notification::cease_with_reason(CeaseSubcode::AdministrativeShutdown, reason);
+        self.input(Input::Stop(notification));
+        if let Some(task) = self.connecting.take() {
+            task.abort();
+        }
+        let closing: Vec<_> = self
+            .conns
+            .drain()
+            .map(|(_, c)| c.close())
+            .chain(self.closing.drain(..))
+            .collect();
+        let flushed = tokio::time::timeout(SHUTDOWN_FLUSH, async {
+            for task in closing {
+                let _ = task.await;
+            }
+        })
+        .await;
+        if flushed.is_err() {
+            warn!("connections did not flush within {SHUTDOWN_FLUSH:?}; closed anyway");
+        }
+        self.publish_status();
+    }
+
+    fn set_last_error(&mut self, error: String) {
+        self.status.send_modify(|s| s.last_error = Some(error));
+    }
+
+    fn publish_status(&mut self) {
+        let state = self.fsm.state();
+        let advertised = self.rib.advertised_len();
+        self.status.send_if_modified(|s| {
+            let changed = s.state != state || s.routes_advertised != advertised;
+            s.state = state;
+            s.routes_advertised = advertised;
+            changed
+        });
+    }
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The first bytes of a message in hex, for logs.
+fn hex_prefix(bytes: &[u8]) -> String {
+    const SHOWN: usize = 64;
+    let mut out: String = bytes.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > SHOWN {
+        out.push_str(&format!("...({} bytes)", bytes.len()));
+    }
+    out
+}
