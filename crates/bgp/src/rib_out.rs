@@ -173,7 +173,10 @@ impl AdjRibOut {
                         unsendable.no_next_hop.push(prefix);
                     } else {
                         self.advertised.insert(prefix, Arc::clone(attrs));
-                        announcements.entry((family, Arc::clone(attrs))).or_default().push(prefix);
+                        announcements
+                            .entry((family, Arc::clone(attrs)))
+                            .or_default()
+                            .push(prefix);
                     }
                 }
                 None => {
@@ -186,13 +189,25 @@ impl AdjRibOut {
         let mut updates = Vec::new();
         for (family, prefixes) in withdrawals {
             let template = withdrawal_template(family);
-            pack(&mut updates, &view.wire, &template, &prefixes, set_withdrawn);
+            pack(
+                &mut updates,
+                &view.wire,
+                &template,
+                &prefixes,
+                set_withdrawn,
+            );
         }
         let mut groups: Vec<_> = announcements.into_iter().collect();
         groups.sort_by(|a, b| a.1.first().cmp(&b.1.first()));
         for ((family, attrs), prefixes) in groups {
             let template = announcement_template(view, &attrs, family);
-            pack(&mut updates, &view.wire, &template, &prefixes, set_announced);
+            pack(
+                &mut updates,
+                &view.wire,
+                &template,
+                &prefixes,
+                set_announced,
+            );
         }
         (updates, unsendable)
     }
@@ -228,13 +243,19 @@ fn announcement_template(view: &SessionView, attrs: &RouteAttributes, family: Fa
         Some(IpAddr::V6(global)) => {
             attributes.mp_reach = Some(MpReach {
                 family,
-                next_hop: MpNextHop::V6 { global, link_local: None },
+                next_hop: MpNextHop::V6 {
+                    global,
+                    link_local: None,
+                },
                 nlri: Vec::new(),
             });
         }
         None => {}
     }
-    Update { attributes, ..Update::default() }
+    Update {
+        attributes,
+        ..Update::default()
+    }
 }
 
 /// An UPDATE that withdraws routes of `family` and has none yet.
@@ -242,8 +263,17 @@ fn withdrawal_template(family: Family) -> Update {
     if family == Family::IPV4_UNICAST {
         return Update::default();
     }
-    let mp_unreach = Some(MpUnreach { family, withdrawn: Vec::new() });
-    Update { attributes: PathAttributes { mp_unreach, ..PathAttributes::default() }, ..Update::default() }
+    let mp_unreach = Some(MpUnreach {
+        family,
+        withdrawn: Vec::new(),
+    });
+    Update {
+        attributes: PathAttributes {
+            mp_unreach,
+            ..PathAttributes::default()
+        },
+        ..Update::default()
+    }
 }
 
 /// Appends UPDATEs built from `template` carrying `prefixes` (placed by `place`), each

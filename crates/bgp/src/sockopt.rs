@@ -30,7 +30,10 @@ pub fn set_tcp_md5(socket: &impl AsRawFd, peer: IpAddr, key: &[u8]) -> io::Resul
     if key.len() > MAX_MD5_KEY_LEN {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("TCP MD5 key is {} bytes; Linux accepts at most {MAX_MD5_KEY_LEN}", key.len()),
+            format!(
+                "TCP MD5 key is {} bytes; Linux accepts at most {MAX_MD5_KEY_LEN}",
+                key.len()
+            ),
         ));
     }
     // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
@@ -59,7 +62,13 @@ fn setsockopt<T>(socket: &impl AsRawFd, level: i32, name: i32, value: &T) -> io:
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "option too large"))?;
     // SAFETY: `value` points to a live, initialised T of `len` bytes for the whole call.
     let rc = unsafe {
-        libc::setsockopt(socket.as_raw_fd(), level, name, (value as *const T).cast(), len)
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            level,
+            name,
+            (value as *const T).cast(),
+            len,
+        )
     };
     if rc == 0 {
         Ok(())

@@ -58,16 +58,31 @@ impl Speaker {
                 backoff: peer.backoff,
                 jitter_seed: jitter_seed(index),
             });
-            let session = Session::new(peer.clone(), config.local_as, fsm, status_tx, events.clone());
+            let session = Session::new(
+                peer.clone(),
+                config.local_as,
+                fsm,
+                status_tx,
+                events.clone(),
+            );
             let span = info_span!("peer", name = %peer.name, addr = %peer.address);
             let task = tokio::spawn(session.run(receiver).instrument(span));
-            peers.push(PeerHandle { address: peer.address, commands, status, task });
+            peers.push(PeerHandle {
+                address: peer.address,
+                commands,
+                status,
+                task,
+            });
         }
         let listener = match config.listen {
             Some(addr) => Some(listen(addr, &config.peers, &peers).await?),
             None => None,
         };
-        Ok(Speaker { peers, listener, events })
+        Ok(Speaker {
+            peers,
+            listener,
+            events,
+        })
     }
 
     /// Wants `prefix` announced with `attributes` to the target peers.
@@ -78,13 +93,17 @@ impl Speaker {
         attributes: Arc<RouteAttributes>,
     ) -> Result<(), Error> {
         self.each(target, |p| {
-            p.commands.send(Command::Announce(prefix, Arc::clone(&attributes))).is_ok()
+            p.commands
+                .send(Command::Announce(prefix, Arc::clone(&attributes)))
+                .is_ok()
         })
     }
 
     /// Wants `prefix` withdrawn from the target peers.
     pub fn withdraw(&self, target: Target, prefix: Prefix) -> Result<(), Error> {
-        self.each(target, |p| p.commands.send(Command::Withdraw(prefix)).is_ok())
+        self.each(target, |p| {
+            p.commands.send(Command::Withdraw(prefix)).is_ok()
+        })
     }
 
     fn each(&self, target: Target, mut send: impl FnMut(&PeerHandle) -> bool) -> Result<(), Error> {
@@ -105,7 +124,10 @@ impl Speaker {
 
     /// The latest status of every peer, in configuration order.
     pub fn status(&self) -> Vec<PeerStatus> {
-        self.peers.iter().map(|p| p.status.borrow().clone()).collect()
+        self.peers
+            .iter()
+            .map(|p| p.status.borrow().clone())
+            .collect()
     }
 
     /// Sessions coming up and going down from now on.
@@ -122,7 +144,11 @@ impl Speaker {
         let mut waiting = Vec::new();
         for peer in &self.peers {
             let (done, wait) = oneshot::channel();
-            if peer.commands.send(Command::Shutdown(reason.to_owned(), done)).is_ok() {
+            if peer
+                .commands
+                .send(Command::Shutdown(reason.to_owned(), done))
+                .is_ok()
+            {
                 waiting.push(wait);
             }
         }
@@ -140,7 +166,9 @@ fn jitter_seed(index: usize) -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::from(d.subsec_nanos()));
-    nanos ^ (u64::from(std::process::id()) << 32) ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    nanos
+        ^ (u64::from(std::process::id()) << 32)
+        ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Binds the listener and starts the task that hands each accepted connection to its peer.
@@ -162,8 +190,10 @@ async fn listen(
     socket.bind(addr).map_err(listen_error)?;
     let listener: TcpListener = socket.listen(64).map_err(listen_error)?;
     info!(%addr, "listening for peers");
-    let routes: Vec<(IpAddr, mpsc::UnboundedSender<Command>)> =
-        peers.iter().map(|p| (p.address, p.commands.clone())).collect();
+    let routes: Vec<(IpAddr, mpsc::UnboundedSender<Command>)> = peers
+        .iter()
+        .map(|p| (p.address, p.commands.clone()))
+        .collect();
     Ok(tokio::spawn(async move {
         loop {
             match listener.accept().await {
@@ -173,7 +203,9 @@ async fn listen(
                         Some((_, commands)) => {
                             let _ = commands.send(Command::Accepted(stream));
                         }
-                        None => debug!(%from, "connection from an address that is not a peer; closed"),
+                        None => {
+                            debug!(%from, "connection from an address that is not a peer; closed")
+                        }
                     }
                 }
                 Err(e) => {

@@ -188,9 +188,15 @@ pub struct Family {
 
 impl Family {
     /// IPv4 unicast.
-    pub const IPV4_UNICAST: Family = Family { afi: Afi::Ipv4, safi: Safi::Unicast };
+    pub const IPV4_UNICAST: Family = Family {
+        afi: Afi::Ipv4,
+        safi: Safi::Unicast,
+    };
     /// IPv6 unicast.
-    pub const IPV6_UNICAST: Family = Family { afi: Afi::Ipv6, safi: Safi::Unicast };
+    pub const IPV6_UNICAST: Family = Family {
+        afi: Afi::Ipv6,
+        safi: Safi::Unicast,
+    };
 }
 
 impl fmt::Display for Family {
@@ -234,6 +240,7 @@ impl Prefix {
     }
 
     /// The prefix length in bits.
+    #[allow(clippy::len_without_is_empty)] // a length in bits, not the size of a collection
     pub fn len(&self) -> u8 {
         self.0.prefix_len()
     }
@@ -293,7 +300,10 @@ mod tests {
         assert!(HoldTime::new(1).is_err());
         assert!(HoldTime::new(2).is_err());
         assert_eq!(HoldTime::new(0).unwrap().keepalive(), None);
-        assert_eq!(HoldTime::new(9).unwrap().keepalive(), Some(Duration::from_secs(3)));
+        assert_eq!(
+            HoldTime::new(9).unwrap().keepalive(),
+            Some(Duration::from_secs(3))
+        );
     }
 
     #[test]

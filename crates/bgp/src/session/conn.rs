@@ -50,7 +50,12 @@ impl Conn {
         let (outgoing, queue) = mpsc::unbounded_channel();
         let reader = tokio::spawn(read_frames(id, read, events.clone()));
         let writer = tokio::spawn(write_queue(id, write, queue, events));
-        Ok(Conn { local, outgoing, reader, writer })
+        Ok(Conn {
+            local,
+            outgoing,
+            reader,
+            writer,
+        })
     }
 
     /// Queues bytes for sending; false when the writer has already stopped.
@@ -134,7 +139,10 @@ pub(crate) async fn connect(peer: &PeerConfig) -> io::Result<TcpStream> {
         Ok(result) => result,
         Err(_) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
-            format!("connect to {target} timed out after {:?}", peer.connect_timeout),
+            format!(
+                "connect to {target} timed out after {:?}",
+                peer.connect_timeout
+            ),
         )),
     }
 }
@@ -142,9 +150,8 @@ pub(crate) async fn connect(peer: &PeerConfig) -> io::Result<TcpStream> {
 /// MD5 key and TTL settings for a socket to or from `peer`.
 pub(crate) fn apply_socket_options(socket: &TcpSocket, peer: &PeerConfig) -> io::Result<()> {
     if let Some(password) = &peer.password {
-        sockopt::set_tcp_md5(socket, peer.address, password.expose()).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot set TCP MD5 signature: {e}"))
-        })?;
+        sockopt::set_tcp_md5(socket, peer.address, password.expose())
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot set TCP MD5 signature: {e}")))?;
     }
     apply_ttl(&socket2::SockRef::from(socket), peer)
 }

@@ -1,6 +1,6 @@
 //! The tokio driver of one peer: owns the [`Fsm`], the peer's [`AdjRibOut`] and its
 //! connections, and performs what the FSM asks for. One task per peer; everything else talks
-//! to it through [`Command`]s.
+//! to it through commands.
 
 mod conn;
 mod status;
@@ -92,7 +92,11 @@ impl Session {
 
     /// Runs until shut down (or until every command sender is gone, which is a shutdown).
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
-        info!(remote_as = self.peer.remote_as.get(), passive = self.peer.passive, "peer starting");
+        info!(
+            remote_as = self.peer.remote_as.get(),
+            passive = self.peer.passive,
+            "peer starting"
+        );
         self.input(Input::Start);
         loop {
             let deadline = self.fsm.poll_timeout();
@@ -250,7 +254,9 @@ impl Session {
 
     /// Encodes `messages` for connection `id` and queues them as one write.
     fn send(&mut self, id: ConnId, messages: &[Message]) {
-        let Some(conn) = self.conns.get(&id) else { return };
+        let Some(conn) = self.conns.get(&id) else {
+            return;
+        };
         let ctx = self.fsm.wire_context(id);
         let mut buf = BytesMut::new();
         for message in messages {
@@ -292,7 +298,9 @@ impl Session {
             s.established_at = Some(Instant::now());
             s.negotiated = Some(negotiated);
         });
-        let _ = self.events.send(SessionEvent::Up { peer: self.peer.address });
+        let _ = self.events.send(SessionEvent::Up {
+            peer: self.peer.address,
+        });
     }
 
     fn down(&mut self, reason: DownReason) {
@@ -307,14 +315,25 @@ impl Session {
             s.established_at = None;
             s.negotiated = None;
         });
-        let _ = self.events.send(SessionEvent::Down { peer: self.peer.address, reason });
+        let _ = self.events.send(SessionEvent::Down {
+            peer: self.peer.address,
+            reason,
+        });
     }
 
     fn received_update(&mut self, update: &Update) {
         let announced = update.nlri.len()
-            + update.attributes.mp_reach.as_ref().map_or(0, |r| r.nlri.len());
+            + update
+                .attributes
+                .mp_reach
+                .as_ref()
+                .map_or(0, |r| r.nlri.len());
         let withdrawn = update.withdrawn.len()
-            + update.attributes.mp_unreach.as_ref().map_or(0, |u| u.withdrawn.len());
+            + update
+                .attributes
+                .mp_unreach
+                .as_ref()
+                .map_or(0, |u| u.withdrawn.len());
         for fault in &update.faults {
             debug!(?fault, "UPDATE handled per RFC 7606 without reset");
         }
@@ -326,7 +345,9 @@ impl Session {
     }
 
     fn route_refresh(&mut self, family: Family) {
-        let Some((id, view)) = &self.established else { return };
+        let Some((id, view)) = &self.established else {
+            return;
+        };
         let id = *id;
         info!(%family, "route refresh requested");
         let (updates, unsendable) = self.rib.full_table(view, Some(family));
@@ -335,7 +356,9 @@ impl Session {
 
     /// Sends what changed in the Adj-RIB-Out, if the session is up.
     fn flush_routes(&mut self) {
-        let Some((id, view)) = &self.established else { return };
+        let Some((id, view)) = &self.established else {
+            return;
+        };
         if !self.rib.has_pending() {
             return;
         }
@@ -365,7 +388,8 @@ impl Session {
         info!(reason, "shutting down session");
         self.rib.withdraw_all();
         self.flush_routes();
-        let notification = Notification::cease_with_reason(CeaseSubcode::AdministrativeShutdown, reason);
+        let notification =
+            Notification::cease_with_reason(CeaseSubcode::AdministrativeShutdown, reason);
         self.input(Input::Stop(notification));
         if let Some(task) = self.connecting.take() {
             task.abort();
@@ -415,7 +439,11 @@ async fn sleep_until(deadline: Option<Instant>) {
 /// The first bytes of a message in hex, for logs.
 fn hex_prefix(bytes: &[u8]) -> String {
     const SHOWN: usize = 64;
-    let mut out: String = bytes.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
+    let mut out: String = bytes
+        .iter()
+        .take(SHOWN)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if bytes.len() > SHOWN {
         out.push_str(&format!("...({} bytes)", bytes.len()));
     }

@@ -1,4 +1,16 @@
-//! Path attributes (RFC 4271 §4.3, §5) and their RFC 7606 error outcomes.
+//! Path attributes (RFC 4271 §4.3, §5) and their RFC 7606 error outcomes: the model types.
+//! Decoding is in `attr_decode`, encoding in `attr_encode`.
+//!
+//! ```text
+//! +-----------------------------------------------+
+//! | Attr. Flags (1) | Attr. Type Code (1)         |
+//! +-----------------------------------------------+
+//! | Length (1, or 2 with Extended Length)         |
+//! +-----------------------------------------------+
+//! | Value (Length octets)                         |
+//! +-----------------------------------------------+
+//!  Flags: 0x80 Optional, 0x40 Transitive, 0x20 Partial, 0x10 Extended Length
+//! ```
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -33,11 +45,79 @@ pub struct PathAttributes {
     /// MP_UNREACH_NLRI (15, RFC 4760), optional non-transitive.
     pub mp_unreach: Option<MpUnreach>,
     /// AS4_PATH (17, RFC 6793), only between 2-octet and 4-octet speakers.
+    ///
+    /// Decoding keeps it apart from `as_path` (no RFC 6793 §4.2.3 merge). Encoding in a 2-octet
+    /// context writes it when set, and otherwise derives it from `as_path` when that holds a
+    /// 4-octet AS (RFC 6793 §4.2.2); in a 4-octet context it is never written (§4.1).
     pub as4_path: Option<AsPath>,
+    /// AS4_AGGREGATOR (18, RFC 6793), handled like `as4_path`.
+    pub as4_aggregator: Option<Aggregator>,
     /// LARGE_COMMUNITY (32, RFC 8092), optional transitive.
     pub large_communities: Vec<LargeCommunity>,
     /// Unrecognized optional transitive attributes, kept as received (Partial bit set).
     pub other: Vec<RawAttribute>,
+}
+
+/// Attribute flag bits (RFC 4271 §4.3).
+pub(crate) mod flag {
+    /// Optional (set) or well-known (clear).
+    pub(crate) const OPTIONAL: u8 = 0x80;
+    /// Transitive.
+    pub(crate) const TRANSITIVE: u8 = 0x40;
+    /// Partial.
+    pub(crate) const PARTIAL: u8 = 0x20;
+    /// Extended Length: the length field is two octets.
+    pub(crate) const EXTENDED: u8 = 0x10;
+}
+
+/// Attribute type codes (IANA "BGP Path Attributes").
+pub(crate) mod code {
+    /// ORIGIN (RFC 4271).
+    pub(crate) const ORIGIN: u8 = 1;
+    /// AS_PATH (RFC 4271).
+    pub(crate) const AS_PATH: u8 = 2;
+    /// NEXT_HOP (RFC 4271).
+    pub(crate) const NEXT_HOP: u8 = 3;
+    /// MULTI_EXIT_DISC (RFC 4271).
+    pub(crate) const MED: u8 = 4;
+    /// LOCAL_PREF (RFC 4271).
+    pub(crate) const LOCAL_PREF: u8 = 5;
+    /// ATOMIC_AGGREGATE (RFC 4271).
+    pub(crate) const ATOMIC_AGGREGATE: u8 = 6;
+    /// AGGREGATOR (RFC 4271).
+    pub(crate) const AGGREGATOR: u8 = 7;
+    /// COMMUNITIES (RFC 1997).
+    pub(crate) const COMMUNITIES: u8 = 8;
+    /// MP_REACH_NLRI (RFC 4760).
+    pub(crate) const MP_REACH: u8 = 14;
+    /// MP_UNREACH_NLRI (RFC 4760).
+    pub(crate) const MP_UNREACH: u8 = 15;
+    /// AS4_PATH (RFC 6793).
+    pub(crate) const AS4_PATH: u8 = 17;
+    /// AS4_AGGREGATOR (RFC 6793).
+    pub(crate) const AS4_AGGREGATOR: u8 = 18;
+    /// LARGE_COMMUNITY (RFC 8092).
+    pub(crate) const LARGE_COMMUNITY: u8 = 32;
+}
+
+/// The Optional and Transitive flags an attribute we model must carry (RFC 4271 §5,
+/// RFC 4760 §3-4, RFC 6793 §3, RFC 8092 §3), or `None` for one we do not model.
+pub(crate) fn expected_flags(type_code: u8) -> Option<u8> {
+    use flag::{OPTIONAL, TRANSITIVE};
+    match type_code {
+        code::ORIGIN
+        | code::AS_PATH
+        | code::NEXT_HOP
+        | code::LOCAL_PREF
+        | code::ATOMIC_AGGREGATE => Some(TRANSITIVE),
+        code::MED | code::MP_REACH | code::MP_UNREACH => Some(OPTIONAL),
+        code::AGGREGATOR
+        | code::COMMUNITIES
+        | code::AS4_PATH
+        | code::AS4_AGGREGATOR
+        | code::LARGE_COMMUNITY => Some(OPTIONAL | TRANSITIVE),
+        _ => None,
+    }
 }
 
 /// ORIGIN values (RFC 4271 §5.1.1).
@@ -49,6 +129,27 @@ pub enum Origin {
     Egp,
     /// 2
     Incomplete,
+}
+
+impl Origin {
+    /// The value for an ORIGIN octet, if defined.
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(Origin::Igp),
+            1 => Some(Origin::Egp),
+            2 => Some(Origin::Incomplete),
+            _ => None,
+        }
+    }
+
+    /// The ORIGIN octet.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            Origin::Igp => 0,
+            Origin::Egp => 1,
+            Origin::Incomplete => 2,
+        }
+    }
 }
 
 /// An AS_PATH or AS4_PATH: a sequence of segments.
@@ -64,7 +165,9 @@ impl AsPath {
         if asns.is_empty() {
             return AsPath::default();
         }
-        AsPath { segments: vec![AsSegment::Sequence(asns)] }
+        AsPath {
+            segments: vec![AsSegment::Sequence(asns)],
+        }
     }
 }
 

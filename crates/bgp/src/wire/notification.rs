@@ -1,9 +1,22 @@
 //! NOTIFICATION (RFC 4271 §4.5): error codes and subcodes (RFC 4271 §6, RFC 4486 Cease,
 //! RFC 6608 FSM errors, RFC 7313 ROUTE-REFRESH), and the shutdown communication (RFC 9003).
+//!
+//! ```text
+//! +-------------------+----------------------+---------------------+
+//! | Error code (1)    | Error subcode (1)    | Data (variable)     |
+//! +-------------------+----------------------+---------------------+
+//! ```
+//!
+//! The data is kept raw: its meaning depends on the code, and [`Notification::shutdown_reason`]
+//! reads the RFC 9003 form on demand.
 
 use std::fmt;
 
 use bytes::Bytes;
+
+use super::reader::take_array;
+use super::sink::{len_u16, Sink};
+use super::{DecodeError, HEADER_LEN};
 
 /// A NOTIFICATION message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,7 +242,10 @@ pub const MAX_SHUTDOWN_REASON: usize = 255;
 impl Notification {
     /// A notification with a code and data.
     pub fn new(code: ErrorCode, data: impl Into<Bytes>) -> Self {
-        Notification { code, data: data.into() }
+        Notification {
+            code,
+            data: data.into(),
+        }
     }
 
     /// A Cease with a shutdown communication (RFC 9003): used for Administrative Shutdown and
@@ -244,6 +260,33 @@ impl Notification {
         data.push(u8::try_from(text.len()).unwrap_or(u8::MAX));
         data.extend_from_slice(text.as_bytes());
         Notification::new(ErrorCode::Cease(subcode), data)
+    }
+
+    /// Size of the body (after the header).
+    pub(crate) fn body_len(&self) -> usize {
+        2 + self.data.len()
+    }
+
+    /// Writes the body.
+    pub(crate) fn write_body(&self, s: &mut dyn Sink) {
+        let (code, subcode) = self.code.to_octets();
+        s.put_u8(code);
+        s.put_u8(subcode);
+        s.put_slice(&self.data);
+    }
+
+    /// Decodes a body; the header check guarantees at least the two code octets.
+    pub(crate) fn decode(body: &[u8]) -> Result<Self, DecodeError> {
+        let mut rest = body;
+        let Some([code, subcode]) = take_array::<2>(&mut rest) else {
+            return Err(DecodeError::BadMessageLength {
+                length: len_u16(HEADER_LEN + body.len()),
+            });
+        };
+        Ok(Notification::new(
+            ErrorCode::from_octets(code, subcode),
+            Bytes::copy_from_slice(rest),
+        ))
     }
 
     /// The shutdown communication of an Administrative Shutdown or Reset (RFC 9003), if the
