@@ -12,7 +12,7 @@ use tracing::{debug, info, info_span, warn, Instrument};
 use crate::config::{PeerConfig, SpeakerConfig};
 use crate::fsm::{Fsm, FsmConfig};
 use crate::rib_out::RouteAttributes;
-use crate::session::{apply_socket_options, Command, PeerStatus, Session, SessionEvent};
+use crate::session::{set_md5, Command, PeerStatus, Session, SessionEvent};
 use crate::types::Prefix;
 use crate::Error;
 
@@ -43,9 +43,21 @@ impl Speaker {
     /// Binds the listener (if configured) and starts every peer's session.
     pub async fn start(config: SpeakerConfig) -> Result<Speaker, Error> {
         let (events, _) = broadcast::channel(256);
+        let channels: Vec<_> = config
+            .peers
+            .iter()
+            .map(|_| mpsc::unbounded_channel())
+            .collect();
+        let listener = match config.listen {
+            Some(addr) => {
+                let routes = config.peers.iter().zip(&channels);
+                let routes = routes.map(|(p, (tx, _))| (p.address, tx.clone())).collect();
+                Some(listen(addr, &config.peers, routes).await?)
+            }
+            None => None,
+        };
         let mut peers = Vec::with_capacity(config.peers.len());
-        for (index, peer) in config.peers.iter().enumerate() {
-            let (commands, receiver) = mpsc::unbounded_channel();
+        for (index, (peer, (commands, receiver))) in config.peers.iter().zip(channels).enumerate() {
             let status = PeerStatus::new(peer.name.clone(), peer.address, peer.remote_as);
             let (status_tx, status) = watch::channel(status);
             let fsm = Fsm::new(FsmConfig {
@@ -74,10 +86,6 @@ impl Speaker {
                 task,
             });
         }
-        let listener = match config.listen {
-            Some(addr) => Some(listen(addr, &config.peers, &peers).await?),
-            None => None,
-        };
         Ok(Speaker {
             peers,
             listener,
@@ -175,7 +183,7 @@ fn jitter_seed(index: usize) -> u64 {
 async fn listen(
     addr: SocketAddr,
     configs: &[PeerConfig],
-    peers: &[PeerHandle],
+    routes: Vec<(IpAddr, mpsc::UnboundedSender<Command>)>,
 ) -> Result<JoinHandle<()>, Error> {
     let listen_error = |source| Error::Listen { addr, source };
     let socket = match addr {
@@ -185,15 +193,11 @@ async fn listen(
     .map_err(listen_error)?;
     socket.set_reuseaddr(true).map_err(listen_error)?;
     for peer in configs.iter().filter(|p| p.password.is_some()) {
-        apply_socket_options(&socket, peer).map_err(listen_error)?;
+        set_md5(&socket, peer).map_err(listen_error)?;
     }
     socket.bind(addr).map_err(listen_error)?;
     let listener: TcpListener = socket.listen(64).map_err(listen_error)?;
     info!(%addr, "listening for peers");
-    let routes: Vec<(IpAddr, mpsc::UnboundedSender<Command>)> = peers
-        .iter()
-        .map(|p| (p.address, p.commands.clone()))
-        .collect();
     Ok(tokio::spawn(async move {
         loop {
             match listener.accept().await {

@@ -147,13 +147,19 @@ pub(crate) async fn connect(peer: &PeerConfig) -> io::Result<TcpStream> {
     }
 }
 
-/// MD5 key and TTL settings for a socket to or from `peer`.
-pub(crate) fn apply_socket_options(socket: &TcpSocket, peer: &PeerConfig) -> io::Result<()> {
-    if let Some(password) = &peer.password {
-        sockopt::set_tcp_md5(socket, peer.address, password.expose())
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot set TCP MD5 signature: {e}")))?;
-    }
+/// MD5 key and TTL settings for a socket to `peer`.
+fn apply_socket_options(socket: &TcpSocket, peer: &PeerConfig) -> io::Result<()> {
+    set_md5(socket, peer)?;
     apply_ttl(&socket2::SockRef::from(socket), peer)
+}
+
+/// Installs the peer's TCP MD5 key, if it has one, on a connecting or listening socket.
+pub(crate) fn set_md5(socket: &TcpSocket, peer: &PeerConfig) -> io::Result<()> {
+    let Some(password) = &peer.password else {
+        return Ok(());
+    };
+    sockopt::set_tcp_md5(socket, peer.address, password.expose())
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot set TCP MD5 signature: {e}")))
 }
 
 /// Sets the TTL (hop limit) and, for GTSM, the minimum accepted TTL.

@@ -5,7 +5,7 @@
 mod conn;
 mod status;
 
-pub(crate) use conn::apply_socket_options;
+pub(crate) use conn::set_md5;
 pub use status::{PeerStatus, SessionEvent};
 
 use std::collections::HashMap;
@@ -141,6 +141,10 @@ impl Session {
                 self.rib.withdraw(prefix);
             }
             Command::Accepted(stream) => {
+                if let Err(e) = conn::apply_ttl(&socket2::SockRef::from(&stream), &self.peer) {
+                    warn!(error = %e, "cannot set TTL on accepted connection; refused");
+                    return;
+                }
                 let id = self.register(stream);
                 if let Some(id) = id {
                     info!(conn = id.0, "peer connected to us");
