@@ -47,7 +47,7 @@ pub struct PeerConfig {
     pub ttl: TtlMode,
     /// Backoff between connection attempts and after errors.
     pub backoff: Backoff,
-    /// How long one connection attempt may take.
+    /// How long one connection attempt may take before it is abandoned and retried.
     pub connect_timeout: Duration,
     /// Families to negotiate.
     pub families: Vec<Family>,

@@ -68,6 +68,7 @@ impl Speaker {
                 passive: peer.passive,
                 families: peer.families.clone(),
                 backoff: peer.backoff,
+                connect_timeout: peer.connect_timeout,
                 jitter_seed: jitter_seed(index),
             });
             let session = Session::new(

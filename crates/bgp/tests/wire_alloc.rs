@@ -125,7 +125,7 @@ fn an_as_path_of_one_asn_segments_allocates_within_the_bound() {
 fn an_open_full_of_empty_unknown_capabilities_allocates_within_the_bound() {
     let caps = repeat("c8 00", 126);
     assert_worst_case(
-        &frame(1, &format!("04 fde9 005a 0a000001 fe 02 fc {caps}")),
+        &frame(1, &format!("04 fde9 005a c0000201 fe 02 fc {caps}")),
         &ctx4(),
     );
 }

@@ -77,9 +77,9 @@ fn keepalive_is_a_bare_19_byte_header() {
 
 #[test]
 fn open_without_optional_parameters_is_29_bytes() {
-    let bytes = frame(1, "04 fde9 005a 0a000001 00");
+    let bytes = frame(1, "04 fde9 005a c0000201 00");
     assert_eq!(bytes.len(), 29);
-    golden(&ctx2(), &bytes, &open(65001, 90, [10, 0, 0, 1], vec![]));
+    golden(&ctx2(), &bytes, &open(65001, 90, [192, 0, 2, 1], vec![]));
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn open_with_one_capability_per_parameter_decodes_like_one_parameter_with_many()
 
 #[test]
 fn graceful_restart_flags_time_and_per_family_forwarding_bits_decode() {
-    let body = "04 fde9 0009 0a000001 0e 02 0c 40 0a c0 78 0001 01 00 0002 01 80";
+    let body = "04 fde9 0009 c0000201 0e 02 0c 40 0a c0 78 0001 01 00 0002 01 80";
     let Message::Open(got) = decode(&frame(1, body), &ctx2()).unwrap() else {
         panic!()
     };
@@ -146,7 +146,7 @@ fn an_open_whose_capabilities_exceed_255_bytes_is_refused_by_the_encoder() {
         code: 200,
         value: Bytes::from(vec![0; 254]),
     };
-    let msg = open(65001, 90, [10, 0, 0, 1], vec![big]);
+    let msg = open(65001, 90, [192, 0, 2, 1], vec![big]);
     let mut buf = BytesMut::new();
     assert!(matches!(
         msg.encode(&ctx2(), &mut buf),

@@ -66,7 +66,7 @@ fn end_of_rib_for_ipv6_is_an_empty_mp_unreach() {
 
 #[test]
 fn an_update_with_routes_is_not_end_of_rib() {
-    let Message::Update(u) = update(base(), &["10.0.0.0/8"], &[]) else {
+    let Message::Update(u) = update(base(), &["198.18.0.0/15"], &[]) else {
         panic!()
     };
     assert_eq!(u.end_of_rib_family(), None);
@@ -99,7 +99,7 @@ fn every_ipv4_attribute_in_ascending_type_order_with_its_flags() {
         ..PathAttributes::default()
     };
     let body = "
-        0002 08 0a
+        0003 0f c612
         0053
         40 01 01 00
         40 02 0a 02 02 0000fde9 fa56ea01
@@ -115,7 +115,7 @@ fn every_ipv4_attribute_in_ascending_type_order_with_its_flags() {
         20 c6336407";
     let msg = update(
         attributes,
-        &["10.0.0.0/8"],
+        &["198.18.0.0/15"],
         &["192.0.2.0/24", "198.51.100.7/32"],
     );
     golden(&ctx4(), &frame(2, body), &msg);
@@ -150,15 +150,15 @@ fn an_empty_as_path_as_sent_on_ibgp_is_a_zero_length_attribute() {
     let attributes = PathAttributes {
         origin: Some(Origin::Incomplete),
         as_path: Some(AsPath::default()),
-        next_hop: Some(Ipv4Addr::new(10, 0, 0, 1)),
+        next_hop: Some(Ipv4Addr::new(192, 0, 2, 1)),
         local_pref: Some(100),
         ..PathAttributes::default()
     };
-    let body = "0000 0015 40 01 01 02 40 02 00 40 03 04 0a000001 40 05 04 00000064 20 0a000005";
+    let body = "0000 0015 40 01 01 02 40 02 00 40 03 04 c0000201 40 05 04 00000064 20 cb007105";
     golden(
         &ctx4(),
         &frame(2, body),
-        &update(attributes, &[], &["10.0.0.5/32"]),
+        &update(attributes, &[], &["203.0.113.5/32"]),
     );
 }
 
@@ -353,7 +353,7 @@ fn an_extended_length_flag_on_a_short_value_is_accepted_and_re_encoded_short() {
 
 #[test]
 fn encoded_len_matches_the_bytes_written() {
-    let msg = update(base(), &["10.0.0.0/8"], &["192.0.2.0/24"]);
+    let msg = update(base(), &["198.18.0.0/15"], &["192.0.2.0/24"]);
     let Message::Update(u) = &msg else { panic!() };
     assert_eq!(u.encoded_len(&ctx4()), encode(&msg, &ctx4()).len());
     assert_eq!(u.encoded_len(&ctx2()), encode(&msg, &ctx2()).len());
@@ -362,7 +362,7 @@ fn encoded_len_matches_the_bytes_written() {
 #[test]
 fn an_update_over_4096_bytes_is_refused_and_nothing_is_written() {
     let nlri: Vec<Prefix> = (0..1000u32)
-        .map(|i| Prefix::host(Ipv4Addr::from(i).into()))
+        .map(|i| Prefix::host(Ipv4Addr::from(0xC612_0000 + i).into()))
         .collect();
     let msg = Message::Update(Update {
         nlri,

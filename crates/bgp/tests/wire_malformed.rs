@@ -38,7 +38,7 @@ fn with(extra: &str) -> Vec<u8> {
 fn open(params: &str) -> Vec<u8> {
     frame(
         1,
-        &format!("04 fde9 005a 0a000001 {:02x} {params}", unhex(params).len()),
+        &format!("04 fde9 005a c0000201 {:02x} {params}", unhex(params).len()),
     )
 }
 
@@ -120,7 +120,7 @@ fn header_cases() -> Vec<Case> {
         ),
         case(
             "open of 28 bytes",
-            raw(28, 1, "04 fde9 005a 0a000001"),
+            raw(28, 1, "04 fde9 005a c0000201"),
             reset(1, 2, "001c"),
         ),
         case(
@@ -144,17 +144,17 @@ fn open_cases() -> Vec<Case> {
     vec![
         case(
             "version 3",
-            frame(1, "03 fde9 005a 0a000001 00"),
+            frame(1, "03 fde9 005a c0000201 00"),
             reset(2, 1, "0004"),
         ),
         case(
             "hold time 1",
-            frame(1, "04 fde9 0001 0a000001 00"),
+            frame(1, "04 fde9 0001 c0000201 00"),
             reset(2, 6, ""),
         ),
         case(
             "hold time 2",
-            frame(1, "04 fde9 0002 0a000001 00"),
+            frame(1, "04 fde9 0002 c0000201 00"),
             reset(2, 6, ""),
         ),
         case(
@@ -174,7 +174,7 @@ fn open_cases() -> Vec<Case> {
         ),
         case(
             "opt parm len past the end",
-            frame(1, "04 fde9 005a 0a000001 04 0200"),
+            frame(1, "04 fde9 005a c0000201 04 0200"),
             unspecific(),
         ),
         case("parameter overruns", open("02 05 0200"), unspecific()),

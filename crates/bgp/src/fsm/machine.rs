@@ -22,7 +22,7 @@ use super::collision::{self, Origin};
 use super::conn::{Conn, Phase};
 use super::negotiate::{negotiate, our_open};
 use super::timers::{after, expired};
-use super::{ConnId, DownReason, FsmConfig, Input, Negotiated, Output, State, CONNECT_TIMEOUT};
+use super::{ConnId, DownReason, FsmConfig, Input, Negotiated, Output, State};
 use crate::wire::{
     CeaseSubcode, ErrorCode, FsmSubcode, Message, Notification, Open, RouteRefresh, WireContext,
 };
@@ -194,7 +194,7 @@ impl Fsm {
     /// Starts an outbound attempt (→ Connect) with its timeout.
     fn connect(&mut self, now: Instant, out: &mut Vec<Output>) {
         self.connecting = true;
-        self.connect_timeout_at = after(now, Some(CONNECT_TIMEOUT));
+        self.connect_timeout_at = after(now, Some(self.config.connect_timeout));
         out.push(Output::Connect);
     }
 

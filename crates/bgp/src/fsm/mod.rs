@@ -32,10 +32,6 @@ use crate::wire::{Capability, DecodeError, Message, Notification, Update, WireCo
 /// RFC 4271 §8.2.2 suggests (4 minutes).
 pub const OPEN_HOLD_TIME: Duration = Duration::from_secs(240);
 
-/// How long an outbound connection attempt may take before it is abandoned and retried
-/// after the backoff (the ConnectRetryTimer of state Connect, RFC 4271 §8.2.2).
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Identifies one TCP connection; assigned by the driver, never reused within a session task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConnId(pub u64);
@@ -98,6 +94,9 @@ pub struct FsmConfig {
     pub families: Vec<Family>,
     /// Backoff for connection retries and for restarting after an error.
     pub backoff: Backoff,
+    /// How long an outbound connection attempt may take before it is abandoned and retried
+    /// after the backoff (the ConnectRetryTimer of state Connect, RFC 4271 §8.2.2).
+    pub connect_timeout: Duration,
     /// Seed for backoff jitter (any value; fixed in tests).
     pub jitter_seed: u64,
 }

@@ -135,16 +135,7 @@ pub(crate) async fn connect(peer: &PeerConfig) -> io::Result<TcpStream> {
             io::Error::new(e.kind(), format!("cannot bind local address {local}: {e}"))
         })?;
     }
-    match tokio::time::timeout(peer.connect_timeout, socket.connect(target)).await {
-        Ok(result) => result,
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "connect to {target} timed out after {:?}",
-                peer.connect_timeout
-            ),
-        )),
-    }
+    socket.connect(target).await
 }
 
 /// MD5 key and TTL settings for a socket to `peer`.

@@ -28,7 +28,7 @@ fn both_in_open_sent(config: FsmConfig) -> Harness {
 
 #[test]
 fn collision_keeps_the_connection_initiated_by_the_higher_router_id() {
-    // Ours is 10.0.0.1, the peer's 10.0.0.2: the peer's connection survives.
+    // Ours is 192.0.2.1, the peer's 192.0.2.2: the peer's connection survives.
     let mut h = both_in_open_sent(config());
     let mut out = closed_with_cease_collision(OURS);
     out.push(Output::Send(THEIRS, Message::Keepalive));
@@ -47,7 +47,7 @@ fn collision_keeps_the_connection_initiated_by_the_higher_router_id() {
 #[test]
 fn collision_with_a_lower_peer_router_id_closes_the_connection_the_peer_initiated() {
     let higher = FsmConfig {
-        router_id: rid(10, 0, 0, 9),
+        router_id: rid(192, 0, 2, 9),
         ..config()
     };
     let mut h = both_in_open_sent(higher);
@@ -80,7 +80,7 @@ fn collision_with_the_other_connection_in_open_confirm_is_resolved_on_the_second
 #[test]
 fn collision_in_open_confirm_keeps_ours_when_our_router_id_is_higher() {
     let higher = FsmConfig {
-        router_id: rid(10, 0, 0, 9),
+        router_id: rid(192, 0, 2, 9),
         ..config()
     };
     let mut h = Harness::open_confirm_with(higher, peer_open());
@@ -96,7 +96,7 @@ fn collision_in_open_confirm_keeps_ours_when_our_router_id_is_higher() {
 
 #[test]
 fn collision_between_equal_router_ids_keeps_the_connection_of_the_higher_as() {
-    let id = rid(10, 0, 0, 1);
+    let id = rid(192, 0, 2, 1);
     assert_eq!(
         loser(id, Asn::new(65001), id, Asn::new(65002)),
         Origin::Local
@@ -133,7 +133,7 @@ fn connection_accepted_while_established_is_closed_with_cease_collision() {
     assert_eq!(h.state(), State::Established);
     assert_eq!(
         h.fsm.negotiated().map(|n| n.peer_id),
-        Some(rid(10, 0, 0, 2))
+        Some(rid(192, 0, 2, 2))
     );
 }
 

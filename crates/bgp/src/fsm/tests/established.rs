@@ -37,7 +37,7 @@ fn established_path_happy_flow() {
     );
     assert_eq!(h.state(), State::Established);
     assert_eq!(negotiated.peer_as, crate::types::Asn::new(65002));
-    assert_eq!(negotiated.peer_id, super::rid(10, 0, 0, 2));
+    assert_eq!(negotiated.peer_id, super::rid(192, 0, 2, 2));
     assert_eq!(negotiated.hold_time, crate::types::HoldTime::DEFAULT);
 }
 

@@ -24,12 +24,12 @@ const OURS: ConnId = ConnId(1);
 /// The peer's connection (it connected to us).
 const THEIRS: ConnId = ConnId(2);
 
-/// eBGP AS65001 (10.0.0.1) → AS65002, IPv4 and IPv6 unicast, hold 90 s, backoff 1 s … 60 s.
+/// eBGP AS65001 (192.0.2.1) → AS65002, IPv4 and IPv6 unicast, hold 90 s, backoff 1 s … 60 s.
 fn config() -> FsmConfig {
     FsmConfig {
         local_as: Asn::new(65001),
         remote_as: Asn::new(65002),
-        router_id: rid(10, 0, 0, 1),
+        router_id: rid(192, 0, 2, 1),
         hold_time: HoldTime::DEFAULT,
         passive: false,
         families: vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST],
@@ -37,6 +37,7 @@ fn config() -> FsmConfig {
             initial: Duration::from_secs(1),
             max: Duration::from_secs(60),
         },
+        connect_timeout: Duration::from_secs(30),
         jitter_seed: 7,
     }
 }
@@ -49,13 +50,13 @@ fn hold(seconds: u16) -> HoldTime {
     HoldTime::new(seconds).unwrap()
 }
 
-/// The peer's OPEN as a modern speaker sends it: AS65002, 10.0.0.2, hold 90 s, IPv4 and IPv6
+/// The peer's OPEN as a modern speaker sends it: AS65002, 192.0.2.2, hold 90 s, IPv4 and IPv6
 /// unicast, route refresh, 4-octet AS.
 fn peer_open() -> Open {
     Open {
         my_as: 65002,
         hold_time: HoldTime::DEFAULT,
-        router_id: rid(10, 0, 0, 2),
+        router_id: rid(192, 0, 2, 2),
         capabilities: vec![
             Capability::Multiprotocol(Family::IPV4_UNICAST),
             Capability::Multiprotocol(Family::IPV6_UNICAST),

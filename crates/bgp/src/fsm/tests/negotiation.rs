@@ -91,7 +91,7 @@ fn ibgp_open_with_our_own_router_id_is_answered_with_bad_bgp_identifier() {
     h.input(Input::Connected(OURS));
     let open = Open {
         my_as: 65001,
-        router_id: rid(10, 0, 0, 1),
+        router_id: rid(192, 0, 2, 1),
         capabilities: vec![Capability::FourOctetAs(Asn::new(65001))],
         ..peer_open()
     };
@@ -109,11 +109,11 @@ fn ibgp_open_with_our_own_router_id_is_answered_with_bad_bgp_identifier() {
 #[test]
 fn ebgp_open_with_our_own_router_id_is_accepted() {
     let open = Open {
-        router_id: rid(10, 0, 0, 1),
+        router_id: rid(192, 0, 2, 1),
         ..peer_open()
     };
     let h = Harness::established_with(config(), open);
-    assert_eq!(h.fsm.negotiated().unwrap().peer_id, rid(10, 0, 0, 1));
+    assert_eq!(h.fsm.negotiated().unwrap().peer_id, rid(192, 0, 2, 1));
 }
 
 #[test]

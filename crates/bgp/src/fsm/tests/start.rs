@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{config, Harness, OURS, THEIRS};
-use crate::fsm::{Fsm, FsmConfig, Input, Output, State, CONNECT_TIMEOUT, OPEN_HOLD_TIME};
+use crate::fsm::{Fsm, FsmConfig, Input, Output, State, OPEN_HOLD_TIME};
 use crate::types::{Asn, Family};
 use crate::wire::{Capability, Message};
 
@@ -73,8 +73,11 @@ fn retries_wait_longer_each_time() {
 #[test]
 fn connect_attempt_that_hangs_is_cancelled_after_the_connect_timeout() {
     let mut h = Harness::started();
-    assert_eq!(h.next_in(), Some(CONNECT_TIMEOUT));
-    assert_eq!(h.advance(CONNECT_TIMEOUT), vec![Output::CancelConnect]);
+    assert_eq!(h.next_in(), Some(config().connect_timeout));
+    assert_eq!(
+        h.advance(config().connect_timeout),
+        vec![Output::CancelConnect]
+    );
     assert_eq!(h.state(), State::Active);
     assert_eq!(h.fire_next(), vec![Output::Connect]);
 }
@@ -127,7 +130,7 @@ fn connection_accepted_in_idle_is_refused() {
 #[test]
 fn connected_after_the_attempt_was_cancelled_is_closed() {
     let mut h = Harness::started();
-    h.advance(CONNECT_TIMEOUT);
+    h.advance(config().connect_timeout);
     assert_eq!(h.input(Input::Connected(OURS)), vec![Output::Close(OURS)]);
     assert_eq!(h.state(), State::Active);
 }
