@@ -1,0 +1,90 @@
+//! Whether the lab can run here: tests need root and the router binaries.
+//! Without them a test prints a skip line and passes, unless
+//! `ANNOUNCER_LAB_REQUIRED=1` (set by `scripts/test`) makes it fail.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::routers::RouterKind;
+
+/// The environment variable that turns a skip into a failure.
+pub const REQUIRED_ENV: &str = "ANNOUNCER_LAB_REQUIRED";
+
+/// Tools every lab uses besides the routers.
+const COMMON: &[&str] = &["ip", "sysctl", "ss"];
+
+/// Directories searched besides `PATH` (root's tools live in sbin).
+const EXTRA_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+
+/// `Ok(true)` if `test` can run with `router`; `Ok(false)` after printing a
+/// skip line if not; an error if not and the lab is required.
+pub fn require_lab(router: RouterKind, test: &str) -> Result<bool> {
+    if !is_root() {
+        return unavailable(test, "needs root (network namespaces)");
+    }
+    let missing: Vec<&str> = COMMON
+        .iter()
+        .chain(router.binaries())
+        .copied()
+        .filter(|b| find_binary(b).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return unavailable(test, &format!("{router} lab needs {}", missing.join(", ")));
+    }
+    Ok(true)
+}
+
+/// The speaker binary Cargo built (`option_env!("CARGO_BIN_EXE_bgp-speaker")`
+/// in the test), or a skip/failure like [`require_lab`].
+pub fn require_speaker(binary: Option<&str>, test: &str) -> Result<Option<PathBuf>> {
+    match binary.map(PathBuf::from) {
+        Some(path) if path.exists() => Ok(Some(path)),
+        Some(path) => {
+            unavailable(test, &format!("{} does not exist", path.display())).map(|_| None)
+        }
+        None => unavailable(test, "bgp-speaker was not built with this test").map(|_| None),
+    }
+}
+
+fn unavailable(test: &str, reason: &str) -> Result<bool> {
+    if std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1") {
+        return Err(Error::LabUnavailable(format!("{test}: {reason}")));
+    }
+    eprintln!("SKIP {test}: {reason} (set {REQUIRED_ENV}=1 to make this a failure)");
+    Ok(false)
+}
+
+/// Whether the effective user is root (from `/proc/self/status`).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            .is_some_and(|effective| effective == "0")
+    })
+}
+
+/// The path of `name` (absolute, or looked up in `PATH` and the sbin dirs).
+pub fn find_binary(name: &str) -> Option<PathBuf> {
+    if name.starts_with('/') {
+        return Path::new(name).is_file().then(|| PathBuf::from(name));
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .chain(EXTRA_DIRS.iter().copied())
+        .map(|dir| Path::new(dir).join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binaries_are_found_on_the_path_or_by_absolute_name() {
+        assert!(find_binary("sh").is_some());
+        assert!(find_binary("/bin/sh").is_some());
+        assert!(find_binary("no-such-binary-in-the-lab").is_none());
+    }
+}

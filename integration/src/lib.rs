@@ -1,0 +1,26 @@
+//! The interop test lab of announcer: real BGP routers (BIRD 2, FRR, GoBGP)
+//! as the edge router in network namespaces, our `bgp-speaker` (or a BIRD
+//! stand-in) in speaker namespaces, and scenarios asserting on what the
+//! router shows.
+//!
+//! Everything happens inside namespaces the tests create (unique names per
+//! process and test); every process and namespace is owned by a guard that
+//! cleans up on drop, also when a test fails. Layers, bottom up:
+//! [`netns`], [`process`], [`wait`] → [`routers`], [`kernel`], [`speaker`],
+//! [`reference`] → [`topology`] → [`scenarios`].
+
+pub mod error;
+pub mod kernel;
+pub mod lab;
+pub mod netns;
+pub mod process;
+pub mod reference;
+pub mod routers;
+pub mod scenarios;
+pub mod sender;
+pub mod speaker;
+pub mod topology;
+pub mod wait;
+
+pub use error::{Error, Result};
+pub use lab::require_lab;

@@ -1,0 +1,446 @@
+//! BIRD 2 as the edge router: one `bird -f` process with a private control
+//! socket, kernel protocols with `merge paths on` so equal routes from two
+//! speakers become one multipath kernel route.
+//!
+//! Relies on these BIRD outputs: `show route all` (a route line with the
+//! protocol name in brackets, then tab-indented `BGP.as_path:`,
+//! `BGP.next_hop:`, `BGP.med:`, `BGP.community: (a,b) ...`,
+//! `BGP.large_community: (a, b, c) ...`), `show protocols all NAME` (`BGP
+//! state:` line) and its log (`<RMT> NAME: Received: ...` for NOTIFICATIONs).
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
+use crate::error::{Error, Result};
+use crate::process::{tail, ChildGuard, Streams};
+use crate::wait::{wait_until, POLL};
+
+/// How long BIRD may take to open its control socket.
+const STARTUP: Duration = Duration::from_secs(10);
+
+/// A running BIRD edge router.
+#[derive(Debug)]
+pub struct Bird {
+    setup: RouterSetup,
+    process: Option<ChildGuard>,
+}
+
+impl Bird {
+    /// Writes the configuration and starts BIRD in `setup.ns`.
+    pub fn start(setup: RouterSetup) -> Result<Self> {
+        let conf = config(&setup.dir, &setup.peers);
+        let path = setup.dir.join("bird.conf");
+        std::fs::write(&path, conf)
+            .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+        let mut bird = Bird {
+            setup,
+            process: None,
+        };
+        bird.start_again()?;
+        Ok(bird)
+    }
+
+    fn control_socket(&self) -> PathBuf {
+        self.setup.dir.join("bird.ctl")
+    }
+
+    fn log_file(&self) -> PathBuf {
+        self.setup.dir.join("bird.log")
+    }
+
+    /// Runs `birdc` with `args`; BIRD answers some queries (e.g. an unknown
+    /// network) with a non-zero status, so only a missing server is an error.
+    fn birdc(&self, args: &[&str]) -> Result<String> {
+        let socket = self.control_socket();
+        let socket = socket.to_string_lossy();
+        let output = self
+            .setup
+            .ns
+            .command("birdc")
+            .arg("-s")
+            .arg(socket.as_ref())
+            .args(args)
+            .output()
+            .map_err(|e| Error::io("run birdc", e))?;
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        if !text.starts_with("BIRD") {
+            return Err(Error::Check(format!(
+                "birdc {args:?}: {}{}",
+                text.trim(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(text)
+    }
+
+    fn protocol_of(&self, peer: IpAddr) -> Result<String> {
+        self.setup
+            .peers
+            .iter()
+            .position(|p| p.address == peer)
+            .map(protocol_name)
+            .ok_or_else(|| Error::Check(format!("{peer} is not a configured BIRD neighbor")))
+    }
+}
+
+/// The BGP protocol name of the `index`th neighbor.
+fn protocol_name(index: usize) -> String {
+    format!("spk{index}")
+}
+
+/// The BIRD configuration for `peers`, logging into `dir`.
+fn config(dir: &Path, peers: &[PeerConfig]) -> String {
+    let mut conf = format!(
+        r#"log "{log}" all;
+router id {ROUTER_ID};
+protocol device {{ scan time 10; }}
+protocol kernel kernel4 {{
+  ipv4 {{ export where source = RTS_BGP; }};
+  merge paths on;
+}}
+protocol kernel kernel6 {{
+  ipv6 {{ export where source = RTS_BGP; }};
+  merge paths on;
+}}
+"#,
+        log = dir.join("bird.log").display()
+    );
+    for (index, peer) in peers.iter().enumerate() {
+        let _ = writeln!(conf, "protocol bgp {} {{", protocol_name(index));
+        let _ = writeln!(conf, "  local as {LOCAL_AS};");
+        let _ = writeln!(conf, "  neighbor {} as {};", peer.address, peer.remote_as);
+        conf.push_str("  hold time 9; keepalive time 3; connect retry time 2; connect delay time 0; error wait time 1, 5;\n");
+        if let Some(password) = &peer.password {
+            let _ = writeln!(conf, "  password \"{password}\";");
+        }
+        if peer.mode == Mode::Passive {
+            conf.push_str("  passive on;\n");
+        }
+        conf.push_str(
+            "  ipv4 { import all; export none; };\n  ipv6 { import all; export none; };\n}\n",
+        );
+    }
+    conf
+}
+
+impl EdgeRouter for Bird {
+    fn kind(&self) -> RouterKind {
+        RouterKind::Bird
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        if let Some(mut process) = self.process.take() {
+            process.stop(Duration::from_secs(5))?;
+        }
+        Ok(())
+    }
+
+    fn start_again(&mut self) -> Result<()> {
+        let conf = self.setup.dir.join("bird.conf");
+        let mut command = self.setup.ns.command("bird");
+        command
+            .arg("-f")
+            .arg("-c")
+            .arg(&conf)
+            .arg("-s")
+            .arg(self.control_socket());
+        let mut process = ChildGuard::spawn("bird", command, &self.setup.dir, Streams::Logged)?;
+        let ready = wait_until(
+            "BIRD to answer on its control socket",
+            STARTUP,
+            POLL,
+            || {
+                if let Ok(Some(status)) = process.try_exited() {
+                    return Ok(Err(format!("bird exited: {status}")));
+                }
+                self.birdc(&["show", "status"])
+                    .map(Ok)
+                    .map_err(|e| e.to_string())
+            },
+        );
+        match ready {
+            Ok(Ok(_)) => {
+                self.process = Some(process);
+                Ok(())
+            }
+            Ok(Err(exited)) => Err(process.failure(exited)),
+            Err(e) => Err(process.failure(e.to_string())),
+        }
+    }
+
+    fn routes(&self) -> Result<Vec<RibRoute>> {
+        let text = self.birdc(&["show", "route", "all"])?;
+        let names: Vec<(String, IpAddr)> = self
+            .setup
+            .peers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (protocol_name(i), p.address))
+            .collect();
+        parse_routes(&text, &names)
+    }
+
+    fn session_established(&self, peer: IpAddr) -> Result<bool> {
+        let text = self.birdc(&["show", "protocols", "all", &self.protocol_of(peer)?])?;
+        Ok(text.lines().any(|line| {
+            line.trim_start()
+                .strip_prefix("BGP state:")
+                .is_some_and(|state| state.trim() == "Established")
+        }))
+    }
+
+    fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {
+        let marker = format!("{}: ", self.protocol_of(peer)?);
+        let log = std::fs::read_to_string(self.log_file())
+            .map_err(|e| Error::io(format!("read {}", self.log_file().display()), e))?;
+        Ok(log
+            .lines()
+            .rev()
+            .find_map(|line| received_notification(line, &marker))
+            .map(str::to_owned))
+    }
+
+    fn logs(&self) -> String {
+        let mut out = self
+            .process
+            .as_ref()
+            .map(ChildGuard::logs)
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "--- {} ---\n{}\n",
+            self.log_file().display(),
+            tail(&self.log_file(), 60)
+        );
+        out
+    }
+}
+
+/// The `Received: ...` part of a BIRD log line about the protocol whose
+/// messages start with `marker` (`"spk0: "`), if it reports a NOTIFICATION.
+fn received_notification<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let (_, message) = line.split_once(marker)?;
+    message.starts_with("Received: ").then_some(message)
+}
+
+/// Parses `birdc show route all`; `names` maps BGP protocol names to the
+/// neighbor addresses (routes of other protocols are skipped).
+fn parse_routes(text: &str, names: &[(String, IpAddr)]) -> Result<Vec<RibRoute>> {
+    let what = "birdc show route all";
+    let mut routes = Vec::new();
+    let mut prefix = String::new();
+    let mut current: Option<RibRoute> = None;
+    for line in text.lines() {
+        if line.starts_with('\t') {
+            if let Some(route) = current.as_mut() {
+                parse_attribute(line.trim(), route)?;
+            }
+            continue;
+        }
+        let Some(open) = line.find(" [") else {
+            continue;
+        };
+        if !line.starts_with(' ') {
+            prefix = line
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        routes.extend(current.take());
+        let protocol = line
+            .get(open + 2..)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_default();
+        if let Some((_, from)) = names.iter().find(|(name, _)| name == protocol) {
+            let next_hop = if prefix.contains(':') {
+                IpAddr::from([0u16; 8])
+            } else {
+                IpAddr::from([0u8; 4])
+            };
+            current = Some(RibRoute {
+                prefix: prefix.clone(),
+                as_path: Vec::new(),
+                next_hop,
+                med: None,
+                communities: Vec::new(),
+                large_communities: Vec::new(),
+                from: *from,
+            });
+        }
+    }
+    routes.extend(current);
+    if routes.iter().any(|r| r.prefix.is_empty()) {
+        return Err(Error::parse(
+            what,
+            format!("a route without a prefix in:\n{text}"),
+        ));
+    }
+    Ok(routes)
+}
+
+/// Applies one `BGP.*` attribute line of `show route all` to `route`.
+fn parse_attribute(line: &str, route: &mut RibRoute) -> Result<()> {
+    let Some((key, value)) = line.split_once(':') else {
+        return Ok(());
+    };
+    let value = value.trim();
+    let bad = |detail: &str| {
+        Error::parse(
+            "birdc show route all",
+            format!("{key}: {detail}: {value:?}"),
+        )
+    };
+    match key {
+        "BGP.as_path" => {
+            route.as_path = value
+                .split_whitespace()
+                .map(|asn| {
+                    asn.trim_matches(|c| c == '{' || c == '}')
+                        .parse()
+                        .map_err(|_| bad("not an AS"))
+                })
+                .collect::<Result<_>>()?;
+        }
+        "BGP.next_hop" => {
+            let first = value.split_whitespace().next().unwrap_or_default();
+            route.next_hop = first.parse().map_err(|_| bad("not an address"))?;
+        }
+        "BGP.med" => route.med = Some(value.parse().map_err(|_| bad("not a number"))?),
+        "BGP.community" => {
+            route.communities = tuples(value)
+                .map(|parts| match parts.as_slice() {
+                    [asn, value] => Ok((
+                        asn.parse().map_err(|_| bad("AS"))?,
+                        value.parse().map_err(|_| bad("value"))?,
+                    )),
+                    _ => Err(bad("expected (a,b)")),
+                })
+                .collect::<Result<_>>()?;
+        }
+        "BGP.large_community" => {
+            route.large_communities = tuples(value)
+                .map(|parts| match parts.as_slice() {
+                    [global, one, two] => Ok((
+                        global.parse().map_err(|_| bad("global"))?,
+                        one.parse().map_err(|_| bad("local 1"))?,
+                        two.parse().map_err(|_| bad("local 2"))?,
+                    )),
+                    _ => Err(bad("expected (a, b, c)")),
+                })
+                .collect::<Result<_>>()?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Splits `(a,b) (c, d, e)` into `[["a","b"], ["c","d","e"]]`.
+fn tuples(value: &str) -> impl Iterator<Item = Vec<&str>> {
+    value
+        .split(')')
+        .map(|chunk| chunk.trim().trim_start_matches('('))
+        .filter(|chunk| !chunk.is_empty())
+        .map(|chunk| chunk.split(',').map(str::trim).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `show route all` as BIRD 2.0.12 printed it with two speakers sending
+    /// the same /32 and one sending a /128.
+    const SHOW_ROUTE_ALL: &str = "BIRD 2.0.12 ready.
+Table master4:
+203.0.113.10/32      unicast [spk0 23:42:09.904] * (100) [AS65001i]
+\tvia 192.0.2.11 on br0
+\tType: BGP univ
+\tBGP.origin: IGP
+\tBGP.as_path: 65001
+\tBGP.next_hop: 192.0.2.11
+\tBGP.med: 42
+\tBGP.local_pref: 100
+\tBGP.community: (65000,100) (65000,200)
+\tBGP.large_community: (65000, 1, 2) (65000, 3, 4)
+                     unicast [spk1 23:42:10.101] (100) [AS65002i]
+\tvia 192.0.2.12 on br0
+\tType: BGP univ
+\tBGP.origin: IGP
+\tBGP.as_path: 65002 65002
+\tBGP.next_hop: 192.0.2.12
+\tBGP.local_pref: 100
+
+Table master6:
+2001:db8:100::10/128 unicast [spk0 23:42:09.904 from 192.0.2.11] * (100) [AS65001i]
+\tvia 2001:db8::11 on br0
+\tType: BGP univ
+\tBGP.origin: IGP
+\tBGP.as_path: 65001
+\tBGP.next_hop: 2001:db8::11 fe80::1
+\tBGP.local_pref: 100
+";
+
+    #[test]
+    fn the_log_line_of_a_received_notification_gives_its_text() {
+        let line = r#"2026-11-20 23:42:21.328 <RMT> spk0: Received: Administrative shutdown: "maintenance window 42""#;
+        assert_eq!(
+            received_notification(line, "spk0: "),
+            Some(r#"Received: Administrative shutdown: "maintenance window 42""#)
+        );
+        assert_eq!(received_notification(line, "spk1: "), None);
+        assert_eq!(
+            received_notification("<TRACE> spk0: Started", "spk0: "),
+            None
+        );
+    }
+
+    #[test]
+    fn show_route_all_yields_every_path_with_its_attributes() {
+        let names = vec![
+            ("spk0".to_owned(), "192.0.2.11".parse().unwrap()),
+            ("spk1".to_owned(), "192.0.2.12".parse().unwrap()),
+        ];
+        let routes = parse_routes(SHOW_ROUTE_ALL, &names).unwrap();
+        assert_eq!(routes.len(), 3);
+        assert_eq!(
+            routes[0],
+            RibRoute {
+                prefix: "203.0.113.10/32".into(),
+                as_path: vec![65001],
+                next_hop: "192.0.2.11".parse().unwrap(),
+                med: Some(42),
+                communities: vec![(65000, 100), (65000, 200)],
+                large_communities: vec![(65000, 1, 2), (65000, 3, 4)],
+                from: "192.0.2.11".parse().unwrap(),
+            }
+        );
+        assert_eq!(routes[1].prefix, "203.0.113.10/32");
+        assert_eq!(routes[1].as_path, vec![65002, 65002]);
+        assert_eq!(routes[1].med, None);
+        assert_eq!(routes[1].from, "192.0.2.12".parse::<IpAddr>().unwrap());
+        assert_eq!(routes[2].prefix, "2001:db8:100::10/128");
+        assert_eq!(
+            routes[2].next_hop,
+            "2001:db8::11".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn the_config_has_one_protocol_per_peer_with_password_and_passive() {
+        let mut peer = PeerConfig::new("192.0.2.11".parse().unwrap(), 65001);
+        peer.password = Some("s3cret".into());
+        peer.mode = Mode::Passive;
+        let peers = [peer, PeerConfig::new("192.0.2.12".parse().unwrap(), 65002)];
+        let conf = config(Path::new("/lab"), &peers);
+        assert!(conf.contains(r#"log "/lab/bird.log" all;"#));
+        assert!(conf.contains("protocol bgp spk0 {"));
+        assert!(conf.contains("neighbor 192.0.2.11 as 65001;"));
+        assert!(conf.contains("password \"s3cret\";"));
+        assert!(conf.contains("passive on;"));
+        assert!(conf.contains("neighbor 192.0.2.12 as 65002;"));
+        assert_eq!(conf.matches("merge paths on;").count(), 2);
+    }
+}

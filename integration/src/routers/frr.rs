@@ -1,0 +1,340 @@
+//! FRR as the edge router: `zebra` and `bgpd` in the foreground with private
+//! socket paths in the router's directory (owned by the `frr` user).
+//!
+//! Relies on FRR 8.4 JSON: `show bgp ipv4|ipv6 unicast json detail` (under
+//! `routes`, each prefix maps to an array of path objects with `aspath.segments[].list`,
+//! `metric`, `community.list` ("a:b"), `largeCommunity.list` ("a:b:c"),
+//! `nexthops[].ip`, `peer.peerId`; plus one header object without
+//! `nexthops`) and `show bgp neighbors ADDR json` (`bgpState`,
+//! `lastNotificationReason`, `lastShutdownDescription`).
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
+use crate::error::{Error, Result};
+use crate::netns::run;
+use crate::process::{tail, ChildGuard, Streams};
+use crate::wait::{wait_until, POLL};
+
+/// How long each daemon may take to open its socket.
+const STARTUP: Duration = Duration::from_secs(10);
+
+/// A running FRR edge router (zebra and bgpd).
+#[derive(Debug)]
+pub struct Frr {
+    setup: RouterSetup,
+    /// bgpd first, so it is stopped before zebra.
+    bgpd: Option<ChildGuard>,
+    zebra: Option<ChildGuard>,
+}
+
+impl Frr {
+    /// Writes the configurations and starts zebra, then bgpd, in `setup.ns`.
+    pub fn start(setup: RouterSetup) -> Result<Self> {
+        run(Command::new("chown").args(["frr:frr"]).arg(&setup.dir))?;
+        for (name, text) in [
+            ("zebra.conf", "hostname lab\n".to_owned()),
+            ("bgpd.conf", config(&setup.dir, &setup.peers)),
+        ] {
+            let path = setup.dir.join(name);
+            std::fs::write(&path, text)
+                .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+            run(Command::new("chown").args(["frr:frr"]).arg(&path))?;
+        }
+        let mut frr = Frr {
+            setup,
+            bgpd: None,
+            zebra: None,
+        };
+        frr.start_again()?;
+        Ok(frr)
+    }
+
+    fn daemon(&self, name: &str, socket: &Path) -> Result<ChildGuard> {
+        let dir = &self.setup.dir;
+        let mut command = self.setup.ns.command(&format!("/usr/lib/frr/{name}"));
+        command
+            .args(["-u", "frr", "-g", "frr", "--vty_socket"])
+            .arg(dir)
+            .arg("-z")
+            .arg(dir.join("zserv.api"))
+            .arg("-f")
+            .arg(dir.join(format!("{name}.conf")))
+            .arg("-i")
+            .arg(dir.join(format!("{name}.pid")));
+        let mut process = ChildGuard::spawn(name, command, dir, Streams::Logged)?;
+        let what = format!("{name} to create {}", socket.display());
+        let ready = wait_until(&what, STARTUP, POLL, || match process.try_exited() {
+            Ok(Some(status)) => Ok(Some(status)),
+            _ if socket.exists() => Ok(None),
+            _ => Err("no socket yet".to_owned()),
+        });
+        match ready {
+            Ok(None) => Ok(process),
+            Ok(Some(status)) => Err(process.failure(format!("{name} exited: {status}"))),
+            Err(e) => Err(process.failure(e.to_string())),
+        }
+    }
+
+    /// Runs one `vtysh -c` command against this router's daemons.
+    fn vtysh(&self, command: &str) -> Result<String> {
+        let mut vtysh = self.setup.ns.command("vtysh");
+        vtysh
+            .arg("--vty_socket")
+            .arg(&self.setup.dir)
+            .args(["-c", command]);
+        run(&mut vtysh)
+    }
+
+    fn json(&self, command: &str) -> Result<Value> {
+        let text = self.vtysh(command)?;
+        serde_json::from_str(&text).map_err(|e| Error::parse(command, format!("{e}: {text}")))
+    }
+
+    fn neighbor(&self, peer: IpAddr) -> Result<Value> {
+        let command = format!("show bgp neighbors {peer} json");
+        let mut all = self.json(&command)?;
+        all.get_mut(peer.to_string())
+            .map(Value::take)
+            .ok_or_else(|| Error::parse(command, format!("no entry for {peer} in {all}")))
+    }
+}
+
+/// The bgpd configuration for `peers`, logging into `dir`.
+fn config(dir: &Path, peers: &[PeerConfig]) -> String {
+    let mut conf = format!(
+        "hostname lab\nlog file {}/bgpd.log\n!\nrouter bgp {LOCAL_AS}\n bgp router-id {ROUTER_ID}\n no bgp ebgp-requires-policy\n bgp bestpath as-path multipath-relax\n",
+        dir.display()
+    );
+    for peer in peers {
+        let address = peer.address;
+        let _ = writeln!(conf, " neighbor {address} remote-as {}", peer.remote_as);
+        let _ = writeln!(conf, " neighbor {address} timers 3 9");
+        let _ = writeln!(conf, " neighbor {address} timers connect 2");
+        if let Some(password) = &peer.password {
+            let _ = writeln!(conf, " neighbor {address} password {password}");
+        }
+        if peer.mode == Mode::Passive {
+            let _ = writeln!(conf, " neighbor {address} passive");
+        }
+    }
+    for family in ["ipv4", "ipv6"] {
+        let _ = writeln!(conf, " address-family {family} unicast");
+        for peer in peers {
+            let _ = writeln!(conf, "  neighbor {} activate", peer.address);
+        }
+        conf.push_str("  maximum-paths 8\n exit-address-family\n");
+    }
+    conf
+}
+
+impl EdgeRouter for Frr {
+    fn kind(&self) -> RouterKind {
+        RouterKind::Frr
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        for daemon in [self.bgpd.take(), self.zebra.take()].into_iter().flatten() {
+            let mut daemon = daemon;
+            daemon.stop(Duration::from_secs(5))?;
+        }
+        Ok(())
+    }
+
+    fn start_again(&mut self) -> Result<()> {
+        let dir = self.setup.dir.clone();
+        for stale in ["zserv.api", "zebra.vty", "bgpd.vty"] {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        self.zebra = Some(self.daemon("zebra", &dir.join("zserv.api"))?);
+        self.bgpd = Some(self.daemon("bgpd", &dir.join("bgpd.vty"))?);
+        Ok(())
+    }
+
+    fn routes(&self) -> Result<Vec<RibRoute>> {
+        let mut routes = Vec::new();
+        for family in ["ipv4", "ipv6"] {
+            let command = format!("show bgp {family} unicast json detail");
+            routes.extend(
+                parse_routes(&self.json(&command)?)
+                    .map_err(|detail| Error::parse(command, detail))?,
+            );
+        }
+        Ok(routes)
+    }
+
+    fn session_established(&self, peer: IpAddr) -> Result<bool> {
+        Ok(self.neighbor(peer)?.get("bgpState").and_then(Value::as_str) == Some("Established"))
+    }
+
+    fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {
+        let neighbor = self.neighbor(peer)?;
+        let field = |name: &str| neighbor.get(name).and_then(Value::as_str);
+        Ok(
+            field("lastNotificationReason").map(|reason| match field("lastShutdownDescription") {
+                Some(description) => format!("{reason}: {description}"),
+                None => reason.to_owned(),
+            }),
+        )
+    }
+
+    fn logs(&self) -> String {
+        let mut out = String::new();
+        for daemon in [&self.zebra, &self.bgpd].into_iter().flatten() {
+            out.push_str(&daemon.logs());
+        }
+        let log: PathBuf = self.setup.dir.join("bgpd.log");
+        let _ = write!(out, "--- {} ---\n{}\n", log.display(), tail(&log, 60));
+        out
+    }
+}
+
+/// Parses the JSON of `show bgp <family> unicast json detail`.
+fn parse_routes(json: &Value) -> std::result::Result<Vec<RibRoute>, String> {
+    let mut routes = Vec::new();
+    let Some(table) = json.get("routes").and_then(Value::as_object) else {
+        return Ok(routes);
+    };
+    for (prefix, paths) in table {
+        let paths = paths
+            .as_array()
+            .ok_or_else(|| format!("{prefix}: not an array"))?;
+        for path in paths.iter().filter(|p| p.get("nexthops").is_some()) {
+            routes.push(parse_path(prefix, path).map_err(|e| format!("{prefix}: {e} in {path}"))?);
+        }
+    }
+    Ok(routes)
+}
+
+/// One path object of the detail JSON.
+fn parse_path(prefix: &str, path: &Value) -> std::result::Result<RibRoute, String> {
+    let strings = |key: &str| -> Vec<String> {
+        path.get(key)
+            .and_then(|v| v.get("list"))
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let numbers = |text: &str| -> std::result::Result<Vec<u32>, String> {
+        text.split(':')
+            .map(|n| n.parse::<u32>().map_err(|e| format!("{text}: {e}")))
+            .collect()
+    };
+    let mut as_path = Vec::new();
+    for segment in path
+        .pointer("/aspath/segments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for asn in segment
+            .get("list")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let asn = asn
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or("AS not a number")?;
+            as_path.push(asn);
+        }
+    }
+    let mut communities = Vec::new();
+    for community in strings("community") {
+        let (high, low) = community
+            .split_once(':')
+            .ok_or_else(|| format!("community {community}"))?;
+        communities.push((
+            high.parse().map_err(|e| format!("{community}: {e}"))?,
+            low.parse().map_err(|e| format!("{community}: {e}"))?,
+        ));
+    }
+    let mut large_communities = Vec::new();
+    for large in strings("largeCommunity") {
+        match numbers(&large)?.as_slice() {
+            &[global, one, two] => large_communities.push((global, one, two)),
+            _ => return Err(format!("large community {large}")),
+        }
+    }
+    let next_hop = path
+        .pointer("/nexthops/0/ip")
+        .and_then(Value::as_str)
+        .ok_or("no next hop")?;
+    let from = path
+        .pointer("/peer/peerId")
+        .and_then(Value::as_str)
+        .ok_or("no peer")?;
+    Ok(RibRoute {
+        prefix: prefix.to_owned(),
+        as_path,
+        next_hop: next_hop
+            .parse()
+            .map_err(|e| format!("next hop {next_hop}: {e}"))?,
+        med: path
+            .get("metric")
+            .and_then(Value::as_u64)
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        communities,
+        large_communities,
+        from: from.parse().map_err(|e| format!("peer {from}: {e}"))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `show bgp ipv6 unicast json detail` as FRR 8.4.4 printed it.
+    const DETAIL: &str = r#"{
+ "vrfId": 0, "vrfName": "default", "tableVersion": 1, "routerId": "192.0.2.1", "defaultLocPrf": 100, "localAS": 65000,
+ "routes": { "2001:db8:100::10/128": [{"prefix":"2001:db8:100::10/128","version":1,"advertisedTo":{"192.0.2.11":{}}},{"aspath":{"string":"65001 65001","segments":[{"type":"as-sequence","list":[65001,65001]}],"length":2},"origin":"IGP","metric":7,"valid":true,"version":1,"bestpath":{"overall":true,"selectionReason":"First path received"},"community":{"string":"65000:100 65000:200","list":["65000:100","65000:200"]},"largeCommunity":{"string":"65000:1:2 65000:3:4","list":["65000:1:2","65000:3:4"]},"nexthops":[{"ip":"2001:db8::11","afi":"ipv6","scope":"global","metric":0,"accessible":true},{"ip":"fe80::3015:a0ff:fe02:cc9a","afi":"ipv6","scope":"link-local","accessible":true,"used":true}],"peer":{"peerId":"192.0.2.11","routerId":"192.0.2.11","type":"external"}}]
+ }  } "#;
+
+    #[test]
+    fn detail_json_yields_each_path_with_its_attributes() {
+        let routes = parse_routes(&serde_json::from_str(DETAIL).unwrap()).unwrap();
+        assert_eq!(
+            routes,
+            vec![RibRoute {
+                prefix: "2001:db8:100::10/128".into(),
+                as_path: vec![65001, 65001],
+                next_hop: "2001:db8::11".parse().unwrap(),
+                med: Some(7),
+                communities: vec![(65000, 100), (65000, 200)],
+                large_communities: vec![(65000, 1, 2), (65000, 3, 4)],
+                from: "192.0.2.11".parse().unwrap(),
+            }]
+        );
+    }
+
+    #[test]
+    fn an_empty_table_has_no_routes() {
+        let json = serde_json::json!({"vrfId": 0, "routes": {}});
+        assert!(parse_routes(&json).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_config_activates_every_peer_in_both_families() {
+        let mut peer = PeerConfig::new("192.0.2.11".parse().unwrap(), 65001);
+        peer.password = Some("s3cret".into());
+        let conf = config(Path::new("/lab"), &[peer]);
+        assert!(conf.contains(" neighbor 192.0.2.11 remote-as 65001\n"));
+        assert!(conf.contains(" neighbor 192.0.2.11 password s3cret\n"));
+        assert_eq!(conf.matches("  neighbor 192.0.2.11 activate\n").count(), 2);
+        assert!(conf.contains("no bgp ebgp-requires-policy"));
+    }
+}

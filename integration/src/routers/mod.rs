@@ -1,0 +1,151 @@
+//! Real routers as the edge router of the lab, behind one trait.
+//!
+//! Every router gets the same generated configuration: local AS
+//! [`LOCAL_AS`], router id [`ROUTER_ID`], IPv4 and IPv6 unicast on each
+//! (IPv4) peer, import everything, export nothing to the speakers. Each
+//! implementation normalises what the router shows into [`RibRoute`]s.
+
+pub mod bird;
+pub mod frr;
+pub mod gobgp;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::netns::Netns;
+
+/// The edge router's AS.
+pub const LOCAL_AS: u32 = 65000;
+/// The edge router's BGP identifier (also its IPv4 address in the lab).
+pub const ROUTER_ID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+
+/// Which side opens the TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The router connects to the speaker (and also accepts).
+    Active,
+    /// The router only waits for the speaker to connect.
+    Passive,
+}
+
+/// One BGP neighbor of the edge router.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerConfig {
+    /// The speaker's address.
+    pub address: IpAddr,
+    /// The speaker's AS.
+    pub remote_as: u32,
+    /// TCP MD5 password (RFC 2385), if any.
+    pub password: Option<String>,
+    /// Who connects.
+    pub mode: Mode,
+}
+
+impl PeerConfig {
+    /// An active, password-less neighbor.
+    pub fn new(address: IpAddr, remote_as: u32) -> Self {
+        PeerConfig {
+            address,
+            remote_as,
+            password: None,
+            mode: Mode::Active,
+        }
+    }
+}
+
+/// Where and how to run an edge router.
+#[derive(Debug, Clone)]
+pub struct RouterSetup {
+    /// The namespace the router runs in.
+    pub ns: Arc<Netns>,
+    /// A private directory for its configs, sockets, pid files and logs.
+    pub dir: PathBuf,
+    /// Its neighbors.
+    pub peers: Vec<PeerConfig>,
+}
+
+/// A route as the edge router shows it, normalised across routers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RibRoute {
+    /// The prefix, e.g. `203.0.113.10/32`.
+    pub prefix: String,
+    /// The AS path, nearest AS first.
+    pub as_path: Vec<u32>,
+    /// The BGP next hop.
+    pub next_hop: IpAddr,
+    /// MULTI_EXIT_DISC, if present.
+    pub med: Option<u32>,
+    /// Standard communities as (AS, value), in the order shown.
+    pub communities: Vec<(u16, u16)>,
+    /// Large communities as (global, local1, local2), in the order shown.
+    pub large_communities: Vec<(u32, u32, u32)>,
+    /// The neighbor the route was learned from.
+    pub from: IpAddr,
+}
+
+/// The routers the lab can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouterKind {
+    /// BIRD 2.
+    Bird,
+    /// FRR (zebra + bgpd).
+    Frr,
+    /// GoBGP (gobgpd).
+    Gobgp,
+}
+
+impl RouterKind {
+    /// The binaries this router needs.
+    pub fn binaries(self) -> &'static [&'static str] {
+        match self {
+            RouterKind::Bird => &["bird", "birdc"],
+            RouterKind::Frr => &["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "vtysh"],
+            RouterKind::Gobgp => &["gobgpd", "gobgp"],
+        }
+    }
+
+    /// Starts this router with `setup`.
+    pub fn start(self, setup: RouterSetup) -> Result<Box<dyn EdgeRouter>> {
+        Ok(match self {
+            RouterKind::Bird => Box::new(bird::Bird::start(setup)?),
+            RouterKind::Frr => Box::new(frr::Frr::start(setup)?),
+            RouterKind::Gobgp => Box::new(gobgp::Gobgp::start(setup)?),
+        })
+    }
+}
+
+impl std::fmt::Display for RouterKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RouterKind::Bird => "BIRD",
+            RouterKind::Frr => "FRR",
+            RouterKind::Gobgp => "GoBGP",
+        })
+    }
+}
+
+/// An edge router running in a namespace. Dropping it stops its processes.
+pub trait EdgeRouter {
+    /// Which router this is.
+    fn kind(&self) -> RouterKind;
+    /// Stops the router's processes (the sessions drop).
+    fn stop(&mut self) -> Result<()>;
+    /// Starts it again with the same configuration after [`EdgeRouter::stop`].
+    fn start_again(&mut self) -> Result<()>;
+    /// Stops and starts the router with the same configuration.
+    fn restart(&mut self) -> Result<()> {
+        self.stop()?;
+        self.start_again()
+    }
+    /// Every route the router learned from its neighbors (IPv4 and IPv6).
+    fn routes(&self) -> Result<Vec<RibRoute>>;
+    /// Whether the session with `peer` is Established, in the router's view.
+    fn session_established(&self, peer: IpAddr) -> Result<bool>;
+    /// The router's text for the last NOTIFICATION it received from `peer`
+    /// (e.g. "Administrative shutdown: maintenance window 42").
+    fn last_error(&self, peer: IpAddr) -> Result<Option<String>>;
+    /// The router's logs, for failure messages.
+    fn logs(&self) -> String;
+}

@@ -1,0 +1,87 @@
+//! Interop with BIRD 2 as the edge router: our `bgp-speaker` in a speaker
+//! namespace, assertions on what BIRD shows. BIRD also installs the routes
+//! in the kernel: the multipath and MD5 scenarios run only here.
+//!
+//! Skips (passes with a SKIP line) without root, the router binaries or the
+//! speaker binary, unless `ANNOUNCER_LAB_REQUIRED=1`.
+
+use announcer_integration::routers::RouterKind;
+use announcer_integration::scenarios::{self, SenderKind};
+use announcer_integration::Result;
+
+const ROUTER: RouterKind = RouterKind::Bird;
+const SPEAKER: SenderKind = SenderKind::Speaker(option_env!("CARGO_BIN_EXE_bgp-speaker"));
+
+#[test]
+fn the_session_reaches_established() -> Result<()> {
+    scenarios::session_reaches_established(ROUTER, SPEAKER, "bird::the_session_reaches_established")
+}
+
+#[test]
+fn routes_arrive_with_our_as_path_next_hops_med_and_communities() -> Result<()> {
+    scenarios::routes_arrive_with_attributes(
+        ROUTER,
+        SPEAKER,
+        0,
+        "bird::routes_arrive_with_our_as_path_next_hops_med_and_communities",
+    )
+}
+
+#[test]
+fn prepended_routes_arrive_with_three_copies_of_our_as() -> Result<()> {
+    scenarios::routes_arrive_with_attributes(
+        ROUTER,
+        SPEAKER,
+        2,
+        "bird::prepended_routes_arrive_with_three_copies_of_our_as",
+    )
+}
+
+#[test]
+fn withdrawn_routes_disappear() -> Result<()> {
+    scenarios::withdrawn_routes_disappear(ROUTER, SPEAKER, "bird::withdrawn_routes_disappear")
+}
+
+#[test]
+fn routes_return_after_the_router_restarts() -> Result<()> {
+    scenarios::routes_return_after_router_restart(
+        ROUTER,
+        SPEAKER,
+        "bird::routes_return_after_the_router_restarts",
+    )
+}
+
+#[test]
+fn a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason() -> Result<()> {
+    scenarios::clean_shutdown_shows_the_reason(
+        ROUTER,
+        SPEAKER,
+        "bird::a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason",
+    )
+}
+
+#[test]
+fn two_speakers_in_different_ases_give_one_multipath_kernel_route() -> Result<()> {
+    scenarios::two_speakers_share_a_multipath_kernel_route(
+        SPEAKER,
+        "bird::two_speakers_in_different_ases_give_one_multipath_kernel_route",
+    )
+}
+
+#[test]
+fn an_md5_session_comes_up_with_the_right_password() -> Result<()> {
+    scenarios::md5_session_with_the_right_password(
+        ROUTER,
+        SPEAKER,
+        "bird::an_md5_session_comes_up_with_the_right_password",
+    )
+}
+
+#[test]
+fn an_md5_session_stays_down_with_a_wrong_password() -> Result<()> {
+    scenarios::md5_session_with_a_wrong_password_stays_down(
+        ROUTER,
+        SPEAKER,
+        "bird::an_md5_session_stays_down_with_a_wrong_password",
+    )
+}

@@ -1,0 +1,61 @@
+//! Interop with FRR (zebra + bgpd) as the edge router: our `bgp-speaker` in
+//! a speaker namespace, assertions on what FRR shows. FRR runs with `no bgp
+//! ebgp-requires-policy`, multipath-relax and maximum-paths.
+//!
+//! Skips (passes with a SKIP line) without root, the router binaries or the
+//! speaker binary, unless `ANNOUNCER_LAB_REQUIRED=1`.
+
+use announcer_integration::routers::RouterKind;
+use announcer_integration::scenarios::{self, SenderKind};
+use announcer_integration::Result;
+
+const ROUTER: RouterKind = RouterKind::Frr;
+const SPEAKER: SenderKind = SenderKind::Speaker(option_env!("CARGO_BIN_EXE_bgp-speaker"));
+
+#[test]
+fn the_session_reaches_established() -> Result<()> {
+    scenarios::session_reaches_established(ROUTER, SPEAKER, "frr::the_session_reaches_established")
+}
+
+#[test]
+fn routes_arrive_with_our_as_path_next_hops_med_and_communities() -> Result<()> {
+    scenarios::routes_arrive_with_attributes(
+        ROUTER,
+        SPEAKER,
+        0,
+        "frr::routes_arrive_with_our_as_path_next_hops_med_and_communities",
+    )
+}
+
+#[test]
+fn prepended_routes_arrive_with_three_copies_of_our_as() -> Result<()> {
+    scenarios::routes_arrive_with_attributes(
+        ROUTER,
+        SPEAKER,
+        2,
+        "frr::prepended_routes_arrive_with_three_copies_of_our_as",
+    )
+}
+
+#[test]
+fn withdrawn_routes_disappear() -> Result<()> {
+    scenarios::withdrawn_routes_disappear(ROUTER, SPEAKER, "frr::withdrawn_routes_disappear")
+}
+
+#[test]
+fn routes_return_after_the_router_restarts() -> Result<()> {
+    scenarios::routes_return_after_router_restart(
+        ROUTER,
+        SPEAKER,
+        "frr::routes_return_after_the_router_restarts",
+    )
+}
+
+#[test]
+fn a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason() -> Result<()> {
+    scenarios::clean_shutdown_shows_the_reason(
+        ROUTER,
+        SPEAKER,
+        "frr::a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason",
+    )
+}
