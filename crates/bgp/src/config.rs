@@ -8,7 +8,7 @@ use crate::fsm::Backoff;
 use crate::types::{Asn, Family, HoldTime, RouterId};
 
 /// The speaker: our identity, an optional listener, and the peers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpeakerConfig {
     /// Our AS.
     pub local_as: Asn,
@@ -21,7 +21,7 @@ pub struct SpeakerConfig {
 }
 
 /// One peer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerConfig {
     /// A name for logs and status (the address when not configured).
     pub name: String,

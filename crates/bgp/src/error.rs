@@ -33,6 +33,9 @@ pub enum Error {
     /// A route change for a peer that is not configured.
     #[error("no peer {0} is configured")]
     UnknownPeer(IpAddr),
+    /// A peer added twice.
+    #[error("peer {0} is configured twice")]
+    DuplicatePeer(IpAddr),
     /// A peer's session task has stopped (the speaker is shutting down).
     #[error("the session with {0} has stopped")]
     SessionGone(IpAddr),

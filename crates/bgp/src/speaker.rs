@@ -1,8 +1,9 @@
 //! The handle a daemon holds: starts one session task per peer (and the listener for passive
-//! peers), and takes announce / withdraw / status / shutdown.
+//! peers), and takes announce / withdraw / status / peer changes / shutdown.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -13,7 +14,7 @@ use crate::config::{PeerConfig, SpeakerConfig};
 use crate::fsm::{Fsm, FsmConfig};
 use crate::rib_out::RouteAttributes;
 use crate::session::{set_md5, Command, PeerStatus, Session, SessionEvent};
-use crate::types::Prefix;
+use crate::types::{Asn, Prefix, RouterId};
 use crate::Error;
 
 /// Which peers a route change applies to.
@@ -25,6 +26,9 @@ pub enum Target {
     Peer(IpAddr),
 }
 
+/// Where the listener hands connections: each peer's command channel, by address.
+type Routes = Arc<Mutex<HashMap<IpAddr, mpsc::UnboundedSender<Command>>>>;
+
 struct PeerHandle {
     address: IpAddr,
     commands: mpsc::UnboundedSender<Command>,
@@ -32,66 +36,107 @@ struct PeerHandle {
     task: JoinHandle<()>,
 }
 
+struct Listener {
+    socket: Arc<TcpListener>,
+    task: JoinHandle<()>,
+}
+
 /// A running speaker.
 pub struct Speaker {
+    local_as: Asn,
+    router_id: RouterId,
     peers: Vec<PeerHandle>,
-    listener: Option<JoinHandle<()>>,
+    routes: Routes,
+    listener: Option<Listener>,
     events: broadcast::Sender<SessionEvent>,
+    started: usize,
 }
 
 impl Speaker {
     /// Binds the listener (if configured) and starts every peer's session.
     pub async fn start(config: SpeakerConfig) -> Result<Speaker, Error> {
-        let (events, _) = broadcast::channel(256);
-        let channels: Vec<_> = config
-            .peers
-            .iter()
-            .map(|_| mpsc::unbounded_channel())
-            .collect();
+        let routes: Routes = Arc::default();
         let listener = match config.listen {
-            Some(addr) => {
-                let routes = config.peers.iter().zip(&channels);
-                let routes = routes.map(|(p, (tx, _))| (p.address, tx.clone())).collect();
-                Some(listen(addr, &config.peers, routes).await?)
-            }
+            Some(addr) => Some(listen(addr, &config.peers, Arc::clone(&routes)).await?),
             None => None,
         };
-        let mut peers = Vec::with_capacity(config.peers.len());
-        for (index, (peer, (commands, receiver))) in config.peers.iter().zip(channels).enumerate() {
-            let status = PeerStatus::new(peer.name.clone(), peer.address, peer.remote_as);
-            let (status_tx, status) = watch::channel(status);
-            let fsm = Fsm::new(FsmConfig {
-                local_as: config.local_as,
-                remote_as: peer.remote_as,
-                router_id: config.router_id,
-                hold_time: peer.hold_time,
-                passive: peer.passive,
-                families: peer.families.clone(),
-                backoff: peer.backoff,
-                connect_timeout: peer.connect_timeout,
-                jitter_seed: jitter_seed(index),
-            });
-            let session = Session::new(
-                peer.clone(),
-                config.local_as,
-                fsm,
-                status_tx,
-                events.clone(),
-            );
-            let span = info_span!("peer", name = %peer.name, addr = %peer.address);
-            let task = tokio::spawn(session.run(receiver).instrument(span));
-            peers.push(PeerHandle {
-                address: peer.address,
-                commands,
-                status,
-                task,
-            });
-        }
-        Ok(Speaker {
-            peers,
+        let (events, _) = broadcast::channel(256);
+        let mut speaker = Speaker {
+            local_as: config.local_as,
+            router_id: config.router_id,
+            peers: Vec::with_capacity(config.peers.len()),
+            routes,
             listener,
             events,
-        })
+            started: 0,
+        };
+        for peer in config.peers {
+            speaker.add_peer(peer)?;
+        }
+        Ok(speaker)
+    }
+
+    /// Starts a session with one more peer. It gets no routes until they are announced to it.
+    pub fn add_peer(&mut self, peer: PeerConfig) -> Result<(), Error> {
+        if self.peers.iter().any(|p| p.address == peer.address) {
+            return Err(Error::DuplicatePeer(peer.address));
+        }
+        if let Some(listener) = &self.listener {
+            set_md5(&*listener.socket, &peer).map_err(|source| Error::Listen {
+                addr: listener
+                    .socket
+                    .local_addr()
+                    .unwrap_or(SocketAddr::new(peer.address, 0)),
+                source,
+            })?;
+        }
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let status = PeerStatus::new(peer.name.clone(), peer.address, peer.remote_as);
+        let (status_tx, status) = watch::channel(status);
+        let fsm = Fsm::new(FsmConfig {
+            local_as: self.local_as,
+            remote_as: peer.remote_as,
+            router_id: self.router_id,
+            hold_time: peer.hold_time,
+            passive: peer.passive,
+            families: peer.families.clone(),
+            backoff: peer.backoff,
+            connect_timeout: peer.connect_timeout,
+            jitter_seed: jitter_seed(self.started),
+        });
+        self.started += 1;
+        let address = peer.address;
+        let span = info_span!("peer", name = %peer.name, addr = %peer.address);
+        let session = Session::new(peer, self.local_as, fsm, status_tx, self.events.clone());
+        let task = tokio::spawn(session.run(receiver).instrument(span));
+        self.routes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(address, commands.clone());
+        self.peers.push(PeerHandle {
+            address,
+            commands,
+            status,
+            task,
+        });
+        Ok(())
+    }
+
+    /// Ends the session with a peer (withdraw, Cease / Administrative Shutdown with `reason`)
+    /// and forgets it.
+    pub async fn remove_peer(&mut self, address: IpAddr, reason: &str) -> Result<(), Error> {
+        let index = self
+            .peers
+            .iter()
+            .position(|p| p.address == address)
+            .ok_or(Error::UnknownPeer(address))?;
+        let peer = self.peers.remove(index);
+        self.routes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&address);
+        stop_peers(vec![peer], reason).await;
+        Ok(())
     }
 
     /// Wants `prefix` announced with `attributes` to the target peers.
@@ -131,7 +176,13 @@ impl Speaker {
         }
     }
 
-    /// The latest status of every peer, in configuration order.
+    /// Returns once every session has queued, for sending, the route changes asked of it
+    /// before this call (so a withdrawn address can be removed from the host after it).
+    pub async fn sync(&self) {
+        ask_all(&self.peers, Command::Sync).await;
+    }
+
+    /// The latest status of every peer, in the order they were added.
     pub fn status(&self) -> Vec<PeerStatus> {
         self.peers
             .iter()
@@ -148,25 +199,32 @@ impl Speaker {
     /// peer and closes; returns once all sessions are closed (each bounded to about a second).
     pub async fn shutdown(self, reason: &str) {
         if let Some(listener) = &self.listener {
-            listener.abort();
+            listener.task.abort();
         }
-        let mut waiting = Vec::new();
-        for peer in &self.peers {
-            let (done, wait) = oneshot::channel();
-            if peer
-                .commands
-                .send(Command::Shutdown(reason.to_owned(), done))
-                .is_ok()
-            {
-                waiting.push(wait);
-            }
+        stop_peers(self.peers, reason).await;
+    }
+}
+
+/// Shuts sessions down in parallel and waits for them.
+async fn stop_peers(peers: Vec<PeerHandle>, reason: &str) {
+    ask_all(&peers, |done| Command::Shutdown(reason.to_owned(), done)).await;
+    for peer in peers {
+        let _ = peer.task.await;
+    }
+}
+
+/// Sends each peer the command `ask` builds and waits until every one has answered (or its
+/// session has already ended).
+async fn ask_all(peers: &[PeerHandle], ask: impl Fn(oneshot::Sender<()>) -> Command) {
+    let mut waiting = Vec::new();
+    for peer in peers {
+        let (done, wait) = oneshot::channel();
+        if peer.commands.send(ask(done)).is_ok() {
+            waiting.push(wait);
         }
-        for wait in waiting {
-            let _ = wait.await;
-        }
-        for peer in self.peers {
-            let _ = peer.task.await;
-        }
+    }
+    for wait in waiting {
+        let _ = wait.await;
     }
 }
 
@@ -181,11 +239,7 @@ fn jitter_seed(index: usize) -> u64 {
 }
 
 /// Binds the listener and starts the task that hands each accepted connection to its peer.
-async fn listen(
-    addr: SocketAddr,
-    configs: &[PeerConfig],
-    routes: Vec<(IpAddr, mpsc::UnboundedSender<Command>)>,
-) -> Result<JoinHandle<()>, Error> {
+async fn listen(addr: SocketAddr, peers: &[PeerConfig], routes: Routes) -> Result<Listener, Error> {
     let listen_error = |source| Error::Listen { addr, source };
     let socket = match addr {
         SocketAddr::V4(_) => TcpSocket::new_v4(),
@@ -193,19 +247,21 @@ async fn listen(
     }
     .map_err(listen_error)?;
     socket.set_reuseaddr(true).map_err(listen_error)?;
-    for peer in configs.iter().filter(|p| p.password.is_some()) {
+    for peer in peers {
         set_md5(&socket, peer).map_err(listen_error)?;
     }
     socket.bind(addr).map_err(listen_error)?;
-    let listener: TcpListener = socket.listen(64).map_err(listen_error)?;
+    let socket = Arc::new(socket.listen(64).map_err(listen_error)?);
     info!(%addr, "listening for peers");
-    Ok(tokio::spawn(async move {
+    let accepting = Arc::clone(&socket);
+    let task = tokio::spawn(async move {
         loop {
-            match listener.accept().await {
+            match accepting.accept().await {
                 Ok((stream, from)) => {
                     let from_ip = from.ip().to_canonical();
-                    match routes.iter().find(|(address, _)| *address == from_ip) {
-                        Some((_, commands)) => {
+                    let routes = routes.lock().unwrap_or_else(PoisonError::into_inner);
+                    match routes.get(&from_ip) {
+                        Some(commands) => {
                             let _ = commands.send(Command::Accepted(stream));
                         }
                         None => {
@@ -219,5 +275,6 @@ async fn listen(
                 }
             }
         }
-    }))
+    });
+    Ok(Listener { socket, task })
 }

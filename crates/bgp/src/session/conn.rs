@@ -145,7 +145,7 @@ fn apply_socket_options(socket: &TcpSocket, peer: &PeerConfig) -> io::Result<()>
 }
 
 /// Installs the peer's TCP MD5 key, if it has one, on a connecting or listening socket.
-pub(crate) fn set_md5(socket: &TcpSocket, peer: &PeerConfig) -> io::Result<()> {
+pub(crate) fn set_md5(socket: &impl std::os::fd::AsRawFd, peer: &PeerConfig) -> io::Result<()> {
     let Some(password) = &peer.password else {
         return Ok(());
     };

@@ -42,6 +42,8 @@ pub(crate) enum Command {
     Withdraw(Prefix),
     /// The peer connected to our listener.
     Accepted(TcpStream),
+    /// Send what earlier commands changed now, then answer.
+    Sync(oneshot::Sender<()>),
     /// Withdraw everything, send Cease / Administrative Shutdown with this reason, close.
     Shutdown(String, oneshot::Sender<()>),
 }
@@ -150,6 +152,10 @@ impl Session {
                     info!(conn = id.0, "peer connected to us");
                     self.input(Input::Accepted(id));
                 }
+            }
+            Command::Sync(done) => {
+                self.flush_routes();
+                let _ = done.send(());
             }
             Command::Shutdown(..) => {}
         }

@@ -1,0 +1,105 @@
+//! The command line (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Where `run` and `check-config` read the configuration by default.
+pub const DEFAULT_CONFIG: &str = "/etc/announcer/announcer.toml";
+
+/// announcer: announces service addresses over BGP while their health checks pass.
+#[derive(Debug, Parser)]
+#[command(name = "announcer", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon in the foreground; logs go to stderr.
+    Run {
+        /// The configuration file.
+        #[arg(short, long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Validate the configuration and print what would be bound, checked and announced.
+    CheckConfig {
+        /// The configuration file.
+        #[arg(short, long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Show peers, VIPs and checks, and why each VIP is or is not announced.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// How to reach the daemon.
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// Take VIPs out of service for maintenance (all when none is named). It stays so across
+    /// restarts until `announcer announce`.
+    Withdraw {
+        /// The VIPs (prefixes as configured); none means all.
+        prefixes: Vec<String>,
+        /// Why, shown in status.
+        #[arg(long)]
+        reason: Option<String>,
+        /// How to reach the daemon.
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// End maintenance for VIPs (all when none is named).
+    Announce {
+        /// The VIPs (prefixes as configured); none means all.
+        prefixes: Vec<String>,
+        /// How to reach the daemon.
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+}
+
+/// How a client command finds the daemon: `--socket`, else the `[control]` socket of
+/// `--config`, else `$ANNOUNCER_SOCKET`, else the default configuration's socket.
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// The daemon's control socket.
+    #[arg(long)]
+    pub socket: Option<PathBuf>,
+    /// A configuration file whose [control] socket to use.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn withdraw_takes_prefixes_and_a_reason() {
+        let cli = Cli::parse_from([
+            "announcer",
+            "withdraw",
+            "203.0.113.10/32",
+            "--reason",
+            "kernel upgrade",
+        ]);
+        let Command::Withdraw {
+            prefixes, reason, ..
+        } = cli.command
+        else {
+            panic!("{cli:?}")
+        };
+        assert_eq!(prefixes, vec!["203.0.113.10/32"]);
+        assert_eq!(reason.as_deref(), Some("kernel upgrade"));
+    }
+}

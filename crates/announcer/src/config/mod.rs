@@ -1,0 +1,48 @@
+//! The TOML configuration: parsing, validation, and errors that name file, line and key.
+//!
+//! Three layers: `raw` is the document's shape as serde sees it
+//! (tables and keys, every leaf a spanned TOML value); `validate` and the per-section
+//! modules (`peer`, `check`, `vip`) turn leaves into typed values and check the rules
+//! between entries; [`model`] holds the result, which the daemon trusts without further
+//! checks. `config/announcer.toml` at the repository root documents every key and default.
+
+mod check;
+mod duration;
+pub mod error;
+pub mod model;
+mod peer;
+mod raw;
+mod validate;
+mod value;
+mod vip;
+
+#[cfg(test)]
+mod tests;
+
+use std::fs;
+use std::path::Path;
+
+pub use error::ConfigError;
+pub use model::{Config, ControlConfig, VipConfig};
+
+/// Reads and validates the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Validates `text`, the contents of the file `path`.
+///
+/// `path` names the file in errors, and its directory is where relative paths
+/// (`password_file`, file checks, `[control]`) are resolved; password files are read.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let raw = raw::parse(text).map_err(|invalid| invalid.locate(text, path))?;
+    let source = validate::Source {
+        text,
+        base_dir: path.parent().unwrap_or(Path::new("")),
+    };
+    validate::config(&raw, &source).map_err(|invalid| invalid.locate(text, path))
+}

@@ -1,0 +1,141 @@
+//! The shape of the TOML document: which tables and keys exist, nothing more.
+//!
+//! Serde checks the structure (unknown keys, missing keys, tables versus arrays of tables);
+//! every leaf stays a spanned [`toml::Value`] so that validation can judge it with its own
+//! message and point at its line. These types never leave the config module, and carry no
+//! `Debug` so that an inline password cannot be printed from them.
+
+use serde::Deserialize;
+use serde_path_to_error::Segment;
+use toml::{Spanned, Value};
+
+use super::error::{Invalid, Problem};
+
+/// A single value and where it was written.
+pub(super) type Leaf = Spanned<Value>;
+
+/// An array whose elements each keep their own position.
+pub(super) type List = Spanned<Vec<Spanned<Value>>>;
+
+/// The whole file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    /// `[bgp]`.
+    pub bgp: RawBgp,
+    /// `[[peer]]`.
+    #[serde(default)]
+    pub peer: Vec<RawPeer>,
+    /// `[[check]]`.
+    #[serde(default)]
+    pub check: Vec<RawCheck>,
+    /// `[[vip]]`.
+    #[serde(default)]
+    pub vip: Vec<RawVip>,
+    /// `[control]`.
+    pub control: Option<RawControl>,
+}
+
+/// `[bgp]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBgp {
+    pub local_as: Leaf,
+    pub router_id: Option<Leaf>,
+    pub listen: Option<Leaf>,
+}
+
+/// One `[[peer]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPeer {
+    pub address: Leaf,
+    pub remote_as: Leaf,
+    pub name: Option<Leaf>,
+    pub port: Option<Leaf>,
+    pub hold_time: Option<Leaf>,
+    pub passive: Option<Leaf>,
+    pub password: Option<Leaf>,
+    pub password_file: Option<Leaf>,
+    pub local_address: Option<Leaf>,
+    pub next_hop: Option<Leaf>,
+    pub ttl_security: Option<Leaf>,
+    pub multihop: Option<Leaf>,
+}
+
+/// One `[[check]]`: the common keys and those of every type (validation rejects the keys
+/// of other types).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCheck {
+    pub name: Leaf,
+    #[serde(rename = "type")]
+    pub kind: Leaf,
+    pub interval: Option<Leaf>,
+    pub timeout: Option<Leaf>,
+    pub fast_interval: Option<Leaf>,
+    pub rise: Option<Leaf>,
+    pub fall: Option<Leaf>,
+    pub url: Option<Leaf>,
+    pub method: Option<Leaf>,
+    pub expect_status: Option<Leaf>,
+    pub expect_body: Option<Leaf>,
+    pub host: Option<Leaf>,
+    pub address: Option<Leaf>,
+    pub command: Option<List>,
+    pub path: Option<Leaf>,
+    pub pass_if: Option<Leaf>,
+}
+
+/// One `[[vip]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVip {
+    pub prefix: Leaf,
+    pub checks: Option<List>,
+    pub interface: Option<Leaf>,
+    pub med: Option<Leaf>,
+    pub local_pref: Option<Leaf>,
+    pub communities: Option<List>,
+    pub large_communities: Option<List>,
+    pub as_path_prepend: Option<Leaf>,
+}
+
+/// `[control]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawControl {
+    pub socket: Option<Leaf>,
+    pub state_dir: Option<Leaf>,
+    pub group: Option<Leaf>,
+}
+
+/// Parses `text` into the raw shape; errors carry the key path serde was in.
+pub(super) fn parse(text: &str) -> Result<RawConfig, Invalid> {
+    serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|error| {
+        let key = key_path(error.path());
+        let error = error.into_inner();
+        let at = error.span().map_or(0, |span| span.start);
+        let message = error.message().trim().replace('\n', "; ");
+        Invalid::new(at, key, Problem::Toml(message))
+    })
+}
+
+/// `peer[0].remote_as` from serde's path, without the private fields `toml::Spanned`
+/// deserializes through.
+fn key_path(path: &serde_path_to_error::Path) -> String {
+    let mut key = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            Segment::Map { key: name } if !name.starts_with("$__serde_spanned_private") => {
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(name);
+            }
+            Segment::Map { .. } | Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    key
+}

@@ -1,0 +1,313 @@
+//! Configurations that load, and the values and defaults they yield.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use announcer_bgp::wire::{Community, LargeCommunity};
+use announcer_bgp::{Asn, HoldTime, PeerConfig, RouteAttributes, RouterId, TtlMode};
+use announcer_health::{CheckKind, CheckSpec, ExpectStatus, FilePassIf, HttpCheck, HttpMethod};
+
+use super::{accept, MINIMAL};
+use crate::config::model::BgpConfig;
+use crate::config::{Config, ControlConfig, VipConfig};
+
+/// The example shipped in `config/announcer.toml`.
+const EXAMPLE: &str = include_str!("../../../../../config/announcer.toml");
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn check(name: &str, kind: CheckKind) -> CheckSpec {
+    CheckSpec {
+        name: name.to_owned(),
+        kind,
+        interval: Duration::from_secs(2),
+        fast_interval: Duration::from_millis(500),
+        timeout: Duration::from_secs(1),
+        rise: 2,
+        fall: 2,
+    }
+}
+
+#[test]
+fn the_example_configuration_loads_with_every_key_as_documented() {
+    let tor_a = PeerConfig {
+        name: "tor-a".to_owned(),
+        hold_time: HoldTime::new(9).unwrap(),
+        local_address: Some(ip("192.0.2.11")),
+        next_hop_v4: Some("192.0.2.11".parse().unwrap()),
+        next_hop_v6: Some("2001:db8::11".parse().unwrap()),
+        ttl: TtlMode::Security { hops: 1 },
+        ..PeerConfig::new(ip("192.0.2.1"), Asn::new(65000))
+    };
+    let web = CheckKind::Http(HttpCheck {
+        url: "http://127.0.0.1:8080/healthz".to_owned(),
+        method: HttpMethod::Get,
+        expect_status: ExpectStatus(vec![200..=200, 204..=204, 300..=399]),
+        expect_body: Some("ok".to_owned()),
+        host: Some("www.example.com".to_owned()),
+    });
+    let expected = Config {
+        bgp: BgpConfig {
+            local_as: Asn::new(65001),
+            router_id: Some(RouterId::new(Ipv4Addr::new(192, 0, 2, 11)).unwrap()),
+            listen: Some("[::]:179".parse().unwrap()),
+        },
+        peers: vec![tor_a, PeerConfig::new(ip("2001:db8::1"), Asn::new(65000))],
+        checks: vec![
+            check("web", web),
+            check(
+                "api-port",
+                CheckKind::Tcp {
+                    address: "127.0.0.1:8443".parse().unwrap(),
+                },
+            ),
+            check(
+                "db",
+                CheckKind::Exec {
+                    command: vec!["/usr/local/bin/check-db".to_owned(), "--quiet".to_owned()],
+                },
+            ),
+            check(
+                "not-drained",
+                CheckKind::File {
+                    path: PathBuf::from("/etc/announcer/drain"),
+                    pass_if: FilePassIf::Absent,
+                },
+            ),
+        ],
+        vips: vec![
+            VipConfig {
+                prefix: "203.0.113.10/32".parse().unwrap(),
+                interface: "lo".to_owned(),
+                checks: vec!["web".to_owned(), "db".to_owned(), "not-drained".to_owned()],
+                attributes: RouteAttributes {
+                    med: Some(10),
+                    local_pref: Some(200),
+                    communities: vec![Community::new(65000, 100)],
+                    large_communities: vec![LargeCommunity {
+                        global: 65000,
+                        local1: 1,
+                        local2: 2,
+                    }],
+                    ..RouteAttributes::default()
+                },
+            },
+            VipConfig {
+                prefix: "2001:db8:100::10/128".parse().unwrap(),
+                interface: "lo".to_owned(),
+                checks: vec!["api-port".to_owned()],
+                attributes: RouteAttributes::default(),
+            },
+        ],
+        control: ControlConfig {
+            group: Some("announcer".to_owned()),
+            ..ControlConfig::default()
+        },
+    };
+    assert_eq!(accept(EXAMPLE), expected);
+}
+
+#[test]
+fn a_minimal_configuration_gets_the_documented_defaults() {
+    let config = accept(MINIMAL);
+    assert_eq!(
+        config.bgp,
+        BgpConfig {
+            local_as: Asn::new(65001),
+            router_id: None,
+            listen: None,
+        }
+    );
+    let [peer] = config.peers.as_slice() else {
+        panic!("one peer expected: {:?}", config.peers);
+    };
+    assert_eq!(peer.name, "192.0.2.1");
+    assert_eq!(peer.port, 179);
+    assert_eq!(peer.hold_time, HoldTime::DEFAULT);
+    assert!(!peer.passive);
+    assert_eq!(peer.password, None);
+    assert_eq!(peer.ttl, TtlMode::Default);
+    assert_eq!(*peer, PeerConfig::new(ip("192.0.2.1"), Asn::new(65000)));
+    assert!(config.checks.is_empty());
+    assert_eq!(
+        config.vips,
+        vec![VipConfig {
+            prefix: "203.0.113.10/32".parse().unwrap(),
+            interface: "lo".to_owned(),
+            checks: Vec::new(),
+            attributes: RouteAttributes::default(),
+        }]
+    );
+    assert_eq!(
+        config.control,
+        ControlConfig {
+            socket: PathBuf::from("/run/announcer/announcer.sock"),
+            state_dir: PathBuf::from("/var/lib/announcer"),
+            group: None,
+        }
+    );
+}
+
+#[test]
+fn an_ipv6_peer_and_a_128_vip_load() {
+    let config = accept(
+        r#"[bgp]
+local_as = 4200000001
+[[peer]]
+address = "2001:db8::1"
+remote_as = 4200000000
+local_address = "2001:db8::11"
+[[vip]]
+prefix = "2001:db8:100::10/128"
+[[vip]]
+prefix = "2001:db8:100::11"
+"#,
+    );
+    assert_eq!(config.bgp.local_as, Asn::new(4_200_000_001));
+    assert_eq!(config.peers[0].address, ip("2001:db8::1"));
+    assert_eq!(config.peers[0].local_address, Some(ip("2001:db8::11")));
+    assert_eq!(config.vips[0].prefix.to_string(), "2001:db8:100::10/128");
+    assert_eq!(config.vips[1].prefix.to_string(), "2001:db8:100::11/128");
+}
+
+#[test]
+fn next_hop_takes_one_address_or_one_of_each_family() {
+    let next_hops = |value: &str| {
+        let text = format!(
+            "[bgp]\nlocal_as = 65001\n[[peer]]\naddress = \"192.0.2.1\"\nremote_as = 65000\nnext_hop = {value}\n"
+        );
+        let peer = accept(&text).peers.remove(0);
+        (peer.next_hop_v4, peer.next_hop_v6)
+    };
+    let v4 = Some(Ipv4Addr::new(192, 0, 2, 11));
+    let v6 = Some("2001:db8::11".parse().unwrap());
+    assert_eq!(next_hops("\"192.0.2.11\""), (v4, None));
+    assert_eq!(next_hops("\"2001:db8::11\""), (None, v6));
+    assert_eq!(next_hops("[\"2001:db8::11\", \"192.0.2.11\"]"), (v4, v6));
+    assert_eq!(next_hops("[\"192.0.2.11\"]"), (v4, None));
+}
+
+#[test]
+fn a_passive_peer_gets_the_default_listener_and_listen_may_omit_the_port() {
+    let passive = MINIMAL.replace("remote_as = 65000", "remote_as = 65000\npassive = true");
+    assert_eq!(
+        accept(&passive).bgp.listen,
+        Some("[::]:179".parse::<SocketAddr>().unwrap())
+    );
+    let listen = MINIMAL.replace(
+        "local_as = 65001",
+        "local_as = 65001\nlisten = \"192.0.2.11\"",
+    );
+    assert_eq!(
+        accept(&listen).bgp.listen,
+        Some("192.0.2.11:179".parse().unwrap())
+    );
+}
+
+#[test]
+fn ttl_security_takes_a_hop_count_and_multihop_a_ttl() {
+    let ttl = |line: &str| {
+        let text = MINIMAL.replace("remote_as = 65000", &format!("remote_as = 65000\n{line}"));
+        accept(&text).peers[0].ttl
+    };
+    assert_eq!(ttl("ttl_security = 3"), TtlMode::Security { hops: 3 });
+    assert_eq!(ttl("ttl_security = false"), TtlMode::Default);
+    assert_eq!(ttl("multihop = 4"), TtlMode::Multihop(4));
+}
+
+#[test]
+fn check_timing_defaults_follow_the_interval() {
+    let timing = |keys: &str| {
+        let text = format!(
+            "{MINIMAL}[[check]]\nname = \"c\"\ntype = \"tcp\"\naddress = \"127.0.0.1:80\"\n{keys}\n"
+        );
+        let check = accept(&text).checks.remove(0);
+        (check.interval, check.fast_interval, check.timeout)
+    };
+    let ms = Duration::from_millis;
+    assert_eq!(timing(""), (ms(2000), ms(500), ms(1000)));
+    assert_eq!(
+        timing("interval = \"1m\""),
+        (ms(60_000), ms(15_000), ms(1000))
+    );
+    assert_eq!(timing("interval = \"200ms\""), (ms(200), ms(100), ms(200)));
+    assert_eq!(timing("interval = \"50ms\""), (ms(50), ms(50), ms(50)));
+    assert_eq!(
+        timing("interval = \"5s\"\nfast_interval = \"1s\"\ntimeout = \"5s\""),
+        (ms(5000), ms(1000), ms(5000))
+    );
+}
+
+#[test]
+fn http_checks_accept_every_form_of_expect_status_and_method() {
+    let http = |keys: &str| {
+        let text = format!(
+            "{MINIMAL}[[check]]\nname = \"c\"\ntype = \"http\"\nurl = \"http://[::1]:8080/\"\n{keys}\n"
+        );
+        match accept(&text).checks.remove(0).kind {
+            CheckKind::Http(http) => http,
+            other => panic!("not an http check: {other:?}"),
+        }
+    };
+    assert_eq!(http("").expect_status, ExpectStatus(vec![200..=399]));
+    assert_eq!(http("").method, HttpMethod::Get);
+    assert_eq!(
+        http("expect_status = 204").expect_status,
+        ExpectStatus(vec![204..=204])
+    );
+    assert_eq!(
+        http("expect_status = \"200-299\"").expect_status,
+        ExpectStatus(vec![200..=299])
+    );
+    assert_eq!(
+        http("expect_status = [200, \"301\", \"500-503\"]").expect_status,
+        ExpectStatus(vec![200..=200, 301..=301, 500..=503])
+    );
+    assert_eq!(http("method = \"head\"").method, HttpMethod::Head);
+}
+
+#[test]
+fn exec_arguments_may_be_empty_strings() {
+    let text = format!(
+        "{MINIMAL}[[check]]\nname = \"c\"\ntype = \"exec\"\ncommand = [\"/bin/test\", \"\"]\n"
+    );
+    assert_eq!(
+        accept(&text).checks[0].kind,
+        CheckKind::Exec {
+            command: vec!["/bin/test".to_owned(), String::new()],
+        }
+    );
+}
+
+#[test]
+fn relative_paths_are_taken_from_the_configuration_directory() {
+    let text = format!(
+        "{MINIMAL}[[check]]\nname = \"c\"\ntype = \"file\"\npath = \"drain\"\n\
+         [control]\nsocket = \"run/a.sock\"\nstate_dir = \"/var/lib/a\"\n"
+    );
+    let config =
+        crate::config::parse(&text, std::path::Path::new("/etc/announcer/a.toml")).unwrap();
+    assert_eq!(
+        config.checks[0].kind,
+        CheckKind::File {
+            path: PathBuf::from("/etc/announcer/drain"),
+            pass_if: FilePassIf::Exists,
+        }
+    );
+    assert_eq!(
+        config.control.socket,
+        PathBuf::from("/etc/announcer/run/a.sock")
+    );
+    assert_eq!(config.control.state_dir, PathBuf::from("/var/lib/a"));
+}
+
+#[test]
+fn tables_may_be_written_inline_or_with_dotted_keys() {
+    let config =
+        accept("bgp.local_as = 65001\npeer = [{ address = \"192.0.2.1\", remote_as = 65000 }]\n");
+    assert_eq!(config.bgp.local_as, Asn::new(65001));
+    assert_eq!(config.peers.len(), 1);
+}

@@ -1,0 +1,157 @@
+//! From the raw document to a [`Config`]: each section converted in file order, then the
+//! rules that span entries (unique names, addresses and prefixes; VIPs naming defined
+//! checks). The first problem found is returned.
+
+use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::hash::Hash;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use announcer_bgp::RouterId;
+
+use super::error::{line_column, Problem};
+use super::model::{BgpConfig, Config, ControlConfig};
+use super::raw::{RawBgp, RawConfig, RawControl};
+use super::value::{Field, Result, Scope};
+use super::{check, peer, vip};
+
+/// The BGP port, where passive peers connect when `listen` gives no port.
+const BGP_PORT: u16 = 179;
+
+/// The file being validated.
+pub(super) struct Source<'a> {
+    /// Its contents, for the line of a first occurrence.
+    pub text: &'a str,
+    /// Its directory, against which relative paths are resolved.
+    pub base_dir: &'a Path,
+}
+
+/// The configuration `raw` describes.
+pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
+    let mut bgp = bgp(&raw.bgp)?;
+
+    let mut peers = Vec::with_capacity(raw.peer.len());
+    let mut addresses = Unique::new("peer address");
+    let mut names = Unique::new("peer name");
+    for (index, raw_peer) in raw.peer.iter().enumerate() {
+        let scope = Scope::new(format!("peer[{index}]"));
+        let peer = peer::peer(raw_peer, &scope, source.base_dir)?;
+        let address = scope.field("address", &raw_peer.address);
+        addresses.insert(peer.address, &address, source.text)?;
+        let name = raw_peer.name.as_ref().map(|name| scope.field("name", name));
+        names.insert(
+            peer.name.clone(),
+            name.as_ref().unwrap_or(&address),
+            source.text,
+        )?;
+        peers.push(peer);
+    }
+    if bgp.listen.is_none() && peers.iter().any(|peer| peer.passive) {
+        bgp.listen = Some(SocketAddr::from(([0u16; 8], BGP_PORT)));
+    }
+
+    let mut checks = Vec::with_capacity(raw.check.len());
+    let mut check_names = Unique::new("check name");
+    for (index, raw_check) in raw.check.iter().enumerate() {
+        let scope = Scope::new(format!("check[{index}]"));
+        let check = check::check(raw_check, &scope, source.base_dir)?;
+        let name = scope.field("name", &raw_check.name);
+        check_names.insert(check.name.clone(), &name, source.text)?;
+        checks.push(check);
+    }
+
+    let defined: HashSet<&str> = checks.iter().map(|check| check.name.as_str()).collect();
+    let mut vips = Vec::with_capacity(raw.vip.len());
+    let mut prefixes = Unique::new("VIP prefix");
+    for (index, raw_vip) in raw.vip.iter().enumerate() {
+        let scope = Scope::new(format!("vip[{index}]"));
+        let vip = vip::vip(raw_vip, &scope, &defined, source.text)?;
+        let prefix = scope.field("prefix", &raw_vip.prefix);
+        prefixes.insert(vip.prefix, &prefix, source.text)?;
+        vips.push(vip);
+    }
+
+    let control = match &raw.control {
+        Some(raw_control) => control(raw_control, source.base_dir)?,
+        None => ControlConfig::default(),
+    };
+    Ok(Config {
+        bgp,
+        peers,
+        checks,
+        vips,
+        control,
+    })
+}
+
+/// `[bgp]`; the default listener is filled in once the peers are known.
+fn bgp(raw: &RawBgp) -> Result<BgpConfig> {
+    let scope = Scope::new("bgp".to_owned());
+    Ok(BgpConfig {
+        local_as: scope.field("local_as", &raw.local_as).asn()?,
+        router_id: scope.get("router_id", &raw.router_id, |field| {
+            let addr = field.ipv4()?;
+            RouterId::new(addr).map_err(|_| field.expected("a non-zero IPv4 address (RFC 6286)"))
+        })?,
+        listen: scope.get("listen", &raw.listen, |field| {
+            field.parse(
+                "an address and port such as \"[::]:179\", or an address",
+                |text| {
+                    text.parse::<SocketAddr>()
+                        .ok()
+                        .or_else(|| Some(SocketAddr::new(text.parse().ok()?, BGP_PORT)))
+                },
+            )
+        })?,
+    })
+}
+
+/// `[control]`; relative paths are taken from `base_dir`.
+fn control(raw: &RawControl, base_dir: &Path) -> Result<ControlConfig> {
+    let scope = Scope::new("control".to_owned());
+    let defaults = ControlConfig::default();
+    Ok(ControlConfig {
+        socket: scope
+            .get("socket", &raw.socket, |field| field.path(base_dir))?
+            .unwrap_or(defaults.socket),
+        state_dir: scope
+            .get("state_dir", &raw.state_dir, |field| field.path(base_dir))?
+            .unwrap_or(defaults.state_dir),
+        group: scope.get("group", &raw.group, |field| {
+            field.non_empty_str().map(str::to_owned)
+        })?,
+    })
+}
+
+/// Values that must not repeat, each with the offset where it first appeared.
+pub(super) struct Unique<K> {
+    what: &'static str,
+    first: HashMap<K, usize>,
+}
+
+impl<K: Eq + Hash + Display> Unique<K> {
+    /// No values yet; `what` names them in the error ("check name").
+    pub fn new(what: &'static str) -> Self {
+        Unique {
+            what,
+            first: HashMap::new(),
+        }
+    }
+
+    /// Records `value`, written at `field`; fails when it was seen before.
+    pub fn insert(&mut self, value: K, field: &Field<'_>, text: &str) -> Result<()> {
+        match self.first.entry(value) {
+            Entry::Occupied(first) => Err(field.error(Problem::Duplicate {
+                what: self.what,
+                value: first.key().to_string(),
+                first_line: line_column(text, *first.get()).0,
+            })),
+            Entry::Vacant(entry) => {
+                entry.insert(field.at());
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `[[vip]]` → [`VipConfig`]: the host route, the interface it is bound to, the checks it
+//! depends on, and the attributes it is announced with.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use announcer_bgp::wire::{Community, LargeCommunity};
+use announcer_bgp::{Prefix, RouteAttributes};
+use ipnet::IpNet;
+
+use super::error::Problem;
+use super::model::VipConfig;
+use super::raw::{List, RawVip};
+use super::validate::Unique;
+use super::value::{Field, Result, Scope};
+
+/// The interface VIPs are bound to when `interface` is not set.
+const DEFAULT_INTERFACE: &str = "lo";
+/// The most extra copies of our AS `as_path_prepend` may add.
+const MAX_PREPEND: u8 = 16;
+
+/// The VIP described by `raw`, at key path `scope`; `defined` holds the check names, and
+/// `text` is the file (for the line of a repeated check).
+pub(super) fn vip(
+    raw: &RawVip,
+    scope: &Scope,
+    defined: &HashSet<&str>,
+    text: &str,
+) -> Result<VipConfig> {
+    let number = |expected| move |field: &Field<'_>| field.u32(expected, 0..=u32::MAX);
+    let attributes = RouteAttributes {
+        med: scope.get("med", &raw.med, number("a MED (0-4294967295)"))?,
+        local_pref: scope.get(
+            "local_pref",
+            &raw.local_pref,
+            number("a LOCAL_PREF (0-4294967295)"),
+        )?,
+        communities: each(scope, "communities", raw.communities.as_ref(), community)?,
+        large_communities: each(
+            scope,
+            "large_communities",
+            raw.large_communities.as_ref(),
+            large_community,
+        )?,
+        as_path_prepend: scope
+            .get("as_path_prepend", &raw.as_path_prepend, prepend)?
+            .unwrap_or(0),
+        ..RouteAttributes::default()
+    };
+    Ok(VipConfig {
+        prefix: host_route(&scope.field("prefix", &raw.prefix))?,
+        interface: scope
+            .get("interface", &raw.interface, interface)?
+            .unwrap_or_else(|| DEFAULT_INTERFACE.to_owned()),
+        checks: checks(scope, raw.checks.as_ref(), defined, text)?,
+        attributes,
+    })
+}
+
+/// Each element of the optional array `name`, converted.
+fn each<T>(
+    scope: &Scope,
+    name: &str,
+    list: Option<&List>,
+    mut convert: impl FnMut(&Field<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    list.map_or(Ok(Vec::new()), |list| {
+        scope
+            .items(name, list)
+            .map(|field| convert(&field))
+            .collect()
+    })
+}
+
+/// The checks a VIP depends on: defined, each named once.
+fn checks(
+    scope: &Scope,
+    list: Option<&List>,
+    defined: &HashSet<&str>,
+    text: &str,
+) -> Result<Vec<String>> {
+    let mut seen = Unique::new("check");
+    each(scope, "checks", list, |field| {
+        let name = field.str()?;
+        if !defined.contains(name) {
+            return Err(field.error(Problem::UndefinedCheck {
+                name: name.to_owned(),
+            }));
+        }
+        seen.insert(name.to_owned(), field, text)?;
+        Ok(name.to_owned())
+    })
+}
+
+/// A /32 or /128, written with its length or as a bare address.
+fn host_route(field: &Field<'_>) -> Result<Prefix> {
+    let text = field.str()?;
+    let prefix = text
+        .parse::<IpNet>()
+        .map(Prefix::from)
+        .or_else(|_| text.parse::<IpAddr>().map(Prefix::host))
+        .map_err(|_| {
+            field.expected("a host route such as \"203.0.113.10/32\" or \"2001:db8::10/128\"")
+        })?;
+    if !prefix.is_host() {
+        return Err(field.error(Problem::NotHostRoute {
+            found: text.to_owned(),
+        }));
+    }
+    Ok(prefix)
+}
+
+/// A Linux interface name: 1-15 bytes, no `/`, `:` or white space, not `.` or `..`.
+fn interface(field: &Field<'_>) -> Result<String> {
+    field.parse(
+        "an interface name (1-15 characters, no '/', ':' or spaces)",
+        |name| {
+            let valid = (1..=15).contains(&name.len())
+                && name != "."
+                && name != ".."
+                && !name.contains(|c: char| c == '/' || c == ':' || c.is_whitespace());
+            valid.then(|| name.to_owned())
+        },
+    )
+}
+
+/// A standard community, `"65000:100"` (RFC 1997).
+fn community(field: &Field<'_>) -> Result<Community> {
+    field.parse(
+        "a community such as \"65000:100\" (two numbers 0-65535)",
+        |text| {
+            let (high, low) = text.split_once(':')?;
+            Some(Community::new(high.parse().ok()?, low.parse().ok()?))
+        },
+    )
+}
+
+/// A large community, `"65000:1:2"` (RFC 8092).
+fn large_community(field: &Field<'_>) -> Result<LargeCommunity> {
+    field.parse(
+        "a large community such as \"65000:1:2\" (three numbers 0-4294967295)",
+        |text| {
+            let mut parts = text.split(':').map(|part| part.parse::<u32>().ok());
+            let community = LargeCommunity {
+                global: parts.next()??,
+                local1: parts.next()??,
+                local2: parts.next()??,
+            };
+            parts.next().is_none().then_some(community)
+        },
+    )
+}
+
+/// How many extra copies of our AS to prepend, 0-16.
+fn prepend(field: &Field<'_>) -> Result<u8> {
+    const EXPECTED: &str = "a prepend count (0-16)";
+    let count = field.integer(EXPECTED, 0..=i64::from(MAX_PREPEND))?;
+    u8::try_from(count).map_err(|_| field.expected(EXPECTED))
+}

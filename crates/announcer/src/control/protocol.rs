@@ -1,0 +1,125 @@
+//! Requests and replies on the control socket.
+//!
+//! ```text
+//! → {"command":"status"}
+//! ← {"ok":true,"status":{...}}
+//! → {"command":"withdraw","prefixes":["203.0.113.10/32"],"reason":"kernel upgrade"}
+//! ← {"ok":true,"message":"withdrawn: 203.0.113.10/32"}
+//! → {"command":"nonsense"}
+//! ← {"ok":false,"error":"unknown variant `nonsense`, ..."}
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::status::StatusReport;
+
+/// The longest request line the daemon reads.
+pub const MAX_REQUEST_LEN: usize = 64 * 1024;
+
+/// A request from the CLI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Request {
+    /// Report peers, VIPs and checks.
+    Status {},
+    /// Put VIPs in maintenance (all when `prefixes` is empty).
+    Withdraw {
+        /// The VIPs; empty means all.
+        #[serde(default)]
+        prefixes: Vec<String>,
+        /// Why, shown in status and kept with the state.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Take VIPs out of maintenance (all when `prefixes` is empty).
+    Announce {
+        /// The VIPs; empty means all.
+        #[serde(default)]
+        prefixes: Vec<String>,
+    },
+}
+
+/// The daemon's reply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Reply {
+    /// The status report.
+    Status {
+        /// Always true.
+        ok: bool,
+        /// The report.
+        status: StatusReport,
+    },
+    /// A command was carried out.
+    Done {
+        /// Always true.
+        ok: bool,
+        /// What was done.
+        message: String,
+    },
+    /// The request was refused; nothing changed.
+    Failed {
+        /// Always false.
+        ok: bool,
+        /// Why.
+        error: String,
+    },
+}
+
+impl Reply {
+    /// A success with a message.
+    pub fn done(message: impl Into<String>) -> Reply {
+        Reply::Done {
+            ok: true,
+            message: message.into(),
+        }
+    }
+
+    /// A refusal with the reason.
+    pub fn failed(error: impl Into<String>) -> Reply {
+        Reply::Failed {
+            ok: false,
+            error: error.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_read_as_documented() {
+        let r: Request = serde_json::from_str(
+            r#"{"command":"withdraw","prefixes":["203.0.113.10/32"],"reason":"maint"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Request::Withdraw {
+                prefixes: vec!["203.0.113.10/32".into()],
+                reason: Some("maint".into())
+            }
+        );
+        let r: Request = serde_json::from_str(r#"{"command":"announce"}"#).unwrap();
+        assert_eq!(r, Request::Announce { prefixes: vec![] });
+    }
+
+    #[test]
+    fn unknown_commands_and_fields_are_refused() {
+        assert!(serde_json::from_str::<Request>(r#"{"command":"reboot"}"#).is_err());
+        assert!(serde_json::from_str::<Request>(r#"{"command":"status","force":true}"#).is_err());
+        assert!(serde_json::from_str::<Request>("not json").is_err());
+    }
+
+    #[test]
+    fn replies_round_trip_through_json() {
+        for reply in [
+            Reply::done("withdrawn: all"),
+            Reply::failed("no VIP 203.0.113.99/32 is configured"),
+        ] {
+            let text = serde_json::to_string(&reply).unwrap();
+            assert_eq!(serde_json::from_str::<Reply>(&text).unwrap(), reply);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The daemon's side of the control socket: accepts connections, reads request lines, hands
+//! each request to the daemon task and writes its reply. A malformed request gets an error
+//! reply and changes nothing.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, warn};
+
+use super::protocol::{Reply, Request, MAX_REQUEST_LEN};
+
+/// A request on its way to the daemon task, with where to send the reply.
+pub type Call = (Request, oneshot::Sender<Reply>);
+
+/// Why the control socket could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Another daemon answers on the socket.
+    #[error("another announcer is already running on {0}")]
+    InUse(PathBuf),
+    /// The socket (or its directory, or its permissions) could not be set up.
+    #[error("control socket {path}: {source}")]
+    Io {
+        /// The socket path.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The configured group does not exist.
+    #[error("control socket {path}: no group named {group:?}")]
+    NoSuchGroup {
+        /// The socket path.
+        path: PathBuf,
+        /// The group name.
+        group: String,
+    },
+}
+
+/// The bound control socket.
+pub struct ControlSocket {
+    listener: UnixListener,
+    path: PathBuf,
+}
+
+impl ControlSocket {
+    /// Binds `path` (replacing a stale socket nobody answers on), mode 0600, or 0660 owned by
+    /// `group` when one is given.
+    pub fn bind(path: &Path, group: Option<&str>) -> Result<ControlSocket, ServerError> {
+        let io_error = |source| ServerError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(ServerError::InUse(path.to_owned()));
+        }
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error(e)),
+            _ => {}
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(io_error)?;
+        }
+        let listener = UnixListener::bind(path).map_err(io_error)?;
+        let mode = match group {
+            Some(name) => {
+                let gid = nix::unistd::Group::from_name(name)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| ServerError::NoSuchGroup {
+                        path: path.to_owned(),
+                        group: name.to_owned(),
+                    })?
+                    .gid;
+                std::os::unix::fs::chown(path, None, Some(gid.as_raw())).map_err(io_error)?;
+                0o660
+            }
+            None => 0o600,
+        };
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io_error)?;
+        Ok(ControlSocket {
+            listener,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Serves connections until the daemon task stops taking calls.
+    pub async fn serve(self, calls: mpsc::Sender<Call>) {
+        loop {
+            match self.listener.accept().await {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve_connection(stream, calls.clone()));
+                }
+                Err(e) => {
+                    warn!(socket = %self.path.display(), error = %e, "control socket accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+            if calls.is_closed() {
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for ControlSocket {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+async fn serve_connection(stream: UnixStream, calls: mpsc::Sender<Call>) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read.take(MAX_REQUEST_LEN as u64 * 16)).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let reply = if line.len() > MAX_REQUEST_LEN {
+            Reply::failed(format!("request longer than {MAX_REQUEST_LEN} bytes"))
+        } else {
+            match serde_json::from_str::<Request>(&line) {
+                Ok(request) => call(&calls, request).await,
+                Err(e) => Reply::failed(format!("malformed request: {e}")),
+            }
+        };
+        let mut text = serde_json::to_string(&reply)
+            .unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"cannot encode reply: {e}\"}}"));
+        text.push('\n');
+        if write.write_all(text.as_bytes()).await.is_err() {
+            debug!("control client went away");
+            return;
+        }
+    }
+}
+
+async fn call(calls: &mpsc::Sender<Call>, request: Request) -> Reply {
+    let (reply, answer) = oneshot::channel();
+    if calls.send((request, reply)).await.is_err() {
+        return Reply::failed("announcer is shutting down");
+    }
+    answer
+        .await
+        .unwrap_or_else(|_| Reply::failed("announcer is shutting down"))
+}

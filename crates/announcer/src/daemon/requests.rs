@@ -1,0 +1,129 @@
+//! Control requests: status, withdraw and announce. A request naming a VIP that is not
+//! configured, or one whose state cannot be saved, changes nothing.
+
+use announcer_bgp::Prefix;
+use tracing::{error, info};
+
+use super::Daemon;
+use crate::control::protocol::{Reply, Request};
+use crate::status::{PeerReport, StatusReport};
+
+/// The reason recorded when `announcer withdraw` gives none.
+const DEFAULT_REASON: &str = "withdrawn by operator";
+
+impl Daemon {
+    /// Answers one control request.
+    pub(super) async fn request(&mut self, request: Request) -> Reply {
+        match request {
+            Request::Status {} => Reply::Status {
+                ok: true,
+                status: self.status(),
+            },
+            Request::Withdraw { prefixes, reason } => {
+                let prefixes = match self.resolve(&prefixes) {
+                    Ok(p) => p,
+                    Err(reply) => return reply,
+                };
+                let reason = reason.filter(|r| !r.trim().is_empty());
+                let reason = reason.as_deref().unwrap_or(DEFAULT_REASON);
+                if let Err(e) = self.maintenance.withdraw(&prefixes, reason) {
+                    error!(error = %e, "cannot save maintenance state; nothing withdrawn");
+                    return Reply::failed(format!(
+                        "cannot save maintenance state, nothing withdrawn: {e}"
+                    ));
+                }
+                info!(vips = %list(&prefixes), reason, "maintenance: withdrawing");
+                self.reconcile_each(&prefixes).await;
+                Reply::done(format!("withdrawn: {}", list(&prefixes)))
+            }
+            Request::Announce { prefixes } => {
+                let prefixes = match self.resolve(&prefixes) {
+                    Ok(p) => p,
+                    Err(reply) => return reply,
+                };
+                if let Err(e) = self.maintenance.announce(&prefixes) {
+                    error!(error = %e, "cannot save maintenance state; nothing changed");
+                    return Reply::failed(format!(
+                        "cannot save maintenance state, nothing changed: {e}"
+                    ));
+                }
+                info!(vips = %list(&prefixes), "maintenance over");
+                self.reconcile_each(&prefixes).await;
+                Reply::done(format!(
+                    "maintenance over: {} (announced while healthy)",
+                    list(&prefixes)
+                ))
+            }
+        }
+    }
+
+    /// The configured VIPs a request names; all of them when it names none.
+    fn resolve(&self, names: &[String]) -> Result<Vec<Prefix>, Reply> {
+        if names.is_empty() {
+            return Ok(self.vips.keys().copied().collect());
+        }
+        names
+            .iter()
+            .map(|name| {
+                let prefix = name
+                    .parse::<Prefix>()
+                    .ok()
+                    .or_else(|| name.parse().ok().map(Prefix::host))
+                    .ok_or_else(|| {
+                        Reply::failed(format!("{name:?} is not an address or prefix"))
+                    })?;
+                self.vips
+                    .contains_key(&prefix)
+                    .then_some(prefix)
+                    .ok_or_else(|| Reply::failed(format!("no VIP {name} is configured")))
+            })
+            .collect()
+    }
+
+    async fn reconcile_each(&mut self, prefixes: &[Prefix]) {
+        for prefix in prefixes {
+            self.reconcile(*prefix).await;
+        }
+    }
+
+    fn status(&self) -> StatusReport {
+        let peers = self
+            .speaker
+            .iter()
+            .flat_map(|s| s.status())
+            .map(|p| PeerReport {
+                name: p.name.clone(),
+                address: p.address.to_string(),
+                remote_as: p.remote_as.get(),
+                state: p.state.to_string(),
+                uptime_secs: p.uptime().map(|u| u.as_secs_f64()),
+                routes_sent: p.routes_advertised,
+                last_error: p.last_error.clone(),
+            })
+            .collect();
+        let vips = self
+            .vips
+            .values()
+            .map(|v| {
+                let statuses = self.check_statuses(v);
+                v.report(
+                    &statuses,
+                    self.maintenance.get(&v.config.prefix),
+                    self.stopping,
+                )
+            })
+            .collect();
+        StatusReport { peers, vips }
+    }
+}
+
+fn list(prefixes: &[Prefix]) -> String {
+    if prefixes.is_empty() {
+        return "no VIPs configured".to_owned();
+    }
+    prefixes
+        .iter()
+        .map(Prefix::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

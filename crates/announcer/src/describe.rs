@@ -1,0 +1,126 @@
+//! `announcer check-config`: what a valid configuration would bind, check and announce.
+
+use std::fmt::Write;
+
+use announcer_bgp::wire::Community;
+use announcer_bgp::{PeerConfig, TtlMode};
+use announcer_health::{CheckKind, CheckSpec};
+
+use crate::config::{Config, VipConfig};
+
+/// A human-readable summary of `config`.
+pub fn describe(config: &Config) -> String {
+    let mut out = String::new();
+    let router_id = config
+        .bgp
+        .router_id
+        .map_or("the first global IPv4 address at start".to_owned(), |id| {
+            id.to_string()
+        });
+    let _ = writeln!(
+        out,
+        "bgp: AS{}, router id {router_id}",
+        config.bgp.local_as.get()
+    );
+    if let Some(listen) = config.bgp.listen {
+        let _ = writeln!(out, "listen: {listen}");
+    }
+    for peer in &config.peers {
+        let _ = writeln!(out, "peer {}", peer_line(peer));
+    }
+    for check in &config.checks {
+        let _ = writeln!(out, "check {}", check_line(check));
+    }
+    for vip in &config.vips {
+        let _ = writeln!(out, "vip {}", vip_line(vip));
+    }
+    let _ = writeln!(
+        out,
+        "control: socket {}, state in {}",
+        config.control.socket.display(),
+        config.control.state_dir.display()
+    );
+    out
+}
+
+fn peer_line(peer: &PeerConfig) -> String {
+    let mut line = format!(
+        "{} {}:{} AS{}, hold {}s, {}",
+        peer.name,
+        peer.address,
+        peer.port,
+        peer.remote_as.get(),
+        peer.hold_time.seconds(),
+        if peer.passive { "passive" } else { "active" }
+    );
+    if peer.password.is_some() {
+        line.push_str(", TCP MD5");
+    }
+    match peer.ttl {
+        TtlMode::Default => {}
+        TtlMode::Multihop(ttl) => {
+            let _ = write!(line, ", multihop TTL {ttl}");
+        }
+        TtlMode::Security { hops } => {
+            let _ = write!(line, ", TTL security ({hops} hop)");
+        }
+    }
+    if let Some(local) = peer.local_address {
+        let _ = write!(line, ", from {local}");
+    }
+    for nh in peer
+        .next_hop_v4
+        .map(|a| a.to_string())
+        .into_iter()
+        .chain(peer.next_hop_v6.map(|a| a.to_string()))
+    {
+        let _ = write!(line, ", next hop {nh}");
+    }
+    line
+}
+
+fn check_line(check: &CheckSpec) -> String {
+    let probe = match &check.kind {
+        CheckKind::Http(http) => format!("http {:?} {}", http.method, http.url),
+        CheckKind::Tcp { address } => format!("tcp {address}"),
+        CheckKind::Exec { command } => format!("exec {command:?}"),
+        CheckKind::File { path, pass_if } => format!("file {} ({pass_if:?})", path.display()),
+    };
+    format!(
+        "{}: {probe} every {:?} (fast {:?}), timeout {:?}, rise {}, fall {}",
+        check.name, check.interval, check.fast_interval, check.timeout, check.rise, check.fall
+    )
+}
+
+fn vip_line(vip: &VipConfig) -> String {
+    let gate = if vip.checks.is_empty() {
+        "announced while the daemon runs".to_owned()
+    } else {
+        format!("announced while checks {} pass", vip.checks.join(", "))
+    };
+    let mut line = format!("{} on {}: {gate}", vip.prefix, vip.interface);
+    let a = &vip.attributes;
+    if let Some(med) = a.med {
+        let _ = write!(line, "; med {med}");
+    }
+    if !a.communities.is_empty() {
+        let list: Vec<String> = a
+            .communities
+            .iter()
+            .map(|Community(c)| format!("{}:{}", c >> 16, c & 0xffff))
+            .collect();
+        let _ = write!(line, "; communities {}", list.join(" "));
+    }
+    if !a.large_communities.is_empty() {
+        let list: Vec<String> = a
+            .large_communities
+            .iter()
+            .map(|c| format!("{}:{}:{}", c.global, c.local1, c.local2))
+            .collect();
+        let _ = write!(line, "; large communities {}", list.join(" "));
+    }
+    if a.as_path_prepend > 0 {
+        let _ = write!(line, "; prepend {}", a.as_path_prepend);
+    }
+    line
+}

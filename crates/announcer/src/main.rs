@@ -1,0 +1,126 @@
+//! `announcer`: the daemon (`run`) and its command-line client (`status`, `withdraw`,
+//! `announce`, `check-config`).
+
+mod cli;
+mod config;
+mod control;
+mod daemon;
+mod describe;
+mod error;
+mod maintenance;
+mod reconcile;
+mod status;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, DaemonArgs, DEFAULT_CONFIG};
+use control::client;
+use control::protocol::{Reply, Request};
+use error::Error;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("announcer: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Run { config: path } => {
+            let config = config::load(&path)?;
+            init_logging();
+            daemon::run(&path, config)
+        }
+        Command::CheckConfig { config: path } => {
+            let config = config::load(&path)?;
+            println!("{}: configuration is valid", path.display());
+            print!("{}", describe::describe(&config));
+            Ok(())
+        }
+        Command::Status { json, daemon } => match request(&daemon, &Request::Status {})? {
+            Reply::Status { status, .. } if json => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&status).unwrap_or_default()
+                );
+                Ok(())
+            }
+            Reply::Status { status, .. } => {
+                print!("{status}");
+                Ok(())
+            }
+            other => unexpected(other),
+        },
+        Command::Withdraw {
+            prefixes,
+            reason,
+            daemon,
+        } => done(request(&daemon, &Request::Withdraw { prefixes, reason })?),
+        Command::Announce { prefixes, daemon } => {
+            done(request(&daemon, &Request::Announce { prefixes })?)
+        }
+    }
+}
+
+/// Sends a request to the daemon that `args` point at.
+fn request(args: &DaemonArgs, request: &Request) -> Result<Reply, Error> {
+    Ok(client::send(&socket_path(args)?, request)?)
+}
+
+/// `--socket`, else `--config`'s [control] socket, else `$ANNOUNCER_SOCKET`, else the
+/// default configuration's socket (or the default socket when that file does not exist).
+fn socket_path(args: &DaemonArgs) -> Result<PathBuf, Error> {
+    if let Some(socket) = &args.socket {
+        return Ok(socket.clone());
+    }
+    if let Some(path) = &args.config {
+        return Ok(config::load(path)?.control.socket);
+    }
+    if let Some(socket) = std::env::var_os("ANNOUNCER_SOCKET").filter(|s| !s.is_empty()) {
+        return Ok(PathBuf::from(socket));
+    }
+    let default = Path::new(DEFAULT_CONFIG);
+    if default.exists() {
+        return Ok(config::load(default)?.control.socket);
+    }
+    Ok(config::ControlConfig::default().socket)
+}
+
+fn done(reply: Reply) -> Result<(), Error> {
+    match reply {
+        Reply::Done { message, .. } => {
+            println!("{message}");
+            Ok(())
+        }
+        other => unexpected(other),
+    }
+}
+
+fn unexpected(reply: Reply) -> Result<(), Error> {
+    match reply {
+        Reply::Failed { error, .. } => Err(Error::Refused(error)),
+        other => Err(Error::Refused(format!(
+            "unexpected reply from the daemon: {other:?}"
+        ))),
+    }
+}
+
+/// Logs to stderr, coloured only on a terminal; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+}

@@ -1,0 +1,194 @@
+//! Maintenance set by `announcer withdraw`: which VIPs are out, why and since when, kept in
+//! `state_dir` so it holds across restarts and reboots until `announcer announce`.
+//!
+//! Written atomically (temporary file, fsync, rename, fsync of the directory): after a crash
+//! the file is either the old or the new one, never a mix.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use announcer_bgp::Prefix;
+use serde::{Deserialize, Serialize};
+
+/// The file in `state_dir`.
+const FILE_NAME: &str = "maintenance.json";
+
+/// Why and since when one VIP is in maintenance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The operator's reason.
+    pub reason: String,
+    /// When it started, in seconds since the Unix epoch.
+    pub since_unix: u64,
+}
+
+/// The maintenance state and where it is kept.
+#[derive(Debug)]
+pub struct Maintenance {
+    path: PathBuf,
+    entries: BTreeMap<Prefix, Entry>,
+}
+
+/// Errors reading or writing the state file.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The file is not what we write.
+    #[error("{path}: not a maintenance state file: {source}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: serde_json::Error,
+    },
+}
+
+impl Maintenance {
+    /// Loads the state from `state_dir` (none yet is an empty state).
+    pub fn load(state_dir: &Path) -> Result<Maintenance, StateError> {
+        let path = state_dir.join(FILE_NAME);
+        let entries = match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StateError::Corrupt {
+                path: path.clone(),
+                source,
+            })?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(source) => return Err(StateError::Io { path, source }),
+        };
+        Ok(Maintenance { path, entries })
+    }
+
+    /// The entry of `prefix`, if it is in maintenance.
+    pub fn get(&self, prefix: &Prefix) -> Option<&Entry> {
+        self.entries.get(prefix)
+    }
+
+    /// Puts `prefixes` in maintenance (an earlier entry keeps its reason and time) and saves.
+    /// Nothing changes in memory unless the file was written.
+    pub fn withdraw(&mut self, prefixes: &[Prefix], reason: &str) -> Result<(), StateError> {
+        let since_unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut next = self.entries.clone();
+        for prefix in prefixes {
+            next.entry(*prefix).or_insert_with(|| Entry {
+                reason: reason.to_owned(),
+                since_unix,
+            });
+        }
+        self.replace(next)
+    }
+
+    /// Takes `prefixes` out of maintenance and saves.
+    pub fn announce(&mut self, prefixes: &[Prefix]) -> Result<(), StateError> {
+        let mut next = self.entries.clone();
+        for prefix in prefixes {
+            next.remove(prefix);
+        }
+        self.replace(next)
+    }
+
+    fn replace(&mut self, next: BTreeMap<Prefix, Entry>) -> Result<(), StateError> {
+        if next != self.entries {
+            write_atomically(&self.path, &next)?;
+            self.entries = next;
+        }
+        Ok(())
+    }
+}
+
+fn write_atomically(path: &Path, entries: &BTreeMap<Prefix, Entry>) -> Result<(), StateError> {
+    let io_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| StateError::Io { path, source }
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temporary = path.with_extension("json.tmp");
+    let bytes = serde_json::to_vec_pretty(entries).map_err(|e| StateError::Io {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
+    let mut file = fs::File::create(&temporary).map_err(io_error(&temporary))?;
+    file.write_all(&bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(io_error(&temporary))?;
+    fs::rename(&temporary, path).map_err(io_error(path))?;
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Prefix {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn maintenance_survives_a_reload_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Maintenance::load(dir.path()).unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "kernel upgrade")
+            .unwrap();
+        let again = Maintenance::load(dir.path()).unwrap();
+        assert_eq!(
+            again.get(&p("203.0.113.10/32")).unwrap().reason,
+            "kernel upgrade"
+        );
+        assert!(again.get(&p("203.0.113.11/32")).is_none());
+    }
+
+    #[test]
+    fn announce_clears_only_the_named_prefixes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Maintenance::load(dir.path()).unwrap();
+        m.withdraw(&[p("203.0.113.10/32"), p("2001:db8::10/128")], "maint")
+            .unwrap();
+        m.announce(&[p("203.0.113.10/32")]).unwrap();
+        let again = Maintenance::load(dir.path()).unwrap();
+        assert!(again.get(&p("203.0.113.10/32")).is_none());
+        assert!(again.get(&p("2001:db8::10/128")).is_some());
+    }
+
+    #[test]
+    fn a_repeated_withdraw_keeps_the_first_reason_and_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Maintenance::load(dir.path()).unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "first").unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "second").unwrap();
+        assert_eq!(m.get(&p("203.0.113.10/32")).unwrap().reason, "first");
+    }
+
+    #[test]
+    fn a_state_dir_that_cannot_be_written_changes_nothing_and_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("absent");
+        let mut m = Maintenance::load(&missing).unwrap();
+        let error = m.withdraw(&[p("203.0.113.10/32")], "maint").unwrap_err();
+        assert!(error.to_string().contains("absent"), "{error}");
+        assert!(m.get(&p("203.0.113.10/32")).is_none());
+    }
+
+    #[test]
+    fn a_corrupt_state_file_is_reported_not_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(FILE_NAME), b"{not json").unwrap();
+        let error = Maintenance::load(dir.path()).unwrap_err();
+        assert!(
+            error.to_string().contains("not a maintenance state file"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! `announcer status`: the report the daemon builds, as JSON and as text for a terminal.
+
+use std::fmt::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+/// The whole status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusReport {
+    /// One entry per configured peer.
+    pub peers: Vec<PeerReport>,
+    /// One entry per configured VIP.
+    pub vips: Vec<VipReport>,
+}
+
+/// One BGP peer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeerReport {
+    /// Configured name (the address by default).
+    pub name: String,
+    /// The peer's address.
+    pub address: String,
+    /// The peer's AS.
+    pub remote_as: u32,
+    /// The session state (RFC 4271 names).
+    pub state: String,
+    /// Seconds since the session came up, while it is up.
+    pub uptime_secs: Option<f64>,
+    /// Routes the peer has from us.
+    pub routes_sent: usize,
+    /// The last reason a session or attempt failed.
+    pub last_error: Option<String>,
+}
+
+/// One VIP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VipReport {
+    /// The host route.
+    pub prefix: String,
+    /// The interface it is bound to.
+    pub interface: String,
+    /// It is on the interface.
+    pub bound: bool,
+    /// The routers were told to carry it.
+    pub announced: bool,
+    /// Set while withdrawn by `announcer withdraw`.
+    pub maintenance: Option<MaintenanceReport>,
+    /// One line: why it is or is not announced.
+    pub why: String,
+    /// Its checks.
+    pub checks: Vec<CheckReport>,
+}
+
+/// Maintenance of one VIP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MaintenanceReport {
+    /// The operator's reason.
+    pub reason: String,
+    /// Since when, in seconds since the Unix epoch.
+    pub since_unix: u64,
+}
+
+/// One check of a VIP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// The check's name.
+    pub name: String,
+    /// The rise/fall verdict.
+    pub healthy: bool,
+    /// Consecutive results equal to the last one.
+    pub streak: u32,
+    /// The last probe, once one ran.
+    pub last: Option<ProbeReport>,
+}
+
+/// The last probe of a check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProbeReport {
+    /// It passed.
+    pub pass: bool,
+    /// How long it took, in milliseconds.
+    pub latency_ms: f64,
+    /// What it saw ("HTTP 200", "connect refused").
+    pub detail: String,
+    /// When it ran, in seconds since the Unix epoch.
+    pub at_unix: f64,
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "peers:")?;
+        for p in &self.peers {
+            let uptime = p
+                .uptime_secs
+                .map_or(String::new(), |s| format!(" up {}", human(s)));
+            write!(
+                f,
+                "  {} ({}, AS{}) {}{uptime}, {} routes sent",
+                p.name, p.address, p.remote_as, p.state, p.routes_sent
+            )?;
+            if let Some(e) = &p.last_error {
+                write!(f, "; last error: {e}")?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "vips:")?;
+        for v in &self.vips {
+            let bound = if v.bound { "bound" } else { "not bound" };
+            writeln!(f, "  {} on {} ({bound}): {}", v.prefix, v.interface, v.why)?;
+            for c in &v.checks {
+                let mut line = format!(
+                    "    check {}: {}",
+                    c.name,
+                    if c.healthy { "up" } else { "down" }
+                );
+                if let Some(last) = &c.last {
+                    let verdict = if last.pass { "pass" } else { "fail" };
+                    let _ = write!(
+                        line,
+                        ", last {verdict} ({}, {:.1} ms), streak {}",
+                        last.detail, last.latency_ms, c.streak
+                    );
+                }
+                writeln!(f, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A duration in seconds as "3d4h", "2h5m", "4m10s" or "12s".
+fn human(secs: f64) -> String {
+    // Saturating float-to-int conversion; negative and NaN become 0.
+    let s = secs as u64;
+    match (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60) {
+        (0, 0, 0, sec) => format!("{sec}s"),
+        (0, 0, min, sec) => format!("{min}m{sec}s"),
+        (0, h, min, _) => format!("{h}h{min}m"),
+        (d, h, _, _) => format!("{d}d{h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptimes_read_like_an_operator_writes_them() {
+        assert_eq!(human(12.7), "12s");
+        assert_eq!(human(250.0), "4m10s");
+        assert_eq!(human(7500.0), "2h5m");
+        assert_eq!(human(273_600.0), "3d4h");
+    }
+
+    #[test]
+    fn the_text_report_names_each_vip_with_its_reason_and_checks() {
+        let report = StatusReport {
+            peers: vec![PeerReport {
+                name: "edge".into(),
+                address: "192.0.2.1".into(),
+                remote_as: 65000,
+                state: "Established".into(),
+                uptime_secs: Some(61.0),
+                routes_sent: 1,
+                last_error: None,
+            }],
+            vips: vec![VipReport {
+                prefix: "203.0.113.10/32".into(),
+                interface: "lo".into(),
+                bound: true,
+                announced: false,
+                maintenance: None,
+                why: "withdrawn: check web is failing (HTTP 500)".into(),
+                checks: vec![CheckReport {
+                    name: "web".into(),
+                    healthy: false,
+                    streak: 3,
+                    last: Some(ProbeReport {
+                        pass: false,
+                        latency_ms: 1.25,
+                        detail: "HTTP 500".into(),
+                        at_unix: 0.0,
+                    }),
+                }],
+            }],
+        };
+        let text = report.to_string();
+        assert!(
+            text.contains("edge (192.0.2.1, AS65000) Established up 1m1s, 1 routes sent"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "203.0.113.10/32 on lo (bound): withdrawn: check web is failing (HTTP 500)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("check web: down, last fail (HTTP 500, 1.2 ms), streak 3"),
+            "{text}"
+        );
+    }
+}

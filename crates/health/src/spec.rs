@@ -1,0 +1,101 @@
+//! What a check is: its probe and its timing. Plain data, built by the daemon's config.
+
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One named check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckSpec {
+    /// The name VIPs refer to it by.
+    pub name: String,
+    /// The probe.
+    pub kind: CheckKind,
+    /// Time between probes while the state is settled.
+    pub interval: Duration,
+    /// Time between probes while the state is changing (a streak against the current state).
+    pub fast_interval: Duration,
+    /// How long one probe may take; longer is a failure.
+    pub timeout: Duration,
+    /// Passes in a row that make a failing check healthy.
+    pub rise: u32,
+    /// Failures in a row that make a healthy check failing.
+    pub fall: u32,
+}
+
+/// The probe of a check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckKind {
+    /// An HTTP request.
+    Http(HttpCheck),
+    /// A TCP connection to an address.
+    Tcp {
+        /// Where to connect.
+        address: SocketAddr,
+    },
+    /// A command run without a shell; exit status 0 passes.
+    Exec {
+        /// Program and arguments.
+        command: Vec<String>,
+    },
+    /// A path that must exist, or must be absent.
+    File {
+        /// The path.
+        path: PathBuf,
+        /// Which of the two passes.
+        pass_if: FilePassIf,
+    },
+}
+
+/// An HTTP check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpCheck {
+    /// The URL (http only).
+    pub url: String,
+    /// GET or HEAD.
+    pub method: HttpMethod,
+    /// Status codes that pass.
+    pub expect_status: ExpectStatus,
+    /// A substring the body must contain.
+    pub expect_body: Option<String>,
+    /// A Host header instead of the URL's authority.
+    pub host: Option<String>,
+}
+
+/// The HTTP method of a check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// GET.
+    #[default]
+    Get,
+    /// HEAD.
+    Head,
+}
+
+/// The set of HTTP status codes that pass: a union of ranges.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectStatus(pub Vec<RangeInclusive<u16>>);
+
+impl Default for ExpectStatus {
+    fn default() -> Self {
+        ExpectStatus(vec![200..=399])
+    }
+}
+
+impl ExpectStatus {
+    /// True when `status` passes.
+    pub fn contains(&self, status: u16) -> bool {
+        self.0.iter().any(|r| r.contains(&status))
+    }
+}
+
+/// When a file check passes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FilePassIf {
+    /// While the path exists.
+    #[default]
+    Exists,
+    /// While the path is absent (a soft-stop file).
+    Absent,
+}

@@ -1,0 +1,3 @@
+//! Helpers shared by the probe tests.
+
+pub mod http_server;

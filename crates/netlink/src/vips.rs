@@ -1,0 +1,215 @@
+//! The handle the daemon holds: bind, unbind, list and find service
+//! addresses (VIPs) through one rtnetlink connection.
+//!
+//! Invariants: a VIP is only ever added as a host address (/32, /128); it is
+//! never added to an interface when another interface already holds it;
+//! binding and unbinding are idempotent (EEXIST on add and EADDRNOTAVAIL on
+//! delete count as success).
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use futures::TryStreamExt;
+use rtnetlink::packet_route::address::AddressMessage;
+use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::Handle;
+use tracing::{debug, info};
+
+use crate::addr::{
+    family_of, global_ipv4, host_message, host_prefix_len, is_host, local_addr, skip_dad,
+};
+use crate::error::{errno, Error, Operation};
+use crate::link;
+
+/// The outcome of a successful [`Vips::bind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// The address was added by this call.
+    Added,
+    /// The interface already held the address; nothing was changed.
+    AlreadyPresent,
+}
+
+/// A handle on the kernel's interface addresses, for binding VIPs.
+///
+/// Cheap to clone: clones share one rtnetlink connection, whose task runs on
+/// the tokio runtime [`Vips::new`] was called in and ends once every clone
+/// is dropped.
+#[derive(Debug, Clone)]
+pub struct Vips {
+    /// Sends requests to the connection task and receives their replies.
+    pub(crate) handle: Handle,
+}
+
+impl Vips {
+    /// Opens an rtnetlink socket in the calling thread's network namespace
+    /// and spawns its connection task on the current tokio runtime.
+    pub async fn new() -> Result<Vips, Error> {
+        let runtime = current_runtime(Operation::Connect)?;
+        let (connection, handle, _) =
+            rtnetlink::new_connection().map_err(|source| Error::Socket {
+                operation: Operation::Connect,
+                source,
+            })?;
+        runtime.spawn(connection);
+        Ok(Vips { handle })
+    }
+
+    /// Binds `addr` as a /32 (IPv4) or /128 (IPv6) on `interface`; IPv6
+    /// addresses are added without DAD, so they are usable at once.
+    ///
+    /// Already on `interface` (at any prefix length) gives
+    /// `Ok(Bound::AlreadyPresent)`. Held by another interface gives
+    /// `Err(Error::OnOtherInterface)`: reported, never duplicated.
+    pub async fn bind(&self, interface: &str, addr: IpAddr) -> Result<Bound, Error> {
+        let operation = Operation::Bind {
+            interface: interface.to_owned(),
+            addr,
+        };
+        let index = link::index_of(&self.handle, interface).await?;
+        let holders = self.holders(addr, &operation).await?;
+        if holders.contains(&index) {
+            debug!(%addr, interface, "already bound");
+            return Ok(Bound::AlreadyPresent);
+        }
+        if let Some(&other) = holders.first() {
+            return Err(Error::OnOtherInterface {
+                addr,
+                interface: self.name_or_index(other, &operation).await?,
+            });
+        }
+        let mut request = self
+            .handle
+            .address()
+            .add(index, addr, host_prefix_len(addr));
+        skip_dad(request.message_mut());
+        match request.execute().await {
+            Ok(()) => {
+                info!(%addr, interface, "bound");
+                Ok(Bound::Added)
+            }
+            Err(err) if errno(&err) == Some(libc::EEXIST) => {
+                debug!(%addr, interface, "bound meanwhile by someone else");
+                Ok(Bound::AlreadyPresent)
+            }
+            Err(err) => Err(Error::from_netlink(operation, err)),
+        }
+    }
+
+    /// Removes the host address `addr` from `interface`. Absent is `Ok(())`;
+    /// the same address with a shorter prefix (not ours) is left alone.
+    pub async fn unbind(&self, interface: &str, addr: IpAddr) -> Result<(), Error> {
+        let index = link::index_of(&self.handle, interface).await?;
+        let request = self.handle.address().del(host_message(index, addr));
+        match request.execute().await {
+            Ok(()) => {
+                info!(%addr, interface, "unbound");
+                Ok(())
+            }
+            Err(err) if errno(&err) == Some(libc::EADDRNOTAVAIL) => {
+                debug!(%addr, interface, "not bound, nothing to unbind");
+                Ok(())
+            }
+            Err(err) => Err(Error::from_netlink(
+                Operation::Unbind {
+                    interface: interface.to_owned(),
+                    addr,
+                },
+                err,
+            )),
+        }
+    }
+
+    /// The host addresses (/32, /128) currently on `interface`, in the
+    /// kernel's order. Loopback addresses (`::1`, 127.0.0.0/8) are not
+    /// listed: they are never VIPs, and must never look like stale ones.
+    pub async fn bound(&self, interface: &str) -> Result<Vec<IpAddr>, Error> {
+        let operation = Operation::List {
+            interface: interface.to_owned(),
+        };
+        let index = link::index_of(&self.handle, interface).await?;
+        let addresses = self.addresses(AddressFamily::Unspec, &operation).await?;
+        Ok(addresses
+            .iter()
+            .filter(|msg| msg.header.index == index && is_host(msg))
+            .filter_map(local_addr)
+            .filter(|addr| !addr.is_loopback())
+            .collect())
+    }
+
+    /// The interface that holds `addr` (at any prefix length), if any.
+    pub async fn find(&self, addr: IpAddr) -> Result<Option<String>, Error> {
+        let operation = Operation::Find { addr };
+        match self.holders(addr, &operation).await?.first() {
+            Some(&index) => link::name_of(&self.handle, index, &operation).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The first global-scope IPv4 address on the host, for a default BGP
+    /// router id; `None` if there is none.
+    ///
+    /// Addresses on loopback interfaces are skipped: that is where VIPs
+    /// live, and a VIP is shared by every node announcing it, so as a router
+    /// id it would collide.
+    pub async fn first_global_ipv4(&self) -> Result<Option<Ipv4Addr>, Error> {
+        let operation = Operation::FirstGlobalIpv4;
+        let loopbacks = link::loopbacks(&self.handle, &operation).await?;
+        let addresses = self.addresses(AddressFamily::Inet, &operation).await?;
+        Ok(addresses
+            .iter()
+            .filter(|msg| !loopbacks.contains(&msg.header.index))
+            .find_map(global_ipv4))
+    }
+
+    /// Every address of every interface, of one family (`Unspec`: all).
+    async fn addresses(
+        &self,
+        family: AddressFamily,
+        operation: &Operation,
+    ) -> Result<Vec<AddressMessage>, Error> {
+        let mut request = self.handle.address().get();
+        request.message_mut().header.family = family;
+        request
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|err| Error::from_netlink(operation.clone(), err))
+    }
+
+    /// The indexes of the interfaces holding `addr`, at any prefix length.
+    async fn holders(&self, addr: IpAddr, operation: &Operation) -> Result<Vec<u32>, Error> {
+        let addresses = self.addresses(family_of(addr), operation).await?;
+        Ok(addresses
+            .iter()
+            .filter(|msg| local_addr(msg) == Some(addr))
+            .map(|msg| msg.header.index)
+            .collect())
+    }
+
+    /// The interface name of `index`, or `#index` if it vanished meanwhile.
+    async fn name_or_index(&self, index: u32, operation: &Operation) -> Result<String, Error> {
+        let name = link::name_of(&self.handle, index, operation).await?;
+        Ok(name.unwrap_or_else(|| format!("#{index}")))
+    }
+}
+
+/// The tokio runtime to spawn connection tasks on.
+pub(crate) fn current_runtime(operation: Operation) -> Result<tokio::runtime::Handle, Error> {
+    tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime { operation })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+        let result = futures::executor::block_on(Vips::new());
+        assert!(matches!(
+            result,
+            Err(Error::NoRuntime {
+                operation: Operation::Connect
+            })
+        ));
+    }
+}

@@ -1,0 +1,245 @@
+//! Address events: a separate rtnetlink socket subscribed to the IPv4 and
+//! IPv6 ifaddr groups (and the link group, to name interfaces), turned into
+//! [`AddressEvent`]s on a bounded channel.
+//!
+//! Invariant: the subscription exists before the interface names are read,
+//! so no event from the moment [`Vips::watch`] returns is missed; if the
+//! kernel drops some (overrun), the channel closes instead of going on with
+//! a gap.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use futures::channel::mpsc::UnboundedReceiver;
+use futures::{StreamExt, TryStreamExt};
+use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
+use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
+use rtnetlink::packet_route::RouteNetlinkMessage;
+use rtnetlink::sys::SocketAddr;
+use rtnetlink::{Handle, MulticastGroup};
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use crate::addr::local_addr;
+use crate::error::{Error, Operation};
+use crate::link;
+use crate::vips::{current_runtime, Vips};
+
+/// How many events may wait for the receiver before the watcher waits.
+const CHANNEL_CAPACITY: usize = 256;
+
+/// Unsolicited messages from a multicast rtnetlink socket.
+type Messages = UnboundedReceiver<(NetlinkMessage<RouteNetlinkMessage>, SocketAddr)>;
+
+/// An address appearing on or disappearing from an interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressEvent {
+    /// The kernel added (or updated) an address.
+    Added {
+        /// The interface name (`#index` if it was unknown).
+        interface: String,
+        /// The local address.
+        addr: IpAddr,
+        /// Its prefix length.
+        prefix_len: u8,
+    },
+    /// The kernel removed an address.
+    Removed {
+        /// The interface name (`#index` if it was unknown).
+        interface: String,
+        /// The local address.
+        addr: IpAddr,
+        /// Its prefix length.
+        prefix_len: u8,
+    },
+}
+
+impl Vips {
+    /// Address events from now on, from a separate netlink socket
+    /// subscribed to the IPv4 and IPv6 ifaddr groups.
+    ///
+    /// The channel closes when events were lost (the socket's receive
+    /// buffer overflowed) or the socket failed: the caller should then
+    /// re-read the state with [`Vips::bound`] and watch again. Dropping the
+    /// receiver stops the watcher.
+    pub async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, Error> {
+        let runtime = current_runtime(Operation::Watch)?;
+        let (connection, handle, messages) = rtnetlink::new_multicast_connection(&[
+            MulticastGroup::Link,
+            MulticastGroup::Ipv4Ifaddr,
+            MulticastGroup::Ipv6Ifaddr,
+        ])
+        .map_err(|source| Error::Socket {
+            operation: Operation::Watch,
+            source,
+        })?;
+        runtime.spawn(connection);
+        let names = interface_names(&handle).await?;
+        let (events, receiver) = mpsc::channel(CHANNEL_CAPACITY);
+        runtime.spawn(forward(messages, names, events));
+        Ok(receiver)
+    }
+}
+
+/// Names of all interfaces by index.
+async fn interface_names(handle: &Handle) -> Result<HashMap<u32, String>, Error> {
+    handle
+        .link()
+        .get()
+        .execute()
+        .try_filter_map(
+            |msg| async move { Ok(link::name(&msg).map(|name| (msg.header.index, name))) },
+        )
+        .try_collect()
+        .await
+        .map_err(|err| Error::from_netlink(Operation::Watch, err))
+}
+
+/// Translates netlink messages into events until the socket or the
+/// receiver goes away; dropping `messages` then ends the connection task.
+async fn forward(
+    mut messages: Messages,
+    mut names: HashMap<u32, String>,
+    events: mpsc::Sender<AddressEvent>,
+) {
+    loop {
+        let message = tokio::select! {
+            () = events.closed() => break,
+            message = messages.next() => message,
+        };
+        let Some((message, _)) = message else {
+            debug!("address event socket closed");
+            break;
+        };
+        let payload = match message.payload {
+            NetlinkPayload::InnerMessage(payload) => payload,
+            NetlinkPayload::Overrun(_) => {
+                warn!("address events lost (netlink receive buffer full); closing the watch");
+                break;
+            }
+            _ => continue,
+        };
+        let Some(event) = translate(payload, &mut names) else {
+            continue;
+        };
+        debug!(?event, "address event");
+        if events.send(event).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// The event a message stands for, keeping `names` up to date on link
+/// messages. The kernel reports an interface's addresses removed before the
+/// interface itself, so removals are still named.
+fn translate(
+    payload: RouteNetlinkMessage,
+    names: &mut HashMap<u32, String>,
+) -> Option<AddressEvent> {
+    match payload {
+        RouteNetlinkMessage::NewLink(msg) => {
+            if let Some(name) = link::name(&msg) {
+                names.insert(msg.header.index, name);
+            }
+            None
+        }
+        RouteNetlinkMessage::DelLink(msg) => {
+            names.remove(&msg.header.index);
+            None
+        }
+        RouteNetlinkMessage::NewAddress(msg) => {
+            let (interface, addr) = describe(&msg, names)?;
+            Some(AddressEvent::Added {
+                interface,
+                addr,
+                prefix_len: msg.header.prefix_len,
+            })
+        }
+        RouteNetlinkMessage::DelAddress(msg) => {
+            let (interface, addr) = describe(&msg, names)?;
+            Some(AddressEvent::Removed {
+                interface,
+                addr,
+                prefix_len: msg.header.prefix_len,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The interface name and local address of an address message. An unknown
+/// index falls back to the IPv4 label, then to `#index`.
+fn describe(msg: &AddressMessage, names: &HashMap<u32, String>) -> Option<(String, IpAddr)> {
+    let addr = local_addr(msg)?;
+    let index = msg.header.index;
+    let interface = names
+        .get(&index)
+        .cloned()
+        .or_else(|| label(msg))
+        .unwrap_or_else(|| format!("#{index}"));
+    Some((interface, addr))
+}
+
+/// The IFA_LABEL of an IPv4 address message.
+fn label(msg: &AddressMessage) -> Option<String> {
+    msg.attributes.iter().find_map(|attribute| match attribute {
+        AddressAttribute::Label(label) => Some(label.clone()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::host_message;
+    use rtnetlink::packet_route::link::{LinkAttribute, LinkMessage};
+
+    fn link_message(index: u32, name: &str) -> LinkMessage {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        msg.attributes.push(LinkAttribute::IfName(name.to_owned()));
+        msg
+    }
+
+    #[test]
+    fn link_messages_name_later_address_events() {
+        let mut names = HashMap::new();
+        let new_link = RouteNetlinkMessage::NewLink(link_message(4, "dum0"));
+        assert_eq!(translate(new_link, &mut names), None);
+        let added = RouteNetlinkMessage::NewAddress(host_message(4, "192.0.2.9".parse().unwrap()));
+        assert_eq!(
+            translate(added, &mut names),
+            Some(AddressEvent::Added {
+                interface: "dum0".to_owned(),
+                addr: "192.0.2.9".parse().unwrap(),
+                prefix_len: 32,
+            })
+        );
+    }
+
+    #[test]
+    fn removal_after_link_deletion_falls_back_to_index() {
+        let mut names = HashMap::from([(4, "dum0".to_owned())]);
+        let del_link = RouteNetlinkMessage::DelLink(link_message(4, "dum0"));
+        assert_eq!(translate(del_link, &mut names), None);
+        let removed =
+            RouteNetlinkMessage::DelAddress(host_message(4, "2001:db8::9".parse().unwrap()));
+        assert_eq!(
+            translate(removed, &mut names),
+            Some(AddressEvent::Removed {
+                interface: "#4".to_owned(),
+                addr: "2001:db8::9".parse().unwrap(),
+                prefix_len: 128,
+            })
+        );
+    }
+
+    #[test]
+    fn ipv4_label_names_an_unknown_interface() {
+        let mut msg = host_message(9, "198.51.100.9".parse().unwrap());
+        msg.attributes
+            .push(AddressAttribute::Label("lo:vip".to_owned()));
+        let (interface, _) = describe(&msg, &HashMap::new()).unwrap();
+        assert_eq!(interface, "lo:vip");
+    }
+}

@@ -1,0 +1,231 @@
+//! Privileged tests of `Vips` against the real kernel, each in its own
+//! private network namespace (see `lab`). Without root they print SKIP.
+
+mod lab;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use announcer_netlink::{AddressEvent, Bound, Error, Vips};
+use lab::{in_private_netns, Lab};
+use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags};
+use tokio::sync::mpsc::Receiver;
+
+/// The VIPs bound on `lo`.
+const V4: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+const V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
+/// Addresses some other party configured: on the dummy, or not as a host.
+const FOREIGN_V4: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+const FOREIGN_V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 7, 0, 0, 0, 0, 7));
+const SUBNET_V4: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 3));
+const HOST_V4: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 5);
+const HOST_V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 5, 0, 0, 0, 0, 5));
+const EVENT_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits (bounded) for the first event that matches `wanted`.
+async fn expect_event(events: &mut Receiver<AddressEvent>, wanted: &AddressEvent) {
+    let seen = tokio::time::timeout(EVENT_WAIT, async {
+        while let Some(event) = events.recv().await {
+            if &event == wanted {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(seen, Ok(true), "no {wanted:?} within {EVENT_WAIT:?}");
+}
+
+/// Asserts that no interface holds `addr` as tentative (DAD pending).
+async fn assert_not_tentative(lab: &Lab, addr: IpAddr) {
+    for msg in lab.addresses(addr).await {
+        for attribute in &msg.attributes {
+            if let AddressAttribute::Flags(flags) = attribute {
+                assert!(!flags.contains(AddressFlags::Tentative), "{addr} tentative");
+            }
+        }
+    }
+}
+
+#[test]
+fn namespace_is_private_with_only_lo() {
+    in_private_netns("namespace_is_private_with_only_lo", |lab| async move {
+        assert_eq!(lab.links().await, ["lo"]);
+        let vips = Vips::new().await.unwrap();
+        assert_eq!(vips.bound("lo").await.unwrap(), Vec::<IpAddr>::new());
+    });
+}
+
+#[test]
+fn bind_is_idempotent_listed_found_and_usable_at_once() {
+    in_private_netns(
+        "bind_is_idempotent_listed_found_and_usable_at_once",
+        |lab| async move {
+            let vips = Vips::new().await.unwrap();
+            for addr in [V4, V6] {
+                assert_eq!(vips.bind("lo", addr).await.unwrap(), Bound::Added);
+                assert_eq!(vips.bind("lo", addr).await.unwrap(), Bound::AlreadyPresent);
+                assert_eq!(vips.find(addr).await.unwrap().as_deref(), Some("lo"));
+                assert_not_tentative(&lab, addr).await;
+                UdpSocket::bind(SocketAddr::new(addr, 0)).unwrap();
+            }
+            let mut bound = vips.bound("lo").await.unwrap();
+            bound.sort();
+            assert_eq!(bound, [V4, V6]);
+        },
+    );
+}
+
+#[test]
+fn unbind_removes_and_is_idempotent() {
+    in_private_netns("unbind_removes_and_is_idempotent", |_lab| async move {
+        let vips = Vips::new().await.unwrap();
+        for addr in [V4, V6] {
+            vips.bind("lo", addr).await.unwrap();
+            vips.unbind("lo", addr).await.unwrap();
+            assert_eq!(vips.find(addr).await.unwrap(), None);
+            vips.unbind("lo", addr).await.unwrap();
+        }
+        assert_eq!(vips.bound("lo").await.unwrap(), Vec::<IpAddr>::new());
+    });
+}
+
+#[test]
+fn unbind_leaves_a_non_host_address_alone() {
+    in_private_netns("unbind_leaves_a_non_host_address_alone", |lab| async move {
+        let vips = Vips::new().await.unwrap();
+        lab.add_address("lo", SUBNET_V4, 24).await;
+        vips.unbind("lo", SUBNET_V4).await.unwrap();
+        assert_eq!(vips.find(SUBNET_V4).await.unwrap().as_deref(), Some("lo"));
+        assert_eq!(vips.bound("lo").await.unwrap(), Vec::<IpAddr>::new());
+    });
+}
+
+#[test]
+fn removal_behind_our_back_is_watched() {
+    in_private_netns("removal_behind_our_back_is_watched", |lab| async move {
+        let vips = Vips::new().await.unwrap();
+        let mut events = vips.watch().await.unwrap();
+        for (addr, prefix_len) in [(V4, 32), (V6, 128)] {
+            vips.bind("lo", addr).await.unwrap();
+            let added = AddressEvent::Added {
+                interface: "lo".to_owned(),
+                addr,
+                prefix_len,
+            };
+            expect_event(&mut events, &added).await;
+            lab.delete_address(addr).await;
+            let removed = AddressEvent::Removed {
+                interface: "lo".to_owned(),
+                addr,
+                prefix_len,
+            };
+            expect_event(&mut events, &removed).await;
+        }
+    });
+}
+
+#[test]
+fn addresses_of_a_deleted_interface_are_watched_with_its_name() {
+    in_private_netns(
+        "addresses_of_a_deleted_interface_are_watched_with_its_name",
+        |lab| async move {
+            let vips = Vips::new().await.unwrap();
+            lab.add_dummy("dum0").await;
+            let mut events = vips.watch().await.unwrap();
+            lab.add_address("dum0", FOREIGN_V4, 24).await;
+            lab.delete_link("dum0").await;
+            let removed = AddressEvent::Removed {
+                interface: "dum0".to_owned(),
+                addr: FOREIGN_V4,
+                prefix_len: 24,
+            };
+            expect_event(&mut events, &removed).await;
+        },
+    );
+}
+
+#[test]
+fn ipv6_bound_off_loopback_is_usable_at_once() {
+    in_private_netns(
+        "ipv6_bound_off_loopback_is_usable_at_once",
+        |lab| async move {
+            let vips = Vips::new().await.unwrap();
+            lab.add_dummy("dum0").await;
+            assert_eq!(vips.bind("dum0", V6).await.unwrap(), Bound::Added);
+            assert_not_tentative(&lab, V6).await;
+            UdpSocket::bind(SocketAddr::new(V6, 0)).unwrap();
+            assert_eq!(vips.bound("dum0").await.unwrap(), [V6]);
+        },
+    );
+}
+
+#[test]
+fn address_on_another_interface_is_reported_not_duplicated() {
+    in_private_netns(
+        "address_on_another_interface_is_reported_not_duplicated",
+        |lab| async move {
+            let vips = Vips::new().await.unwrap();
+            lab.add_dummy("dum0").await;
+            for (addr, prefix_len) in [(FOREIGN_V4, 24), (FOREIGN_V6, 64)] {
+                lab.add_address("dum0", addr, prefix_len).await;
+                match vips.bind("lo", addr).await {
+                    Err(Error::OnOtherInterface { addr: a, interface }) => {
+                        assert_eq!((a, interface.as_str()), (addr, "dum0"));
+                    }
+                    other => panic!("expected OnOtherInterface, got {other:?}"),
+                }
+                assert_eq!(lab.addresses(addr).await.len(), 1);
+                assert_eq!(vips.find(addr).await.unwrap().as_deref(), Some("dum0"));
+            }
+            assert_eq!(vips.bound("lo").await.unwrap(), Vec::<IpAddr>::new());
+        },
+    );
+}
+
+#[test]
+fn missing_interface_is_no_such_interface() {
+    in_private_netns(
+        "missing_interface_is_no_such_interface",
+        |_lab| async move {
+            let vips = Vips::new().await.unwrap();
+            for name in ["nope0", "", "a-name-far-too-long-for-linux"] {
+                let bind = vips.bind(name, V4).await;
+                assert!(
+                    matches!(&bind, Err(Error::NoSuchInterface(n)) if n == name),
+                    "{bind:?}"
+                );
+                let unbind = vips.unbind(name, V4).await;
+                assert!(
+                    matches!(&unbind, Err(Error::NoSuchInterface(n)) if n == name),
+                    "{unbind:?}"
+                );
+                let bound = vips.bound(name).await;
+                assert!(
+                    matches!(&bound, Err(Error::NoSuchInterface(n)) if n == name),
+                    "{bound:?}"
+                );
+            }
+            let message = vips.bind("nope0", V4).await.unwrap_err().to_string();
+            assert_eq!(message, "no such interface: nope0");
+        },
+    );
+}
+
+#[test]
+fn first_global_ipv4_skips_loopback_and_finds_the_dummy() {
+    in_private_netns(
+        "first_global_ipv4_skips_loopback_and_finds_the_dummy",
+        |lab| async move {
+            let vips = Vips::new().await.unwrap();
+            assert_eq!(vips.first_global_ipv4().await.unwrap(), None);
+            vips.bind("lo", V4).await.unwrap();
+            assert_eq!(vips.first_global_ipv4().await.unwrap(), None);
+            lab.add_dummy("dum0").await;
+            lab.add_address("dum0", HOST_V6, 64).await;
+            assert_eq!(vips.first_global_ipv4().await.unwrap(), None);
+            lab.add_address("dum0", IpAddr::V4(HOST_V4), 24).await;
+            assert_eq!(vips.first_global_ipv4().await.unwrap(), Some(HOST_V4));
+        },
+    );
+}
