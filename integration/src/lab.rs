@@ -46,6 +46,26 @@ pub fn require_speaker(binary: Option<&str>, test: &str) -> Result<Option<PathBu
     }
 }
 
+/// The `announcer` binary of the target directory this test runs from
+/// (`.../target/debug/deps/<test>` → `.../target/debug/announcer`), or a
+/// skip/failure like [`require_lab`] when it has not been built.
+pub fn require_announcer(test: &str) -> Result<Option<PathBuf>> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("locate the test executable", e))?;
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("announcer"))
+        .ok_or_else(|| Error::Check(format!("no target dir above {}", exe.display())))?;
+    if path.is_file() {
+        return Ok(Some(path));
+    }
+    let reason = format!(
+        "{} does not exist; build it first: cargo build -p announcer",
+        path.display()
+    );
+    unavailable(test, &reason).map(|_| None)
+}
+
 fn unavailable(test: &str, reason: &str) -> Result<bool> {
     if std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1") {
         return Err(Error::LabUnavailable(format!("{test}: {reason}")));

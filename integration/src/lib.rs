@@ -7,9 +7,18 @@
 //! process and test); every process and namespace is owned by a guard that
 //! cleans up on drop, also when a test fails. Layers, bottom up:
 //! [`netns`], [`process`], [`wait`] → [`routers`], [`kernel`], [`speaker`],
-//! [`reference`] → [`topology`] → [`scenarios`].
+//! [`reference`](mod@reference) → [`topology`] → [`scenarios`].
+//!
+//! The daemon lab runs the real `announcer` binary instead: [`http`] (the
+//! client side of the lab's `web-server`), [`daemon`] and [`status`] (the
+//! daemon, its config and its control client) → [`daemon_lab`] (router, two
+//! web servers, a client) → [`daemon_scenarios`].
 
+pub mod daemon;
+pub mod daemon_lab;
+pub mod daemon_scenarios;
 pub mod error;
+pub mod http;
 pub mod kernel;
 pub mod lab;
 pub mod netns;
@@ -19,6 +28,7 @@ pub mod routers;
 pub mod scenarios;
 pub mod sender;
 pub mod speaker;
+pub mod status;
 pub mod topology;
 pub mod wait;
 

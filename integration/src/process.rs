@@ -112,15 +112,24 @@ impl ChildGuard {
         if self.try_exited()?.is_some() {
             return Ok(());
         }
-        let pid = self.pid().to_string();
-        let status = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .map_err(|e| Error::io(format!("kill -TERM {pid}"), e))?;
-        if status.success() && self.wait_exit(grace).is_ok() {
+        if self.signal("TERM").is_ok() && self.wait_exit(grace).is_ok() {
             return Ok(());
         }
         self.kill()
+    }
+
+    /// Sends `signal` (a name such as `TERM`, `HUP`, `STOP`, `CONT`) to the
+    /// process by PID. Fails if the process has already exited and been
+    /// reaped, so a signal never reaches a recycled PID.
+    pub fn signal(&mut self, signal: &str) -> Result<()> {
+        if let Some(status) = self.try_exited()? {
+            return Err(self.failure(format!(
+                "cannot send SIG{signal} to {}: it exited ({status})",
+                self.name
+            )));
+        }
+        let pid = self.pid().to_string();
+        crate::netns::run(Command::new("kill").args([&format!("-{signal}"), &pid])).map(drop)
     }
 
     /// Kills the process (SIGKILL by PID) and reaps it.

@@ -7,6 +7,9 @@
 //!                       ├─ br0 (rtr) 192.0.2.1 2001:db8::1
 //!   spk2 eth0 ──── spk2 ┘
 //! ```
+//!
+//! Optionally ([`Topology::add_client`]) a client namespace on its own link:
+//! `client eth0` 198.51.100.10/24 ──── `cli0` (rtr) 198.51.100.1/24.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::unix::fs::PermissionsExt;
@@ -24,6 +27,10 @@ pub const ROUTER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 pub const ROUTER_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
 /// At most this many speakers fit the 192.0.2.1N addressing.
 pub const MAX_SPEAKERS: usize = 9;
+/// The router's address on the client link.
+pub const CLIENT_ROUTER_V4: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
+/// The client's address.
+pub const CLIENT_V4: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 
 /// A speaker's namespace and addresses.
 #[derive(Debug)]
@@ -97,6 +104,36 @@ impl Topology {
             rtr,
             dir,
         })
+    }
+
+    /// Adds a client namespace linked to the router (`eth0` with
+    /// [`CLIENT_V4`]/24 and a default route via [`CLIENT_ROUTER_V4`], which
+    /// sits on the router's `cli0`). The caller owns the namespace: drop it
+    /// before or with the topology.
+    pub fn add_client(&self) -> Result<Netns> {
+        let client = Netns::new("client")?;
+        veth(&client, "eth0", &self.rtr, "cli0")?;
+        self.rtr
+            .add_address("cli0", IpAddr::V4(CLIENT_ROUTER_V4), 24)?;
+        client.add_address("eth0", IpAddr::V4(CLIENT_V4), 24)?;
+        client.ip(&[
+            "route",
+            "add",
+            "default",
+            "via",
+            &CLIENT_ROUTER_V4.to_string(),
+        ])?;
+        Ok(client)
+    }
+
+    /// Gives every speaker an IPv4 default route via the router, so what a
+    /// speaker serves (a VIP on its `lo`) can answer hosts beyond the LAN.
+    pub fn route_speakers_via_router(&self) -> Result<()> {
+        for host in &self.speakers {
+            host.ns
+                .ip(&["route", "add", "default", "via", &ROUTER_V4.to_string()])?;
+        }
+        Ok(())
     }
 
     /// Creates (if needed) and returns `<lab dir>/<name>`, world-readable.

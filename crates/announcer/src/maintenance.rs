@@ -54,8 +54,13 @@ pub enum StateError {
 }
 
 impl Maintenance {
-    /// Loads the state from `state_dir` (none yet is an empty state).
+    /// Loads the state from `state_dir`, creating the directory if needed (none yet is an
+    /// empty state).
     pub fn load(state_dir: &Path) -> Result<Maintenance, StateError> {
+        fs::create_dir_all(state_dir).map_err(|source| StateError::Io {
+            path: state_dir.to_owned(),
+            source,
+        })?;
         let path = state_dir.join(FILE_NAME);
         let entries = match fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StateError::Corrupt {
@@ -172,12 +177,31 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_state_dir_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("var/lib/announcer");
+        let mut m = Maintenance::load(&state).unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "maint").unwrap();
+        assert!(state.join(FILE_NAME).exists());
+    }
+
+    #[test]
+    fn a_state_dir_that_cannot_be_created_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        fs::write(&file, b"").unwrap();
+        let error = Maintenance::load(&file.join("state")).unwrap_err();
+        assert!(error.to_string().contains("file/state"), "{error}");
+    }
+
+    #[test]
     fn a_state_dir_that_cannot_be_written_changes_nothing_and_says_where() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("absent");
-        let mut m = Maintenance::load(&missing).unwrap();
+        let state = dir.path().join("state");
+        let mut m = Maintenance::load(&state).unwrap();
+        fs::remove_dir(&state).unwrap();
         let error = m.withdraw(&[p("203.0.113.10/32")], "maint").unwrap_err();
-        assert!(error.to_string().contains("absent"), "{error}");
+        assert!(error.to_string().contains("state"), "{error}");
         assert!(m.get(&p("203.0.113.10/32")).is_none());
     }
 

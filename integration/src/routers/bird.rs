@@ -6,7 +6,8 @@
 //! protocol name in brackets, then tab-indented `BGP.as_path:`,
 //! `BGP.next_hop:`, `BGP.med:`, `BGP.community: (a,b) ...`,
 //! `BGP.large_community: (a, b, c) ...`), `show protocols all NAME` (`BGP
-//! state:` line) and its log (`<RMT> NAME: Received: ...` for NOTIFICATIONs).
+//! state:` line), `show protocols NAME` (one line with the time of the last
+//! state change) and its log (`<RMT> NAME: Received: ...` for NOTIFICATIONs).
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -192,6 +193,14 @@ impl EdgeRouter for Bird {
         }))
     }
 
+    fn session_mark(&self, peer: IpAddr) -> Result<Option<String>> {
+        let name = self.protocol_of(peer)?;
+        let text = self.birdc(&["show", "protocols", &name])?;
+        Ok(protocol_line(&text, &name)
+            .filter(|line| line.ends_with("Established"))
+            .map(str::to_owned))
+    }
+
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {
         let marker = format!("{}: ", self.protocol_of(peer)?);
         let log = std::fs::read_to_string(self.log_file())
@@ -217,6 +226,14 @@ impl EdgeRouter for Bird {
         );
         out
     }
+}
+
+/// The line of `show protocols` about protocol `name` (`spk0  BGP  ---  up
+/// 23:42:09.904  Established`), trimmed.
+fn protocol_line<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    text.lines()
+        .find(|line| line.split_whitespace().next() == Some(name))
+        .map(str::trim)
 }
 
 /// The `Received: ...` part of a BIRD log line about the protocol whose
@@ -395,6 +412,21 @@ Table master6:
             received_notification("<TRACE> spk0: Started", "spk0: "),
             None
         );
+    }
+
+    #[test]
+    fn show_protocols_gives_the_line_of_the_named_protocol() {
+        let text = "BIRD 2.0.12 ready.
+Name       Proto      Table      State  Since         Info
+spk0       BGP        ---        up     23:42:09.904  Established   
+spk1       BGP        ---        start  23:42:08.101  Active        Socket: Connection refused
+";
+        assert_eq!(
+            protocol_line(text, "spk0"),
+            Some("spk0       BGP        ---        up     23:42:09.904  Established")
+        );
+        assert!(protocol_line(text, "spk1").is_some_and(|l| l.contains("Active")));
+        assert_eq!(protocol_line(text, "spk2"), None);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! `metric`, `community.list` ("a:b"), `largeCommunity.list` ("a:b:c"),
 //! `nexthops[].ip`, `peer.peerId`; plus one header object without
 //! `nexthops`) and `show bgp neighbors ADDR json` (`bgpState`,
-//! `lastNotificationReason`, `lastShutdownDescription`).
+//! `lastNotificationReason`, `lastShutdownDescription`,
+//! `connectionsEstablished`).
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -171,6 +172,23 @@ impl EdgeRouter for Frr {
 
     fn session_established(&self, peer: IpAddr) -> Result<bool> {
         Ok(self.neighbor(peer)?.get("bgpState").and_then(Value::as_str) == Some("Established"))
+    }
+
+    fn session_mark(&self, peer: IpAddr) -> Result<Option<String>> {
+        let neighbor = self.neighbor(peer)?;
+        if neighbor.get("bgpState").and_then(Value::as_str) != Some("Established") {
+            return Ok(None);
+        }
+        let count = neighbor
+            .get("connectionsEstablished")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| {
+                Error::parse(
+                    format!("show bgp neighbors {peer} json"),
+                    format!("no connectionsEstablished in {neighbor}"),
+                )
+            })?;
+        Ok(Some(format!("established connection #{count}")))
     }
 
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {

@@ -143,6 +143,17 @@ pub trait EdgeRouter {
     fn routes(&self) -> Result<Vec<RibRoute>>;
     /// Whether the session with `peer` is Established, in the router's view.
     fn session_established(&self, peer: IpAddr) -> Result<bool>;
+    /// A mark of the current Established session with `peer` that changes
+    /// whenever the session is reset (BIRD: its `show protocols` line with
+    /// the time of the last state change; FRR: the count of established
+    /// connections); `None` while not Established. Comparing two marks tells
+    /// whether the session survived in between.
+    fn session_mark(&self, peer: IpAddr) -> Result<Option<String>> {
+        Err(crate::error::Error::Check(format!(
+            "{} cannot tell whether the session with {peer} was reset",
+            self.kind()
+        )))
+    }
     /// The router's text for the last NOTIFICATION it received from `peer`
     /// (e.g. "Administrative shutdown: maintenance window 42").
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>>;

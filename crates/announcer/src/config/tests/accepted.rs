@@ -103,7 +103,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             },
         ],
         control: ControlConfig {
-            group: Some("announcer".to_owned()),
+            group: None,
             ..ControlConfig::default()
         },
     };

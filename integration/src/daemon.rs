@@ -1,0 +1,277 @@
+//! The `announcer` daemon under test: its configuration file (the TOML of
+//! the daemon contract), the `announcer run` process in a web namespace, and
+//! the control client (`status`, `withdraw`, `announce`) talking to it over
+//! its Unix socket.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::netns::Netns;
+use crate::process::{ChildGuard, Streams};
+use crate::status::Status;
+use crate::wait::{wait_until, POLL};
+
+/// The health check's `interval`.
+pub const CHECK_INTERVAL: Duration = Duration::from_millis(500);
+/// The health check's `timeout`.
+pub const CHECK_TIMEOUT: Duration = Duration::from_millis(300);
+/// The health check's `rise`.
+pub const RISE: u32 = 2;
+/// The health check's `fall`.
+pub const FALL: u32 = 2;
+/// The name of the one health check.
+pub const CHECK_NAME: &str = "web";
+/// How long `announcer run` may take to answer on its control socket.
+const STARTUP: Duration = Duration::from_secs(10);
+/// The daemon's log filter.
+const LOG_FILTER: &str = "info,announcer=debug,announcer_bgp=debug,announcer_health=debug";
+
+/// What goes into one web server's `announcer` configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnouncerConfig {
+    /// `[bgp] local_as`.
+    pub local_as: u32,
+    /// `[bgp] router_id`.
+    pub router_id: Ipv4Addr,
+    /// The one `[[peer]]`: its address.
+    pub peer: IpAddr,
+    /// The peer's `remote_as`.
+    pub peer_as: u32,
+    /// The peer's `hold_time` (whole seconds), if set.
+    pub hold_time: Option<Duration>,
+    /// The `[[check]]`'s URL.
+    pub health_url: String,
+    /// One `[[vip]]` per prefix, each gated by the check.
+    pub vips: Vec<String>,
+    /// `[control] socket`.
+    pub socket: PathBuf,
+    /// `[control] state_dir`.
+    pub state_dir: PathBuf,
+}
+
+impl AnnouncerConfig {
+    /// The TOML text.
+    pub fn to_toml(&self) -> String {
+        let mut toml = format!(
+            "[bgp]\nlocal_as = {}\nrouter_id = \"{}\"\n\n[[peer]]\naddress = \"{}\"\nremote_as = {}\n",
+            self.local_as, self.router_id, self.peer, self.peer_as
+        );
+        if let Some(hold_time) = self.hold_time {
+            let _ = writeln!(toml, "hold_time = \"{}s\"", hold_time.as_secs());
+        }
+        let _ = write!(
+            toml,
+            "\n[[check]]\nname = \"{CHECK_NAME}\"\ntype = \"http\"\nurl = \"{}\"\ninterval = \"{}ms\"\ntimeout = \"{}ms\"\nrise = {RISE}\nfall = {FALL}\n",
+            self.health_url,
+            CHECK_INTERVAL.as_millis(),
+            CHECK_TIMEOUT.as_millis()
+        );
+        for prefix in &self.vips {
+            let _ = write!(
+                toml,
+                "\n[[vip]]\nprefix = \"{prefix}\"\nchecks = [\"{CHECK_NAME}\"]\n"
+            );
+        }
+        let _ = write!(
+            toml,
+            "\n[control]\nsocket = \"{}\"\nstate_dir = \"{}\"\n",
+            self.socket.display(),
+            self.state_dir.display()
+        );
+        toml
+    }
+}
+
+/// One web server's `announcer`: its config file and, while running, its
+/// `announcer run` process (killed on drop).
+#[derive(Debug)]
+pub struct Announcer {
+    binary: PathBuf,
+    ns: Arc<Netns>,
+    dir: PathBuf,
+    config: AnnouncerConfig,
+    process: Option<ChildGuard>,
+}
+
+impl Announcer {
+    /// Writes `config` to `dir/announcer.toml`; nothing runs yet.
+    pub fn new(binary: &Path, ns: Arc<Netns>, dir: &Path, config: AnnouncerConfig) -> Result<Self> {
+        let announcer = Announcer {
+            binary: binary.to_owned(),
+            ns,
+            dir: dir.to_owned(),
+            config,
+            process: None,
+        };
+        announcer.write_config()?;
+        Ok(announcer)
+    }
+
+    /// The configuration file.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join("announcer.toml")
+    }
+
+    /// The configuration as last written.
+    pub fn config(&self) -> &AnnouncerConfig {
+        &self.config
+    }
+
+    /// Rewrites the configuration file with `change` applied (the running
+    /// daemon sees it on SIGHUP or restart).
+    pub fn update_config(&mut self, change: impl FnOnce(&mut AnnouncerConfig)) -> Result<()> {
+        change(&mut self.config);
+        self.write_config()
+    }
+
+    fn write_config(&self) -> Result<()> {
+        self.write_config_text(&self.config.to_toml())
+    }
+
+    /// Overwrites the configuration file with `text` (e.g. an invalid one);
+    /// [`Announcer::update_config`] writes the real one again.
+    pub fn write_config_text(&self, text: &str) -> Result<()> {
+        let path = self.config_path();
+        std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
+    }
+
+    /// Starts `announcer run -c CONFIG` in the namespace and waits until it
+    /// answers `status` on its control socket.
+    pub fn start(&mut self) -> Result<()> {
+        if self.process.is_some() {
+            return Err(Error::Check("announcer is already running".to_owned()));
+        }
+        let mut command = self.ns.command(&self.binary.to_string_lossy());
+        command
+            .arg("run")
+            .arg("-c")
+            .arg(self.config_path())
+            .env("RUST_LOG", LOG_FILTER);
+        let mut process = ChildGuard::spawn("announcer", command, &self.dir, Streams::Logged)?;
+        let ready = wait_until("announcer to answer on its socket", STARTUP, POLL, || {
+            if let Ok(Some(status)) = process.try_exited() {
+                return Ok(Err(format!("announcer run exited: {status}")));
+            }
+            self.status().map(Ok).map_err(|e| e.to_string())
+        });
+        match ready {
+            Ok(Ok(_)) => {
+                self.process = Some(process);
+                Ok(())
+            }
+            Ok(Err(exited)) => Err(process.failure(exited)),
+            Err(e) => Err(process.failure(e.to_string())),
+        }
+    }
+
+    /// The running daemon, or an error saying it is not running.
+    fn process(&mut self) -> Result<&mut ChildGuard> {
+        self.process
+            .as_mut()
+            .ok_or_else(|| Error::Check("announcer is not running".to_owned()))
+    }
+
+    /// Sends `signal` (`TERM`, `HUP`, `STOP`, `CONT`, ...) to the daemon.
+    pub fn signal(&mut self, signal: &str) -> Result<()> {
+        self.process()?.signal(signal)
+    }
+
+    /// Whether the daemon process is still running.
+    pub fn is_running(&mut self) -> Result<bool> {
+        Ok(self.process()?.try_exited()?.is_none())
+    }
+
+    /// Waits (bounded) for the daemon to exit and forgets the process.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Result<ExitStatus> {
+        let status = self.process()?.wait_exit(timeout)?;
+        self.process = None;
+        Ok(status)
+    }
+
+    /// Runs `announcer ARGS --socket SOCKET` and returns its output,
+    /// whatever its exit status.
+    pub fn client(&self, args: &[&str]) -> Result<Output> {
+        let mut command = Command::new(&self.binary);
+        command.args(args).arg("--socket").arg(&self.config.socket);
+        command
+            .output()
+            .map_err(|e| Error::io(format!("run {command:?}"), e))
+    }
+
+    /// Runs a client command that must succeed; returns its stdout.
+    pub fn control(&self, args: &[&str]) -> Result<String> {
+        let output = self.client(args)?;
+        if !output.status.success() {
+            return Err(Error::Command {
+                command: format!(
+                    "announcer {} --socket {}",
+                    args.join(" "),
+                    self.config.socket.display()
+                ),
+                status: output.status,
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// `announcer status --json`, parsed.
+    pub fn status(&self) -> Result<Status> {
+        Status::parse(&self.control(&["status", "--json"])?)
+    }
+
+    /// The daemon's log (kept across restarts) and its current status.
+    pub fn logs(&self) -> String {
+        let log = self.dir.join("announcer.stderr");
+        let status = match self.status() {
+            Ok(status) => status.raw,
+            Err(e) => e.to_string(),
+        };
+        format!(
+            "--- {} ---\n{}\n--- status ---\n{status}\n",
+            log.display(),
+            crate::process::tail(&log, 80)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_has_every_table_of_the_contract() {
+        let config = AnnouncerConfig {
+            local_as: 65001,
+            router_id: Ipv4Addr::new(192, 0, 2, 11),
+            peer: "192.0.2.1".parse().unwrap(),
+            peer_as: 65000,
+            hold_time: Some(Duration::from_secs(3)),
+            health_url: "http://127.0.0.1:8080/healthz".into(),
+            vips: vec!["203.0.113.10/32".into(), "203.0.113.20/32".into()],
+            socket: "/lab/web1/announcer.sock".into(),
+            state_dir: "/lab/web1/state".into(),
+        };
+        let toml = config.to_toml();
+        for line in [
+            "[bgp]\nlocal_as = 65001\nrouter_id = \"192.0.2.11\"\n",
+            "[[peer]]\naddress = \"192.0.2.1\"\nremote_as = 65000\nhold_time = \"3s\"\n",
+            "url = \"http://127.0.0.1:8080/healthz\"\ninterval = \"500ms\"\ntimeout = \"300ms\"\nrise = 2\nfall = 2\n",
+            "[[vip]]\nprefix = \"203.0.113.20/32\"\nchecks = [\"web\"]\n",
+            "[control]\nsocket = \"/lab/web1/announcer.sock\"\nstate_dir = \"/lab/web1/state\"\n",
+        ] {
+            assert!(toml.contains(line), "{line:?} missing from:\n{toml}");
+        }
+        assert_eq!(toml.matches("[[vip]]").count(), 2);
+        let without_hold = AnnouncerConfig {
+            hold_time: None,
+            ..config
+        };
+        assert!(!without_hold.to_toml().contains("hold_time"));
+    }
+}

@@ -1,0 +1,313 @@
+//! The daemon lab: an edge router, two web namespaces each running the lab's
+//! `web-server` and the real `announcer`, and a client namespace behind the
+//! router.
+//!
+//! ```text
+//!   web1 192.0.2.11 ┐                                  ┌ cli0 198.51.100.1 ── client 198.51.100.10
+//!   (lo: VIPs)      ├─ br0 192.0.2.1 (rtr: BIRD | FRR) ┘
+//!   web2 192.0.2.12 ┘
+//! ```
+//!
+//! Each web server listens on `0.0.0.0:80` (so on the VIPs once `announcer`
+//! binds them to `lo`) and `127.0.0.1:8080` for `/healthz`; its health fails
+//! while its health file exists. Both announcers are in AS [`WEB_AS`] and
+//! peer with the router (AS 65000), which installs one multipath kernel
+//! route per VIP.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::daemon::{Announcer, AnnouncerConfig};
+use crate::error::{Error, Result};
+use crate::http::{get_many, get_once, Tally};
+use crate::kernel::next_hops;
+use crate::lab::{require_announcer, require_lab};
+use crate::netns::Netns;
+use crate::process::{ChildGuard, Streams};
+use crate::routers::{EdgeRouter, PeerConfig, RouterKind, RouterSetup, LOCAL_AS};
+use crate::topology::{Topology, ROUTER_V4};
+use crate::wait::{wait_until, POLL};
+
+/// The web servers' AS.
+pub const WEB_AS: u32 = 65001;
+/// The VIP both web servers announce.
+pub const VIP: &str = "203.0.113.10/32";
+/// [`VIP`]'s address.
+pub const VIP_ADDRESS: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 10);
+/// The port the web servers serve the VIP on.
+pub const HTTP_PORT: u16 = 80;
+/// The health endpoint's port (on 127.0.0.1 in each web namespace).
+pub const HEALTH_PORT: u16 = 8080;
+/// How long the web server may take to answer `/healthz`.
+const WEB_STARTUP: Duration = Duration::from_secs(10);
+/// Poll interval of timed waits (the figures the scenarios print).
+pub const FINE_POLL: Duration = Duration::from_millis(20);
+
+/// How a daemon lab is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaemonLabSpec {
+    /// The edge router.
+    pub router: RouterKind,
+    /// The announcers' `hold_time` (`None`: the daemon's default).
+    pub hold_time: Option<Duration>,
+}
+
+/// One web namespace: its `announcer` and its `web-server`.
+#[derive(Debug)]
+pub struct Web {
+    /// `web1`, `web2`: also the body its server answers `GET /` with.
+    pub name: String,
+    /// Its address on the LAN (the BGP next hop).
+    pub address: Ipv4Addr,
+    /// Its namespace.
+    pub ns: Arc<Netns>,
+    /// The daemon under test (declared first: stopped first).
+    pub announcer: Announcer,
+    server: ChildGuard,
+    health_file: PathBuf,
+}
+
+impl Web {
+    /// The address as routers name the peer and the next hop.
+    pub fn peer(&self) -> IpAddr {
+        IpAddr::V4(self.address)
+    }
+
+    /// Makes `/healthz` answer 500 (`false`) or 200 (`true`).
+    pub fn set_healthy(&self, healthy: bool) -> Result<()> {
+        let path = &self.health_file;
+        let result = if healthy {
+            std::fs::remove_file(path)
+        } else {
+            std::fs::write(path, "unhealthy\n")
+        };
+        result.map_err(|e| Error::io(format!("flip health file {}", path.display()), e))
+    }
+
+    /// Whether `prefix` is on the namespace's `lo`, as the kernel shows it.
+    pub fn has_on_lo(&self, prefix: &str) -> Result<bool> {
+        let text = self.ns.ip(&["-4", "-br", "addr", "show", "dev", "lo"])?;
+        Ok(text.split_whitespace().any(|word| word == prefix))
+    }
+
+    fn logs(&self) -> String {
+        format!(
+            "===== {} announcer =====\n{}===== {} web-server =====\n{}",
+            self.name,
+            self.announcer.logs(),
+            self.name,
+            self.server.logs()
+        )
+    }
+}
+
+/// A running daemon lab; processes drop first, namespaces and directory last.
+pub struct DaemonLab {
+    /// web1 and web2.
+    pub webs: Vec<Web>,
+    /// The edge router.
+    pub router: Box<dyn EdgeRouter>,
+    /// The client namespace (198.51.100.10).
+    pub client: Netns,
+    /// The router and web namespaces and the lab directory.
+    pub topology: Topology,
+}
+
+impl DaemonLab {
+    /// Builds the lab and starts both announcers, or returns `None` (after a
+    /// skip line) when it cannot run here. `web_server` is the lab's
+    /// `web-server` binary.
+    pub fn start(spec: DaemonLabSpec, web_server: &str, test: &str) -> Result<Option<Self>> {
+        if !require_lab(spec.router, test)? {
+            return Ok(None);
+        }
+        let Some(announcer) = require_announcer(test)? else {
+            return Ok(None);
+        };
+        let topology = Topology::new(2)?;
+        topology.route_speakers_via_router()?;
+        let client = topology.add_client()?;
+        let peers = topology
+            .speakers
+            .iter()
+            .map(|host| PeerConfig::new(host.peer_address(), WEB_AS))
+            .collect();
+        let router = spec.router.start(RouterSetup {
+            ns: topology.rtr.clone(),
+            dir: topology.subdir("router")?,
+            peers,
+        })?;
+        let mut webs = Vec::new();
+        for (index, host) in topology.speakers.iter().enumerate() {
+            let name = format!("web{}", index + 1);
+            let dir = topology.subdir(&name)?;
+            let health_file = dir.join("unhealthy");
+            let server =
+                start_web_server(Path::new(web_server), &host.ns, &dir, &name, &health_file)?;
+            let config = AnnouncerConfig {
+                local_as: WEB_AS,
+                router_id: host.v4,
+                peer: IpAddr::V4(ROUTER_V4),
+                peer_as: LOCAL_AS,
+                hold_time: spec.hold_time,
+                health_url: format!("http://127.0.0.1:{HEALTH_PORT}/healthz"),
+                vips: vec![VIP.to_owned()],
+                socket: dir.join("announcer.sock"),
+                state_dir: dir.join("state"),
+            };
+            let mut announcer = Announcer::new(&announcer, host.ns.clone(), &dir, config)?;
+            announcer.start()?;
+            webs.push(Web {
+                name,
+                address: host.v4,
+                ns: host.ns.clone(),
+                announcer,
+                server,
+                health_file,
+            });
+        }
+        Ok(Some(DaemonLab {
+            webs,
+            router,
+            client,
+            topology,
+        }))
+    }
+
+    /// Runs `body`; a failure gets the router's, announcers' and web
+    /// servers' logs and the announcers' status attached.
+    pub fn run(mut self, body: impl FnOnce(&mut DaemonLab) -> Result<()>) -> Result<()> {
+        body(&mut self).map_err(|error| self.failure(error))
+    }
+
+    /// `error` with the router's, announcers' and web servers' logs and the
+    /// announcers' status attached.
+    pub fn failure(&self, error: Error) -> Error {
+        let mut text = format!(
+            "{error}\n===== {} =====\n{}",
+            self.router.kind(),
+            self.router.logs()
+        );
+        for web in &self.webs {
+            text.push_str(&web.logs());
+        }
+        Error::Check(text)
+    }
+
+    /// Web server `n` (1-based).
+    pub fn web(&self, n: usize) -> Result<&Web> {
+        n.checked_sub(1)
+            .and_then(|i| self.webs.get(i))
+            .ok_or_else(|| self.no_web(n))
+    }
+
+    /// Web server `n` (1-based), to act on its processes.
+    pub fn web_mut(&mut self, n: usize) -> Result<&mut Web> {
+        let missing = self.no_web(n);
+        n.checked_sub(1)
+            .and_then(|i| self.webs.get_mut(i))
+            .ok_or(missing)
+    }
+
+    fn no_web(&self, n: usize) -> Error {
+        Error::Check(format!("no web{n} in a lab of {}", self.webs.len()))
+    }
+
+    /// The next hops of both web servers, sorted.
+    pub fn both(&self) -> Vec<IpAddr> {
+        let mut hops: Vec<IpAddr> = self.webs.iter().map(Web::peer).collect();
+        hops.sort();
+        hops
+    }
+
+    /// Waits until the kernel route for `prefix` in the router namespace has
+    /// exactly `want` as next hops, at most until `since + limit`; returns
+    /// the time from `since` (polled every [`FINE_POLL`]).
+    pub fn wait_next_hops(
+        &self,
+        prefix: &str,
+        want: &[IpAddr],
+        since: Instant,
+        limit: Duration,
+    ) -> Result<Duration> {
+        let what = format!("kernel route {prefix} via {want:?} within {limit:?}");
+        let left = limit.saturating_sub(since.elapsed());
+        wait_until(&what, left, FINE_POLL, || {
+            match next_hops(&self.topology.rtr, prefix) {
+                Ok(hops) if hops == want => Ok(since.elapsed()),
+                Ok(hops) => Err(format!("next hops {hops:?}")),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+
+    /// Waits until the router shows the sessions with every web server
+    /// Established and the kernel route for [`VIP`] via both of them.
+    pub fn wait_all_announced(&self, timeout: Duration) -> Result<()> {
+        let start = Instant::now();
+        for web in &self.webs {
+            let what = format!("{} to show {} Established", self.router.kind(), web.name);
+            wait_until(&what, timeout, POLL, || {
+                match self.router.session_established(web.peer()) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err("not established".to_owned()),
+                    Err(e) => Err(e.to_string()),
+                }
+            })?;
+        }
+        self.wait_next_hops(VIP, &self.both(), start, timeout)
+            .map(drop)
+    }
+
+    /// `count` GETs of `http://ADDRESS/` from the client namespace.
+    pub fn client_gets(&self, address: Ipv4Addr, count: usize) -> Result<Tally> {
+        get_many(
+            &self.client,
+            SocketAddr::from((address, HTTP_PORT)),
+            "/",
+            count,
+        )
+    }
+}
+
+/// Starts `web-server` in `ns` as `name` (its logs in `dir`), listening on
+/// `0.0.0.0:80` and `127.0.0.1:8080`, and waits until `/healthz` answers 200.
+pub fn start_web_server(
+    binary: &Path,
+    ns: &Arc<Netns>,
+    dir: &Path,
+    name: &str,
+    health_file: &Path,
+) -> Result<ChildGuard> {
+    let mut command = ns.command(&binary.to_string_lossy());
+    command
+        .args(["--listen", &format!("0.0.0.0:{HTTP_PORT}")])
+        .args(["--listen", &format!("127.0.0.1:{HEALTH_PORT}")])
+        .args(["--name", name])
+        .arg("--health-file")
+        .arg(health_file);
+    let mut server = ChildGuard::spawn("web-server", command, dir, Streams::Logged)?;
+    let health = SocketAddr::from((Ipv4Addr::LOCALHOST, HEALTH_PORT));
+    let ready = wait_until(
+        &format!("{name}'s web-server to answer /healthz"),
+        WEB_STARTUP,
+        POLL,
+        || {
+            if let Ok(Some(status)) = server.try_exited() {
+                return Ok(Err(format!("web-server exited: {status}")));
+            }
+            match get_once(ns, health, "/healthz") {
+                Ok(response) if response.status == 200 => Ok(Ok(())),
+                Ok(response) => Err(format!("{response:?}")),
+                Err(e) => Err(e.to_string()),
+            }
+        },
+    );
+    match ready {
+        Ok(Ok(())) => Ok(server),
+        Ok(Err(exited)) => Err(server.failure(exited)),
+        Err(e) => Err(server.failure(e.to_string())),
+    }
+}

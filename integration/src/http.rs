@@ -1,0 +1,149 @@
+//! A bounded HTTP/1.1 GET loop run from inside a namespace: one thread enters
+//! the namespace (`setns`, which changes only that thread's network
+//! namespace), opens `count` short connections with timeouts and tallies
+//! which server answered (the body of the lab's `web-server`).
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use nix::sched::{setns, CloneFlags};
+
+use crate::error::{Error, Result};
+use crate::netns::Netns;
+
+/// Connect, read and write timeout of each request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+/// The largest response read.
+const MAX_RESPONSE: u64 = 64 * 1024;
+
+/// What a GET loop saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Answers with status 200, by body (the server's name).
+    pub answers: BTreeMap<String, usize>,
+    /// Every request that failed or did not get a 200, with why.
+    pub failures: Vec<String>,
+}
+
+impl Tally {
+    /// How many 200 answers came from `server`.
+    pub fn answers_from(&self, server: &str) -> usize {
+        self.answers.get(server).copied().unwrap_or(0)
+    }
+}
+
+/// An answer: status code and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// The body, trimmed.
+    pub body: String,
+}
+
+/// Sends `GET path` to `address` `count` times from inside `ns`, each on a
+/// new connection (so each gets a new source port), and tallies the answers.
+pub fn get_many(ns: &Netns, address: SocketAddr, path: &str, count: usize) -> Result<Tally> {
+    let path = path.to_owned();
+    in_namespace(ns, move || {
+        let mut tally = Tally::default();
+        for _ in 0..count {
+            match get(address, &path) {
+                Ok(Response { status: 200, body }) => *tally.answers.entry(body).or_insert(0) += 1,
+                Ok(other) => tally.failures.push(format!("{other:?}")),
+                Err(e) => tally.failures.push(e),
+            }
+        }
+        tally
+    })
+}
+
+/// Sends one `GET path` to `address` from inside `ns`.
+pub fn get_once(ns: &Netns, address: SocketAddr, path: &str) -> Result<Response> {
+    let owned = path.to_owned();
+    in_namespace(ns, move || get(address, &owned))?
+        .map_err(|e| Error::Check(format!("GET http://{address}{path} in {}: {e}", ns.name())))
+}
+
+/// Runs `work` on a thread that has entered `ns`'s network namespace.
+fn in_namespace<T: Send + 'static>(
+    ns: &Netns,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let handle = std::fs::File::open(format!("/run/netns/{}", ns.name()))
+        .map_err(|e| Error::io(format!("open namespace {}", ns.name()), e))?;
+    let name = ns.name().to_owned();
+    std::thread::spawn(move || {
+        setns(&handle, CloneFlags::CLONE_NEWNET)
+            .map_err(|e| Error::io(format!("enter namespace {name}"), e.into()))?;
+        Ok(work())
+    })
+    .join()
+    .map_err(|_| Error::Check("the HTTP client thread panicked".to_owned()))?
+}
+
+/// One request on a new connection; `Err` says what failed.
+fn get(address: SocketAddr, path: &str) -> std::result::Result<Response, String> {
+    let mut stream = TcpStream::connect_timeout(&address, REQUEST_TIMEOUT)
+        .map_err(|e| format!("connect {address}: {e}"))?;
+    stream
+        .set_read_timeout(Some(REQUEST_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(REQUEST_TIMEOUT)))
+        .map_err(|e| format!("set timeouts: {e}"))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("send to {address}: {e}"))?;
+    let mut raw = Vec::new();
+    stream
+        .take(MAX_RESPONSE)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("read from {address}: {e}"))?;
+    parse_response(&String::from_utf8_lossy(&raw))
+}
+
+/// Parses `HTTP/1.1 200 OK\r\n...\r\n\r\nbody`.
+fn parse_response(text: &str) -> std::result::Result<Response, String> {
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("no end of head in {text:?}"))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("no status in {head:?}"))?;
+    Ok(Response {
+        status,
+        body: body.trim().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_gives_its_status_and_trimmed_body() {
+        let text = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nweb1\n";
+        assert_eq!(
+            parse_response(text).unwrap(),
+            Response {
+                status: 200,
+                body: "web1".into()
+            }
+        );
+        assert!(parse_response("HTTP/1.1 200 OK\r\n").is_err());
+        assert!(parse_response("garbage\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn a_tally_counts_answers_per_server() {
+        let mut tally = Tally::default();
+        tally.answers.insert("web1".into(), 3);
+        assert_eq!(tally.answers_from("web1"), 3);
+        assert_eq!(tally.answers_from("web2"), 0);
+    }
+}

@@ -1,0 +1,80 @@
+//! The `announcer` daemon end to end with BIRD 2 as the edge router: two web
+//! namespaces each running the real `announcer` (found next to this test's
+//! target dir: build it first with `cargo build -p announcer`) and the lab's
+//! `web-server`, a client namespace behind the router. Assertions on BIRD's
+//! kernel route, BIRD itself, what the client gets and `announcer status`.
+//!
+//! Skips (passes with a SKIP line) without root, BIRD or the `announcer`
+//! binary, unless `ANNOUNCER_LAB_REQUIRED=1`. `--nocapture` shows the
+//! `measured:` figures.
+
+use announcer_integration::daemon_scenarios as scenarios;
+use announcer_integration::routers::RouterKind;
+use announcer_integration::Result;
+
+const ROUTER: RouterKind = RouterKind::Bird;
+const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
+
+#[test]
+fn the_lab_serves_both_web_servers_through_a_static_route() -> Result<()> {
+    scenarios::the_lab_serves_both_web_servers_through_a_static_route(
+        WEB_SERVER,
+        "daemon_bird::the_lab_serves_both_web_servers_through_a_static_route",
+    )
+}
+
+#[test]
+fn both_healthy_servers_share_one_multipath_route_and_answer_the_client() -> Result<()> {
+    scenarios::both_healthy_servers_share_the_vip(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::both_healthy_servers_share_one_multipath_route_and_answer_the_client",
+    )
+}
+
+#[test]
+fn a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_restores_it(
+) -> Result<()> {
+    scenarios::a_failing_health_check_withdraws_the_server(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_restores_it",
+    )
+}
+
+#[test]
+fn announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_restart() -> Result<()>
+{
+    scenarios::maintenance_withdraws_and_survives_a_restart(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_restart",
+    )
+}
+
+#[test]
+fn sigterm_removes_the_server_within_a_second_and_bird_logs_our_shutdown_reason() -> Result<()> {
+    scenarios::sigterm_withdraws_and_says_why(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::sigterm_removes_the_server_within_a_second_and_bird_logs_our_shutdown_reason",
+    )
+}
+
+#[test]
+fn a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed() -> Result<()> {
+    scenarios::a_frozen_daemon_loses_its_route_at_hold_expiry(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed",
+    )
+}
+
+#[test]
+fn sighup_announces_an_added_vip_without_resetting_the_session() -> Result<()> {
+    scenarios::sighup_adds_a_vip_without_resetting_the_session(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::sighup_announces_an_added_vip_without_resetting_the_session",
+    )
+}

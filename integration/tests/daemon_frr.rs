@@ -1,0 +1,70 @@
+//! The `announcer` daemon end to end with FRR (zebra + bgpd) as the edge
+//! router; the same scenarios as `daemon_bird`. Assertions on FRR's kernel
+//! route, FRR itself (`lastShutdownDescription` for our Cease reason), what
+//! the client gets and `announcer status`.
+//!
+//! Skips (passes with a SKIP line) without root, FRR or the `announcer`
+//! binary (`cargo build -p announcer`), unless `ANNOUNCER_LAB_REQUIRED=1`.
+
+use announcer_integration::daemon_scenarios as scenarios;
+use announcer_integration::routers::RouterKind;
+use announcer_integration::Result;
+
+const ROUTER: RouterKind = RouterKind::Frr;
+const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
+
+#[test]
+fn both_healthy_servers_share_one_multipath_route_and_answer_the_client() -> Result<()> {
+    scenarios::both_healthy_servers_share_the_vip(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::both_healthy_servers_share_one_multipath_route_and_answer_the_client",
+    )
+}
+
+#[test]
+fn a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_restores_it(
+) -> Result<()> {
+    scenarios::a_failing_health_check_withdraws_the_server(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_restores_it",
+    )
+}
+
+#[test]
+fn announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_restart() -> Result<()>
+{
+    scenarios::maintenance_withdraws_and_survives_a_restart(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_restart",
+    )
+}
+
+#[test]
+fn sigterm_removes_the_server_within_a_second_and_frr_shows_our_shutdown_reason() -> Result<()> {
+    scenarios::sigterm_withdraws_and_says_why(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::sigterm_removes_the_server_within_a_second_and_frr_shows_our_shutdown_reason",
+    )
+}
+
+#[test]
+fn a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed() -> Result<()> {
+    scenarios::a_frozen_daemon_loses_its_route_at_hold_expiry(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed",
+    )
+}
+
+#[test]
+fn sighup_announces_an_added_vip_without_resetting_the_session() -> Result<()> {
+    scenarios::sighup_adds_a_vip_without_resetting_the_session(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::sighup_announces_an_added_vip_without_resetting_the_session",
+    )
+}
