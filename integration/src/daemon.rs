@@ -12,9 +12,8 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::netns::Netns;
-use crate::process::{ChildGuard, Streams};
+use crate::process::ChildGuard;
 use crate::status::Status;
-use crate::wait::{wait_until, POLL};
 
 /// The health check's `interval`.
 pub const CHECK_INTERVAL: Duration = Duration::from_millis(500);
@@ -152,21 +151,12 @@ impl Announcer {
             .arg("-c")
             .arg(self.config_path())
             .env("RUST_LOG", LOG_FILTER);
-        let mut process = ChildGuard::spawn("announcer", command, &self.dir, Streams::Logged)?;
-        let ready = wait_until("announcer to answer on its socket", STARTUP, POLL, || {
-            if let Ok(Some(status)) = process.try_exited() {
-                return Ok(Err(format!("announcer run exited: {status}")));
-            }
-            self.status().map(Ok).map_err(|e| e.to_string())
-        });
-        match ready {
-            Ok(Ok(_)) => {
-                self.process = Some(process);
-                Ok(())
-            }
-            Ok(Err(exited)) => Err(process.failure(exited)),
-            Err(e) => Err(process.failure(e.to_string())),
-        }
+        let what = ("announcer to answer on its socket", STARTUP);
+        let process = ChildGuard::spawn_ready("announcer", command, &self.dir, what, || {
+            self.status().map_err(|e| e.to_string())
+        })?;
+        self.process = Some(process);
+        Ok(())
     }
 
     /// The running daemon, or an error saying it is not running.

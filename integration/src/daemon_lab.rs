@@ -25,7 +25,7 @@ use crate::http::{get_many, get_once, Tally};
 use crate::kernel::next_hops;
 use crate::lab::{require_announcer, require_lab};
 use crate::netns::Netns;
-use crate::process::{ChildGuard, Streams};
+use crate::process::ChildGuard;
 use crate::routers::{EdgeRouter, PeerConfig, RouterKind, RouterSetup, LOCAL_AS};
 use crate::topology::{Topology, ROUTER_V4};
 use crate::wait::{wait_until, POLL};
@@ -288,26 +288,17 @@ pub fn start_web_server(
         .args(["--name", name])
         .arg("--health-file")
         .arg(health_file);
-    let mut server = ChildGuard::spawn("web-server", command, dir, Streams::Logged)?;
     let health = SocketAddr::from((Ipv4Addr::LOCALHOST, HEALTH_PORT));
-    let ready = wait_until(
-        &format!("{name}'s web-server to answer /healthz"),
-        WEB_STARTUP,
-        POLL,
-        || {
-            if let Ok(Some(status)) = server.try_exited() {
-                return Ok(Err(format!("web-server exited: {status}")));
-            }
-            match get_once(ns, health, "/healthz") {
-                Ok(response) if response.status == 200 => Ok(Ok(())),
-                Ok(response) => Err(format!("{response:?}")),
-                Err(e) => Err(e.to_string()),
-            }
+    let what = format!("{name}'s web-server to answer /healthz");
+    ChildGuard::spawn_ready(
+        "web-server",
+        command,
+        dir,
+        (&what, WEB_STARTUP),
+        || match get_once(ns, health, "/healthz") {
+            Ok(response) if response.status == 200 => Ok(()),
+            Ok(response) => Err(format!("{response:?}")),
+            Err(e) => Err(e.to_string()),
         },
-    );
-    match ready {
-        Ok(Ok(())) => Ok(server),
-        Ok(Err(exited)) => Err(server.failure(exited)),
-        Err(e) => Err(server.failure(e.to_string())),
-    }
+    )
 }

@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::wait::wait_until;
+use crate::wait::{wait_until, POLL};
 
 /// How a child's standard streams are connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,30 @@ pub struct ChildGuard {
 }
 
 impl ChildGuard {
+    /// Spawns `command` as `name` (logs under `log_dir`) and waits up to `timeout` until
+    /// `ready` answers (`what` says for what, in the error); fails with the process's log
+    /// if it exits first or is not ready in time.
+    pub fn spawn_ready<T>(
+        name: &str,
+        command: Command,
+        log_dir: &Path,
+        (what, timeout): (&str, Duration),
+        mut ready: impl FnMut() -> std::result::Result<T, String>,
+    ) -> Result<Self> {
+        let mut process = ChildGuard::spawn(name, command, log_dir, Streams::Logged)?;
+        let outcome = wait_until(what, timeout, POLL, || {
+            if let Ok(Some(status)) = process.try_exited() {
+                return Ok(Err(format!("{name} exited: {status}")));
+            }
+            ready().map(Ok)
+        });
+        match outcome {
+            Ok(Ok(_)) => Ok(process),
+            Ok(Err(exited)) => Err(process.failure(exited)),
+            Err(e) => Err(process.failure(e.to_string())),
+        }
+    }
+
     /// Spawns `command` as `name`, with its logs under `log_dir` (appended
     /// to, so a restarted process keeps its earlier output).
     pub fn spawn(

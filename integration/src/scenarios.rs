@@ -200,6 +200,20 @@ impl Lab {
         })
     }
 
+    /// Starts a lab (or skips, see [`Lab::start`]) and runs `body` in it.
+    pub fn scenario(
+        router: RouterKind,
+        sender: SenderKind,
+        spec: &LabSpec,
+        test: &str,
+        body: impl FnOnce(&mut Lab) -> Result<()>,
+    ) -> Result<()> {
+        match Lab::start(router, sender, spec, test)? {
+            Some(lab) => lab.run(body),
+            None => Ok(()),
+        }
+    }
+
     /// Speaker `n`'s host (1-based).
     pub fn host(&self, n: usize) -> Result<&Host> {
         self.topology.speaker(n)
@@ -318,10 +332,7 @@ pub fn session_reaches_established(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = Lab::start(router, sender, &LabSpec::single(), test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         lab.sender(1)?.wait_established(SESSION_TIMEOUT)
     })
@@ -336,10 +347,7 @@ pub fn routes_arrive_with_attributes(
     prepend: u8,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = Lab::start(router, sender, &LabSpec::single(), test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             lab.sender(1)?.announce(&decorated(prefix, prepend))?;
@@ -362,10 +370,7 @@ pub fn withdrawn_routes_disappear(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = Lab::start(router, sender, &LabSpec::single(), test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             lab.sender(1)?.announce(&Announcement::new(prefix))?;
@@ -412,10 +417,7 @@ pub fn two_speakers_share_a_multipath_kernel_route(sender: SenderKind, test: &st
         ],
         router_password: None,
     };
-    let Some(lab) = Lab::start(RouterKind::Bird, sender, &spec, test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    Lab::scenario(RouterKind::Bird, sender, &spec, test, |lab| {
         for (n, asn) in [(1, SPEAKER_AS), (2, SPEAKER_AS + 1)] {
             lab.wait_established(n, SESSION_TIMEOUT)?;
             narrate(&format!("speaker {n} (AS {asn}) Established with BIRD"));
@@ -483,27 +485,30 @@ pub fn md5_session_with_the_right_password(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = Lab::start(router, sender, &md5_spec("lab-secret", "lab-secret"), test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
-        lab.wait_established(1, SESSION_TIMEOUT)?;
-        let sockets = lab.topology.rtr.exec(
-            "ss",
-            &[
-                "-tni",
-                "state",
-                "established",
-                "( sport = :179 or dport = :179 )",
-            ],
-        )?;
-        if !sockets.contains("md5") {
-            return Err(Error::Check(format!(
-                "ss -tni shows no md5 on the BGP socket:\n{sockets}"
-            )));
-        }
-        Ok(())
-    })
+    Lab::scenario(
+        router,
+        sender,
+        &md5_spec("lab-secret", "lab-secret"),
+        test,
+        |lab| {
+            lab.wait_established(1, SESSION_TIMEOUT)?;
+            let sockets = lab.topology.rtr.exec(
+                "ss",
+                &[
+                    "-tni",
+                    "state",
+                    "established",
+                    "( sport = :179 or dport = :179 )",
+                ],
+            )?;
+            if !sockets.contains("md5") {
+                return Err(Error::Check(format!(
+                    "ss -tni shows no md5 on the BGP socket:\n{sockets}"
+                )));
+            }
+            Ok(())
+        },
+    )
 }
 
 /// With a wrong TCP MD5 password the session stays down.
@@ -512,33 +517,30 @@ pub fn md5_session_with_a_wrong_password_stays_down(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = Lab::start(
+    Lab::scenario(
         router,
         sender,
         &md5_spec("lab-secret", "wrong-secret"),
         test,
-    )?
-    else {
-        return Ok(());
-    };
-    lab.run(|lab| {
-        let peer = lab.host(1)?.peer_address();
-        holds_for(
-            "the session to stay down",
-            WRONG_PASSWORD_PERIOD,
-            POLL,
-            || match lab.router.session_established(peer) {
-                Ok(false) => Ok(()),
-                Ok(true) => Err("the router shows it Established".to_owned()),
-                Err(e) => Err(e.to_string()),
-            },
-        )
-    })
+        |lab| {
+            let peer = lab.host(1)?.peer_address();
+            holds_for(
+                "the session to stay down",
+                WRONG_PASSWORD_PERIOD,
+                POLL,
+                || match lab.router.session_established(peer) {
+                    Ok(false) => Ok(()),
+                    Ok(true) => Err("the router shows it Established".to_owned()),
+                    Err(e) => Err(e.to_string()),
+                },
+            )
+        },
+    )
 }
 
 /// Stopping the router drops the session; while it is down the sender
-/// retries (at least once in [`BACKOFF_WINDOW`], and our speaker with
-/// backoff: at most [`MAX_ATTEMPTS_IN_WINDOW`] times, counted by the speaker
+/// retries (at least once in `BACKOFF_WINDOW` (5 s), and our speaker with
+/// backoff: at most `MAX_ATTEMPTS_IN_WINDOW` (6) times, counted by the speaker
 /// namespace's TCP `ActiveOpens`; BIRD standing in retries about once a
 /// second and is not held to that bound); when the router returns, the
 /// sender reconnects and re-announces its routes.
@@ -547,10 +549,7 @@ pub fn routes_return_after_router_restart(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = Lab::start(router, sender, &LabSpec::single(), test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             lab.sender(1)?.announce(&decorated(prefix, 0))?;
@@ -603,10 +602,7 @@ pub fn clean_shutdown_shows_the_reason(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = Lab::start(router, sender, &LabSpec::single(), test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         lab.sender(1)?.announce(&Announcement::new(V4_ROUTE))?;
         lab.wait_route(1, V4_ROUTE, ROUTE_TIMEOUT)?;

@@ -69,7 +69,7 @@ pub struct DaemonArgs {
     /// The daemon's control socket.
     #[arg(long)]
     pub socket: Option<PathBuf>,
-    /// A configuration file whose [control] socket to use.
+    /// A configuration file whose `[control]` socket to use.
     #[arg(short, long)]
     pub config: Option<PathBuf>,
 }

@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
 use crate::error::{Error, Result};
-use crate::process::{tail, ChildGuard, Streams};
-use crate::wait::{wait_until, POLL};
+use crate::process::{tail, ChildGuard};
 
 /// How long BIRD may take to open its control socket.
 const STARTUP: Duration = Duration::from_secs(10);
@@ -148,28 +147,12 @@ impl EdgeRouter for Bird {
             .arg(&conf)
             .arg("-s")
             .arg(self.control_socket());
-        let mut process = ChildGuard::spawn("bird", command, &self.setup.dir, Streams::Logged)?;
-        let ready = wait_until(
-            "BIRD to answer on its control socket",
-            STARTUP,
-            POLL,
-            || {
-                if let Ok(Some(status)) = process.try_exited() {
-                    return Ok(Err(format!("bird exited: {status}")));
-                }
-                self.birdc(&["show", "status"])
-                    .map(Ok)
-                    .map_err(|e| e.to_string())
-            },
-        );
-        match ready {
-            Ok(Ok(_)) => {
-                self.process = Some(process);
-                Ok(())
-            }
-            Ok(Err(exited)) => Err(process.failure(exited)),
-            Err(e) => Err(process.failure(e.to_string())),
-        }
+        let what = ("BIRD to answer on its control socket", STARTUP);
+        let process = ChildGuard::spawn_ready("bird", command, &self.setup.dir, what, || {
+            self.birdc(&["show", "status"]).map_err(|e| e.to_string())
+        })?;
+        self.process = Some(process);
+        Ok(())
     }
 
     fn routes(&self) -> Result<Vec<RibRoute>> {

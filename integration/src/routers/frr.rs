@@ -20,8 +20,7 @@ use serde_json::Value;
 use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
 use crate::error::{Error, Result};
 use crate::netns::run;
-use crate::process::{tail, ChildGuard, Streams};
-use crate::wait::{wait_until, POLL};
+use crate::process::{tail, ChildGuard};
 
 /// How long each daemon may take to open its socket.
 const STARTUP: Duration = Duration::from_secs(10);
@@ -69,18 +68,13 @@ impl Frr {
             .arg(dir.join(format!("{name}.conf")))
             .arg("-i")
             .arg(dir.join(format!("{name}.pid")));
-        let mut process = ChildGuard::spawn(name, command, dir, Streams::Logged)?;
         let what = format!("{name} to create {}", socket.display());
-        let ready = wait_until(&what, STARTUP, POLL, || match process.try_exited() {
-            Ok(Some(status)) => Ok(Some(status)),
-            _ if socket.exists() => Ok(None),
-            _ => Err("no socket yet".to_owned()),
-        });
-        match ready {
-            Ok(None) => Ok(process),
-            Ok(Some(status)) => Err(process.failure(format!("{name} exited: {status}"))),
-            Err(e) => Err(process.failure(e.to_string())),
-        }
+        ChildGuard::spawn_ready(name, command, dir, (&what, STARTUP), || {
+            socket
+                .exists()
+                .then_some(())
+                .ok_or_else(|| "no socket yet".to_owned())
+        })
     }
 
     /// Runs one `vtysh -c` command against this router's daemons.

@@ -21,8 +21,7 @@ use serde_json::Value;
 use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
 use crate::error::{Error, Result};
 use crate::netns::run;
-use crate::process::{tail, ChildGuard, Streams};
-use crate::wait::{wait_until, POLL};
+use crate::process::{tail, ChildGuard};
 
 /// How long gobgpd may take to answer on its API.
 const STARTUP: Duration = Duration::from_secs(10);
@@ -112,21 +111,12 @@ impl EdgeRouter for Gobgp {
             .arg("-f")
             .arg(self.setup.dir.join("gobgpd.toml"))
             .args(["-p", "--api-hosts=127.0.0.1:50051", "--pprof-disable"]);
-        let mut process = ChildGuard::spawn("gobgpd", command, &self.setup.dir, Streams::Logged)?;
-        let ready = wait_until("gobgpd to answer on its API", STARTUP, POLL, || {
-            if let Ok(Some(status)) = process.try_exited() {
-                return Ok(Err(format!("gobgpd exited: {status}")));
-            }
-            self.gobgp(&["global"]).map(Ok).map_err(|e| e.to_string())
-        });
-        match ready {
-            Ok(Ok(_)) => {
-                self.process = Some(process);
-                Ok(())
-            }
-            Ok(Err(exited)) => Err(process.failure(exited)),
-            Err(e) => Err(process.failure(e.to_string())),
-        }
+        let what = ("gobgpd to answer on its API", STARTUP);
+        let process = ChildGuard::spawn_ready("gobgpd", command, &self.setup.dir, what, || {
+            self.gobgp(&["global"]).map_err(|e| e.to_string())
+        })?;
+        self.process = Some(process);
+        Ok(())
     }
 
     fn routes(&self) -> Result<Vec<RibRoute>> {
