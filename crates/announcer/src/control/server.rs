@@ -144,3 +144,75 @@ async fn call(calls: &mpsc::Sender<Call>, request: Request) -> Reply {
         .await
         .unwrap_or_else(|_| Reply::failed("announcer is shutting down"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::UnixStream;
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    async fn exchange(path: &Path, line: &str) -> serde_json::Value {
+        let mut stream = UnixStream::connect(path).await.unwrap();
+        stream.write_all(line.as_bytes()).await.unwrap();
+        let mut reply = String::new();
+        BufReader::new(stream).read_line(&mut reply).await.unwrap();
+        serde_json::from_str(&reply).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_socket_is_private_and_a_malformed_request_never_reaches_the_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run/announcer.sock");
+        let socket = ControlSocket::bind(&path, None).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let (calls, mut daemon) = mpsc::channel(4);
+        tokio::spawn(socket.serve(calls));
+
+        let reply = exchange(&path, "{\"command\":\"reboot\"}\n").await;
+        assert_eq!(reply["ok"], false);
+        assert!(
+            reply["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("malformed request"),
+            "{reply}"
+        );
+        assert!(daemon.try_recv().is_err(), "nothing reached the daemon");
+
+        let answer = tokio::spawn(async move {
+            let (request, reply) = daemon.recv().await.unwrap();
+            assert_eq!(request, Request::Announce { prefixes: vec![] });
+            reply.send(Reply::done("maintenance over")).unwrap();
+        });
+        let reply = exchange(&path, "{\"command\":\"announce\"}\n").await;
+        assert_eq!(reply["message"], "maintenance over");
+        answer.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_second_daemon_on_the_same_socket_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("announcer.sock");
+        let _first = ControlSocket::bind(&path, None).unwrap();
+        assert!(matches!(
+            ControlSocket::bind(&path, None),
+            Err(ServerError::InUse(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_stale_socket_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("announcer.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        assert!(path.exists());
+        ControlSocket::bind(&path, None).unwrap();
+    }
+}
