@@ -210,6 +210,7 @@ impl Daemon {
             .values()
             .map(|v| v.config.interface.clone())
             .collect();
+        interfaces.sort();
         interfaces.dedup();
         for interface in interfaces {
             match self.netlink.bound(&interface).await {
