@@ -264,7 +264,7 @@ impl DaemonLab {
     /// `count` GETs of `http://ADDRESS/` from the client namespace.
     pub fn client_gets(&self, address: Ipv4Addr, count: usize) -> Result<Tally> {
         get_many(
-            &self.client,
+            self.client.name(),
             SocketAddr::from((address, HTTP_PORT)),
             "/",
             count,

@@ -43,11 +43,12 @@ pub struct Response {
     pub body: String,
 }
 
-/// Sends `GET path` to `address` `count` times from inside `ns`, each on a
-/// new connection (so each gets a new source port), and tallies the answers.
-pub fn get_many(ns: &Netns, address: SocketAddr, path: &str, count: usize) -> Result<Tally> {
+/// Sends `GET path` to `address` `count` times from inside the network
+/// namespace named `namespace`, each on a new connection (so each gets a new
+/// source port), and tallies the answers.
+pub fn get_many(namespace: &str, address: SocketAddr, path: &str, count: usize) -> Result<Tally> {
     let path = path.to_owned();
-    in_namespace(ns, move || {
+    in_namespace(namespace, move || {
         let mut tally = Tally::default();
         for _ in 0..count {
             match get(address, &path) {
@@ -63,18 +64,18 @@ pub fn get_many(ns: &Netns, address: SocketAddr, path: &str, count: usize) -> Re
 /// Sends one `GET path` to `address` from inside `ns`.
 pub fn get_once(ns: &Netns, address: SocketAddr, path: &str) -> Result<Response> {
     let owned = path.to_owned();
-    in_namespace(ns, move || get(address, &owned))?
+    in_namespace(ns.name(), move || get(address, &owned))?
         .map_err(|e| Error::Check(format!("GET http://{address}{path} in {}: {e}", ns.name())))
 }
 
-/// Runs `work` on a thread that has entered `ns`'s network namespace.
+/// Runs `work` on a thread that has entered the network namespace `name`.
 fn in_namespace<T: Send + 'static>(
-    ns: &Netns,
+    name: &str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
-    let handle = std::fs::File::open(format!("/run/netns/{}", ns.name()))
-        .map_err(|e| Error::io(format!("open namespace {}", ns.name()), e))?;
-    let name = ns.name().to_owned();
+    let handle = std::fs::File::open(format!("/run/netns/{name}"))
+        .map_err(|e| Error::io(format!("open namespace {name}"), e))?;
+    let name = name.to_owned();
     std::thread::spawn(move || {
         setns(&handle, CloneFlags::CLONE_NEWNET)
             .map_err(|e| Error::io(format!("enter namespace {name}"), e.into()))?;

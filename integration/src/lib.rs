@@ -14,6 +14,7 @@
 //! daemon, its config and its control client) → [`daemon_lab`] (router, two
 //! web servers, a client) → [`daemon_scenarios`].
 
+pub mod clab;
 pub mod daemon;
 pub mod daemon_lab;
 pub mod daemon_scenarios;
@@ -30,6 +31,7 @@ pub mod sender;
 pub mod speaker;
 pub mod status;
 pub mod topology;
+pub mod topology_tests;
 pub mod wait;
 
 pub use error::{Error, Result};

@@ -170,7 +170,7 @@ pub fn the_lab_serves_both_web_servers_through_a_static_route(
     }
     topology.rtr.ip(&route)?;
     let tally = get_many(
-        &client,
+        client.name(),
         std::net::SocketAddr::from((VIP_ADDRESS, HTTP_PORT)),
         "/",
         GETS,

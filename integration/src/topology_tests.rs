@@ -1,0 +1,291 @@
+//! Helpers for the tests of `integration/topologies/`: a topology brought up
+//! with the `lab` runner (and always brought down again by a guard), and what
+//! the tests observe in its namespaces: a node's kernel route for a VIP and
+//! which web server answers a client.
+//!
+//! The runner names a node's namespace `clab-<lab>-<node>`; kernel routes are
+//! read with `ip -n`, and the client's requests are made from a thread that
+//! has entered the client's namespace, so the tests need no client tools.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::http::{get_many, Tally};
+use crate::lab::{require_announcer, require_lab};
+use crate::routers::RouterKind;
+use crate::wait::wait_until;
+
+/// How often the timed waits look at a kernel route.
+const POLL: Duration = Duration::from_millis(20);
+/// The last lines of each node log attached to a failure.
+const LOG_LINES: usize = 25;
+
+/// A topology brought up by `lab up`; `lab down` runs when it is dropped.
+#[derive(Debug)]
+pub struct RunningTopology {
+    lab: PathBuf,
+    file: String,
+    name: String,
+}
+
+impl RunningTopology {
+    /// Brings up `integration/topologies/<name>/<name>.clab.yml` (whose lab
+    /// is also called `<name>`) with the `lab` binary at `lab`, or returns
+    /// `None` after a skip line when the
+    /// lab cannot run here (not root, `router`'s binaries or the `announcer`
+    /// binary missing; a failure instead with `ANNOUNCER_LAB_REQUIRED=1`).
+    pub fn up(lab: &str, name: &str, router: RouterKind, test: &str) -> Result<Option<Self>> {
+        if !require_lab(router, test)? || require_announcer(test)?.is_none() {
+            return Ok(None);
+        }
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("topologies")
+            .join(name)
+            .join(format!("{name}.clab.yml"));
+        let topology = RunningTopology {
+            lab: PathBuf::from(lab),
+            file: file.to_string_lossy().into_owned(),
+            name: name.to_owned(),
+        };
+        // A lab left over by an interrupted run would make `lab up` fail.
+        let _ = topology.lab(&["down", &topology.file]);
+        topology
+            .lab(&["up", &topology.file])
+            .map_err(|error| topology.failure(error))?;
+        Ok(Some(topology))
+    }
+
+    /// Runs `lab args...` and returns its stdout.
+    fn lab(&self, args: &[&str]) -> Result<String> {
+        let line = format!("lab {}", args.join(" "));
+        let output = Command::new(&self.lab)
+            .args(args)
+            .output()
+            .map_err(|e| Error::io(format!("run {line}"), e))?;
+        if !output.status.success() {
+            return Err(Error::Command {
+                command: line,
+                status: output.status,
+                stderr: format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                )
+                .trim()
+                .to_owned(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Runs `lab exec <file> <node> -- command...` and returns its stdout.
+    pub fn exec(&self, node: &str, command: &[&str]) -> Result<String> {
+        let mut args = vec!["exec", &self.file, node, "--"];
+        args.extend_from_slice(command);
+        self.lab(&args)
+    }
+
+    /// Fails (`false`) or restores (`true`) `node`'s health check the way a
+    /// user does: by creating or removing `$WEB_HEALTH_FILE` on the node.
+    pub fn set_healthy(&self, node: &str, healthy: bool) -> Result<()> {
+        let script = if healthy {
+            r#"rm -f "$WEB_HEALTH_FILE""#
+        } else {
+            r#"touch "$WEB_HEALTH_FILE""#
+        };
+        self.exec(node, &["sh", "-c", script]).map(drop)
+    }
+
+    /// The namespace of `node`.
+    pub fn namespace(&self, node: &str) -> String {
+        format!("clab-{}-{node}", self.name)
+    }
+
+    /// The sorted next hops of `node`'s kernel route for exactly `prefix`;
+    /// empty when there is none.
+    pub fn next_hops(&self, node: &str, prefix: &str) -> Result<Vec<IpAddr>> {
+        let family = if prefix.contains(':') { "-6" } else { "-4" };
+        let namespace = self.namespace(node);
+        let args = [
+            "-n", &namespace, "-j", family, "route", "show", "exact", prefix,
+        ];
+        let output = Command::new("ip")
+            .args(args)
+            .output()
+            .map_err(|e| Error::io("run ip route", e))?;
+        if !output.status.success() {
+            return Err(Error::Command {
+                command: format!("ip {}", args.join(" ")),
+                status: output.status,
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        parse_next_hops(&String::from_utf8_lossy(&output.stdout))
+    }
+
+    /// Waits until `node`'s route for `prefix` has exactly the next hops
+    /// `want` (any order), for at most `limit` after `since`; returns the time
+    /// since `since`.
+    pub fn wait_next_hops(
+        &self,
+        node: &str,
+        prefix: &str,
+        want: &[IpAddr],
+        since: Instant,
+        limit: Duration,
+    ) -> Result<Duration> {
+        let mut want = want.to_vec();
+        want.sort();
+        let what = format!("{node}'s route {prefix} via {want:?} within {limit:?}");
+        wait_until(
+            &what,
+            limit.saturating_sub(since.elapsed()),
+            POLL,
+            || match self.next_hops(node, prefix) {
+                Ok(hops) if hops == want => Ok(since.elapsed()),
+                Ok(hops) => Err(format!("next hops {hops:?}")),
+                Err(e) => Err(e.to_string()),
+            },
+        )
+    }
+
+    /// `count` GETs of `http://address/` from `node`'s namespace, each on a
+    /// new connection (a new source port for the routers' L4 hash).
+    pub fn client_gets(&self, node: &str, address: SocketAddr, count: usize) -> Result<Tally> {
+        get_many(&self.namespace(node), address, "/", count)
+    }
+
+    /// `error` with `lab status` and the last lines of every node's logs.
+    pub fn failure(&self, error: Error) -> Error {
+        let mut text = format!("{error}\n===== lab status =====\n");
+        text.push_str(&self.lab(&["status"]).unwrap_or_else(|e| e.to_string()));
+        let root = Path::new("/run/announcer-lab").join(&self.name);
+        for log in logs_under(&root) {
+            let contents = std::fs::read_to_string(&log).unwrap_or_default();
+            let skip = contents.lines().count().saturating_sub(LOG_LINES);
+            let tail: Vec<&str> = contents.lines().skip(skip).collect();
+            let _ = write!(
+                text,
+                "\n===== {} =====\n{}\n",
+                log.display(),
+                tail.join("\n")
+            );
+        }
+        Error::Check(text)
+    }
+
+    /// Runs `body`; a failure gets the lab's status and logs attached.
+    pub fn run(self, body: impl FnOnce(&RunningTopology) -> Result<()>) -> Result<()> {
+        body(&self).map_err(|error| self.failure(error))
+    }
+}
+
+impl Drop for RunningTopology {
+    fn drop(&mut self) {
+        if let Err(e) = self.lab(&["down", &self.file]) {
+            eprintln!("{}: lab down failed: {e}", self.name);
+        }
+    }
+}
+
+/// Ok if every request of `tally` was answered, each by one of `servers`,
+/// and (with `each`) every one of `servers` answered at least once.
+pub fn expect_answers(tally: &Tally, servers: &[&str], each: bool) -> Result<()> {
+    let strangers = tally
+        .answers
+        .keys()
+        .any(|server| !servers.contains(&server.as_str()));
+    let silent = each && servers.iter().any(|server| tally.answers_from(server) == 0);
+    if tally.failures.is_empty() && !strangers && !silent {
+        return Ok(());
+    }
+    let wanted = if each { "each of" } else { "only" };
+    Err(Error::Check(format!(
+        "expected answers from {wanted} {servers:?}, got {tally:?}"
+    )))
+}
+
+/// Parses `ip -j route show` output into sorted next hops: a single-path
+/// route's `gateway`, or each `gateway` of a multipath route's `nexthops`.
+fn parse_next_hops(text: &str) -> Result<Vec<IpAddr>> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let routes: Vec<Value> = serde_json::from_str(text)
+        .map_err(|e| Error::parse("ip -j route output", format!("{e}: {text}")))?;
+    let mut hops = Vec::new();
+    for route in &routes {
+        let gateways = match route.get("nexthops").and_then(Value::as_array) {
+            Some(nexthops) => nexthops
+                .iter()
+                .filter_map(|hop| hop.get("gateway"))
+                .collect(),
+            None => route.get("gateway").into_iter().collect::<Vec<_>>(),
+        };
+        for gateway in gateways {
+            let parsed = gateway.as_str().and_then(|text| text.parse().ok());
+            hops.push(parsed.ok_or_else(|| {
+                Error::parse("ip -j route output", format!("gateway {gateway} in {text}"))
+            })?);
+        }
+    }
+    hops.sort();
+    Ok(hops)
+}
+
+/// Every `*.log` file up to two directories below `root`, sorted.
+fn logs_under(root: &Path) -> Vec<PathBuf> {
+    let mut logs = Vec::new();
+    let mut dirs = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.is_dir() && depth < 2 {
+                dirs.push((path, depth + 1));
+            } else if path.extension().is_some_and(|ext| ext == "log") {
+                logs.push(path);
+            }
+        }
+    }
+    logs.sort();
+    logs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_and_multipath_routes_give_their_sorted_gateways() {
+        let single = r#"[{"dst":"203.0.113.10","gateway":"192.0.2.6","dev":"eth2"}]"#;
+        let multi = r#"[{"dst":"203.0.113.10","nexthops":[
+            {"gateway":"192.0.2.6","dev":"eth2"},{"gateway":"192.0.2.2","dev":"eth1"}]}]"#;
+        let v4 = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert_eq!(parse_next_hops(single).unwrap(), vec![v4("192.0.2.6")]);
+        assert_eq!(
+            parse_next_hops(multi).unwrap(),
+            vec![v4("192.0.2.2"), v4("192.0.2.6")]
+        );
+        assert!(parse_next_hops("").unwrap().is_empty());
+        assert!(parse_next_hops("not json").is_err());
+    }
+
+    #[test]
+    fn answers_are_expected_from_only_or_each_of_the_servers() {
+        let mut tally = Tally::default();
+        tally.answers.insert("web1".into(), 3);
+        assert!(expect_answers(&tally, &["web1", "web2"], false).is_ok());
+        assert!(expect_answers(&tally, &["web1", "web2"], true).is_err());
+        assert!(expect_answers(&tally, &["web2"], false).is_err());
+        tally.failures.push("refused".into());
+        assert!(expect_answers(&tally, &["web1"], false).is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! Every topology of `integration/topologies/` brought up with the `lab`
+//! runner, asserting what its README says: the multipath route and the client
+//! answered by both servers (`ecmp`, `ecmp-bird`), a failing health check
+//! removing its server within `fall × interval + 1 s`, anycast's nearest site
+//! and the fail-over across sites and back (`anycast`), and the IPv6 VIP
+//! reached over IPv6 (`dual-stack`).
+//!
+//! `lab` finds `announcer` and `web-server` beside itself (`cargo test
+//! --workspace` builds them; alone: `cargo build -p announcer` first). Skips
+//! with a SKIP line without root, the routers or `announcer`, unless
+//! `ANNOUNCER_LAB_REQUIRED=1`. `--nocapture` shows the `measured:` figures.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use announcer_integration::routers::RouterKind;
+use announcer_integration::topology_tests::{expect_answers, RunningTopology};
+use announcer_integration::Result;
+
+const LAB: &str = env!("CARGO_BIN_EXE_lab");
+/// The IPv4 VIP of every topology.
+const VIP4: &str = "203.0.113.10/32";
+/// The IPv6 VIP of `dual-stack`.
+const VIP6: &str = "2001:db8:100::10/128";
+/// The web servers' HTTP port.
+const HTTP: u16 = 80;
+/// How long a topology may take from `lab up` to every route installed.
+const SETTLE: Duration = Duration::from_secs(30);
+/// The announcers' check: `fall × interval + 1 s` (2 × 500 ms + 1 s).
+const FAILOVER: Duration = Duration::from_millis(2 * 500 + 1000);
+/// Requests per tally: enough for the L4 hash to pick both servers.
+const REQUESTS: usize = 40;
+
+/// The address `192.0.2.<host>`, where each topology numbers its nodes.
+fn v4(host: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(192, 0, 2, host))
+}
+
+/// The address `2001:db8:<link>::<host>` of dual-stack's links.
+fn v6(link: u16, host: u16) -> IpAddr {
+    IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, link, 0, 0, 0, 0, host))
+}
+
+fn vip4() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::new(203, 0, 113, 10), HTTP))
+}
+
+/// `ecmp` and `ecmp-bird`: one multipath route via web1 (192.0.2.2) and
+/// web2 (192.0.2.6); the client answered by both; web1's failing check
+/// leaves web2 alone within [`FAILOVER`]; recovery restores both.
+fn ecmp(name: &str, router: RouterKind, test: &str) -> Result<()> {
+    let Some(lab) = RunningTopology::up(LAB, name, router, test)? else {
+        return Ok(());
+    };
+    lab.run(|lab| {
+        let both = [v4(2), v4(6)];
+        let settled = lab.wait_next_hops("rtr", VIP4, &both, Instant::now(), SETTLE)?;
+        println!("measured: {name}: multipath route via both servers {settled:?} after lab up");
+        let tally = lab.client_gets("client", vip4(), REQUESTS)?;
+        println!("measured: {name}: client answers {:?}", tally.answers);
+        expect_answers(&tally, &["web1", "web2"], true)?;
+
+        let start = Instant::now();
+        lab.set_healthy("web1", false)?;
+        let moved = lab.wait_next_hops("rtr", VIP4, &[v4(6)], start, FAILOVER)?;
+        println!("measured: {name}: web1 unhealthy -> route via web2 only in {moved:?}");
+        expect_answers(&lab.client_gets("client", vip4(), 10)?, &["web2"], true)?;
+
+        let start = Instant::now();
+        lab.set_healthy("web1", true)?;
+        let back = lab.wait_next_hops("rtr", VIP4, &both, start, FAILOVER)?;
+        println!("measured: {name}: web1 healthy again -> both next hops in {back:?}");
+        Ok(())
+    })
+}
+
+#[test]
+fn ecmp_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Result<()> {
+    ecmp(
+        "ecmp",
+        RouterKind::Frr,
+        "topologies::ecmp_spreads_the_vip_over_both_servers_and_drops_a_failing_one",
+    )
+}
+
+#[test]
+fn ecmp_bird_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Result<()> {
+    ecmp(
+        "ecmp-bird",
+        RouterKind::Bird,
+        "topologies::ecmp_bird_spreads_the_vip_over_both_servers_and_drops_a_failing_one",
+    )
+}
+
+/// `anycast`: each client is served by its own site; with web1 failing and
+/// web2 withdrawn, edge1 routes the VIP to the core and client1 reaches
+/// site 2; with both back, client1 returns to site 1.
+#[test]
+fn anycast_serves_each_client_from_its_site_and_fails_over_across_sites() -> Result<()> {
+    let test = "topologies::anycast_serves_each_client_from_its_site_and_fails_over_across_sites";
+    let Some(lab) = RunningTopology::up(LAB, "anycast", RouterKind::Bird, test)? else {
+        return Ok(());
+    };
+    lab.run(|lab| {
+        let site1 = [v4(2), v4(6)];
+        let site2 = [v4(10), v4(14)];
+        let start = Instant::now();
+        lab.wait_next_hops("edge1", VIP4, &site1, start, SETTLE)?;
+        lab.wait_next_hops("edge2", VIP4, &site2, start, SETTLE)?;
+        let settled = lab.wait_next_hops("core", VIP4, &[v4(18), v4(22)], start, SETTLE)?;
+        println!(
+            "measured: anycast: both sites routed, also by the core, {settled:?} after lab up"
+        );
+        expect_answers(
+            &lab.client_gets("client1", vip4(), REQUESTS)?,
+            &["web1", "web2"],
+            false,
+        )?;
+        expect_answers(
+            &lab.client_gets("client2", vip4(), REQUESTS)?,
+            &["web3", "web4"],
+            false,
+        )?;
+
+        let start = Instant::now();
+        lab.set_healthy("web1", false)?;
+        lab.exec(
+            "web2",
+            &["announcer", "withdraw", "--reason", "site 1 drained"],
+        )?;
+        let core = [v4(17)];
+        let moved = lab.wait_next_hops("edge1", VIP4, &core, start, SETTLE)?;
+        println!("measured: anycast: site 1 out -> edge1 routes via the core in {moved:?}");
+        expect_answers(
+            &lab.client_gets("client1", vip4(), REQUESTS)?,
+            &["web3", "web4"],
+            false,
+        )?;
+
+        let start = Instant::now();
+        lab.set_healthy("web1", true)?;
+        lab.exec("web2", &["announcer", "announce"])?;
+        let back = lab.wait_next_hops("edge1", VIP4, &site1, start, SETTLE)?;
+        println!("measured: anycast: site 1 back -> edge1 routes to it in {back:?}");
+        expect_answers(
+            &lab.client_gets("client1", vip4(), REQUESTS)?,
+            &["web1", "web2"],
+            false,
+        )
+    })
+}
+
+/// `dual-stack`: both VIPs routed via both servers (IPv4 over the IPv4
+/// sessions, IPv6 over the IPv6 sessions) and the client answered by both
+/// servers on the IPv6 VIP over IPv6 and on the IPv4 VIP.
+#[test]
+fn dual_stack_routes_both_vips_and_serves_the_ipv6_vip_over_ipv6() -> Result<()> {
+    let test = "topologies::dual_stack_routes_both_vips_and_serves_the_ipv6_vip_over_ipv6";
+    let Some(lab) = RunningTopology::up(LAB, "dual-stack", RouterKind::Frr, test)? else {
+        return Ok(());
+    };
+    lab.run(|lab| {
+        let start = Instant::now();
+        lab.wait_next_hops("rtr", VIP4, &[v4(2), v4(6)], start, SETTLE)?;
+        let settled = lab.wait_next_hops("rtr", VIP6, &[v6(1, 2), v6(2, 2)], start, SETTLE)?;
+        println!("measured: dual-stack: both VIPs routed {settled:?} after lab up");
+        let vip6 = SocketAddr::from((Ipv6Addr::new(0x2001, 0xdb8, 0x100, 0, 0, 0, 0, 0x10), HTTP));
+        let tally = lab.client_gets("client", vip6, REQUESTS)?;
+        println!(
+            "measured: dual-stack: client answers over IPv6 {:?}",
+            tally.answers
+        );
+        expect_answers(&tally, &["web1", "web2"], true)?;
+        expect_answers(
+            &lab.client_gets("client", vip4(), REQUESTS)?,
+            &["web1", "web2"],
+            true,
+        )
+    })
+}
