@@ -51,6 +51,23 @@ impl AsSegment {
 }
 
 impl AsPath {
+    /// True when a segment other than a confederation one is present: what AS4_PATH can
+    /// carry (RFC 6793 §4.2.2).
+    pub fn has_non_confed(&self) -> bool {
+        self.segments.iter().any(|s| !s.is_confed())
+    }
+
+    /// The path without its confederation segments, or `None` when nothing else is left
+    /// (how a received AS4_PATH is read, RFC 6793 §6).
+    pub fn without_confed(self) -> Option<AsPath> {
+        let segments: Vec<AsSegment> = self
+            .segments
+            .into_iter()
+            .filter(|s| !s.is_confed())
+            .collect();
+        (!segments.is_empty()).then_some(AsPath { segments })
+    }
+
     /// True when any ASN needs 4 octets, so a 2-octet peer also needs AS4_PATH.
     pub fn has_four_octet_asn(&self) -> bool {
         self.segments

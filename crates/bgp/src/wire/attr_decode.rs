@@ -296,7 +296,9 @@ fn known(
         }
         code::AS4_PATH if !ctx.four_octet_as => {
             let path = decode_as_path(value, true).filter(|_| !value.is_empty());
-            attrs.as4_path = Some(path.ok_or(S::OptionalAttributeError)?);
+            // Confederation segments in AS4_PATH are discarded (RFC 6793 §6); a path left
+            // empty is no AS4_PATH.
+            attrs.as4_path = path.ok_or(S::OptionalAttributeError)?.without_confed();
         }
         code::AS4_AGGREGATOR if !ctx.four_octet_as => {
             attrs.as4_aggregator = Some(aggregator(value, true)?);

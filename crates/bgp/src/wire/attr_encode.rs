@@ -132,9 +132,15 @@ fn write_known(attrs: &PathAttributes, ctx: &WireContext, type_code: u8, s: &mut
             }
         }
         code::AS4_PATH if !four => {
-            if let Some(p) = &attrs.as4_path {
-                path(s, type_code, p, PathForm::As4);
-            } else if let Some(p) = attrs.as_path.as_ref().filter(|p| p.has_four_octet_asn()) {
+            let derived = attrs.as_path.as_ref().filter(|p| p.has_four_octet_asn());
+            // AS4_PATH leaves confederation segments out (RFC 6793 §4.2.2): with nothing
+            // else in the path there is nothing to send.
+            if let Some(p) = attrs
+                .as4_path
+                .as_ref()
+                .or(derived)
+                .filter(|p| p.has_non_confed())
+            {
                 path(s, type_code, p, PathForm::As4);
             }
         }

@@ -9,7 +9,9 @@ use std::net::Ipv4Addr;
 
 use bytes::Bytes;
 
-use super::{ErrorCode, HeaderSubcode, NlriField, Notification, OpenSubcode, UpdateSubcode};
+use super::{
+    ErrorCode, HeaderSubcode, NlriField, Notification, OpenSubcode, UpdateSubcode, MAX_MESSAGE_LEN,
+};
 use crate::types::Family;
 
 /// The version we speak, sent in the data of Unsupported Version Number (RFC 4271 §6.2).
@@ -251,7 +253,10 @@ impl DecodeError {
                 Bytes::copy_from_slice(&[*type_code]),
             ),
             E::RouteRefreshLength { message } => {
-                Notification::new(ErrorCode::RouteRefresh(1), message.clone())
+                // The whole message (RFC 7313 §5), cut so the NOTIFICATION itself stays
+                // within the 4,096 bytes of RFC 4271 §4 (21 bytes of header and codes).
+                let fits = message.len().min(MAX_MESSAGE_LEN - 21);
+                Notification::new(ErrorCode::RouteRefresh(1), message.slice(..fits))
             }
             E::UnsupportedVersion { .. } => Notification::new(
                 open(OpenSubcode::UnsupportedVersionNumber),
