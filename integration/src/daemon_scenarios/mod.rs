@@ -54,26 +54,33 @@ const VIP2_ADDRESS: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 20);
 /// The reason given to `announcer withdraw`.
 const MAINTENANCE_REASON: &str = "maint";
 
-/// Starts a lab with the daemon's default hold time and waits until both web
-/// servers announce the VIP; `None` when the lab cannot run here.
-fn settled(router: RouterKind, web_server: &str, test: &str) -> Result<Option<DaemonLab>> {
-    settled_with(
-        DaemonLabSpec {
-            router,
-            hold_time: None,
-        },
-        web_server,
-        test,
-    )
+/// Starts a lab with the daemon's default hold time, waits until both web servers announce
+/// the VIP, and runs `body` in it; skips (Ok) when the lab cannot run here.
+fn settled(
+    router: RouterKind,
+    web_server: &str,
+    test: &str,
+    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+) -> Result<()> {
+    let spec = DaemonLabSpec {
+        router,
+        hold_time: None,
+    };
+    settled_with(spec, web_server, test, body)
 }
 
 /// [`settled`] with a given spec.
-fn settled_with(spec: DaemonLabSpec, web_server: &str, test: &str) -> Result<Option<DaemonLab>> {
+fn settled_with(
+    spec: DaemonLabSpec,
+    web_server: &str,
+    test: &str,
+    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+) -> Result<()> {
     let Some(lab) = DaemonLab::start(spec, web_server, test)? else {
-        return Ok(None);
+        return Ok(());
     };
     match lab.wait_all_announced(SETTLE) {
-        Ok(()) => Ok(Some(lab)),
+        Ok(()) => lab.run(body),
         Err(error) => Err(lab.failure(error)),
     }
 }
@@ -194,10 +201,7 @@ pub fn both_healthy_servers_share_the_vip(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = settled(router, web_server, test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    settled(router, web_server, test, |lab| {
         eprintln!(
             "[lab] {}",
             lab.topology

@@ -32,10 +32,7 @@ pub fn a_frozen_daemon_loses_its_route_at_hold_expiry(
         router,
         hold_time: Some(HOLD_TIME),
     };
-    let Some(lab) = settled_with(spec, web_server, test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    settled_with(spec, web_server, test, |lab| {
         let web2 = lab.web(2)?.peer();
         let start = Instant::now();
         lab.web_mut(1)?.announcer.signal("STOP")?;
@@ -64,10 +61,7 @@ pub fn sighup_adds_a_vip_without_resetting_the_session(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = settled(router, web_server, test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    settled(router, web_server, test, |lab| {
         let web1 = lab.web(1)?.peer();
         let mark = lab.router.session_mark(web1)?;
         let uptime = peer_uptime(&lab.web(1)?.announcer.status()?)?;

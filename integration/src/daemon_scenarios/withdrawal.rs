@@ -38,10 +38,7 @@ pub fn a_failing_health_check_withdraws_the_server(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = settled(router, web_server, test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    settled(router, web_server, test, |lab| {
         let web2 = lab.web(2)?.peer();
         let start = Instant::now();
         lab.web(1)?.set_healthy(false)?;
@@ -76,10 +73,7 @@ pub fn maintenance_withdraws_and_survives_a_restart(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = settled(router, web_server, test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    settled(router, web_server, test, |lab| {
         let web1 = lab.web(1)?.peer();
         let start = Instant::now();
         lab.web(2)?
@@ -192,10 +186,7 @@ pub fn sigterm_withdraws_and_says_why(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let Some(lab) = settled(router, web_server, test)? else {
-        return Ok(());
-    };
-    lab.run(|lab| {
+    settled(router, web_server, test, |lab| {
         let web2 = lab.web(2)?.peer();
         stop_cleanly(lab, 1, "TERM", &[web2])?;
         expect_not_running_error(lab.web(1)?)?;
