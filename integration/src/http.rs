@@ -8,10 +8,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use nix::sched::{setns, CloneFlags};
-
 use crate::error::{Error, Result};
-use crate::netns::Netns;
+use crate::netns::{in_namespace, Netns};
 
 /// Connect, read and write timeout of each request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
@@ -66,23 +64,6 @@ pub fn get_once(ns: &Netns, address: SocketAddr, path: &str) -> Result<Response>
     let owned = path.to_owned();
     in_namespace(ns.name(), move || get(address, &owned))?
         .map_err(|e| Error::Check(format!("GET http://{address}{path} in {}: {e}", ns.name())))
-}
-
-/// Runs `work` on a thread that has entered the network namespace `name`.
-fn in_namespace<T: Send + 'static>(
-    name: &str,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T> {
-    let handle = std::fs::File::open(format!("/run/netns/{name}"))
-        .map_err(|e| Error::io(format!("open namespace {name}"), e))?;
-    let name = name.to_owned();
-    std::thread::spawn(move || {
-        setns(&handle, CloneFlags::CLONE_NEWNET)
-            .map_err(|e| Error::io(format!("enter namespace {name}"), e.into()))?;
-        Ok(work())
-    })
-    .join()
-    .map_err(|_| Error::Check("the HTTP client thread panicked".to_owned()))?
 }
 
 /// One request on a new connection; `Err` says what failed.

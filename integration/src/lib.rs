@@ -19,6 +19,7 @@ pub mod daemon;
 pub mod daemon_lab;
 pub mod daemon_scenarios;
 pub mod error;
+pub mod hostile;
 pub mod http;
 pub mod kernel;
 pub mod lab;

@@ -130,3 +130,21 @@ pub fn run(command: &mut Command) -> Result<String> {
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
+
+/// Runs `work` on a short-lived thread that has entered the network namespace `name`
+/// (`setns` changes only that thread's namespace; sockets made there stay in it).
+pub fn in_namespace<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let handle = std::fs::File::open(format!("/run/netns/{name}"))
+        .map_err(|e| Error::io(format!("open namespace {name}"), e))?;
+    let name = name.to_owned();
+    std::thread::spawn(move || {
+        nix::sched::setns(&handle, nix::sched::CloneFlags::CLONE_NEWNET)
+            .map_err(|e| Error::io(format!("enter namespace {name}"), e.into()))?;
+        Ok(work())
+    })
+    .join()
+    .map_err(|_| Error::Check("a thread inside a namespace panicked".to_owned()))?
+}

@@ -2,7 +2,7 @@
 //! driven by commands on its stdin, reporting events on its stdout.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::process::{ChildStdin, ExitStatus};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -33,6 +33,10 @@ pub struct SpeakerArgs {
     pub passive: bool,
     /// `--next-hop-v6`.
     pub next_hop_v6: Option<Ipv6Addr>,
+    /// `--listen`.
+    pub listen: Option<SocketAddr>,
+    /// `--backoff-max` in seconds.
+    pub backoff_max: Option<u64>,
 }
 
 impl SpeakerArgs {
@@ -47,6 +51,8 @@ impl SpeakerArgs {
             hold_time: 9,
             passive: false,
             next_hop_v6: Some(v6),
+            listen: None,
+            backoff_max: None,
         }
     }
 
@@ -75,6 +81,12 @@ impl SpeakerArgs {
         if let Some(v6) = self.next_hop_v6 {
             args.extend(["--next-hop-v6".to_owned(), v6.to_string()]);
         }
+        if let Some(listen) = self.listen {
+            args.extend(["--listen".to_owned(), listen.to_string()]);
+        }
+        if let Some(seconds) = self.backoff_max {
+            args.extend(["--backoff-max".to_owned(), seconds.to_string()]);
+        }
         args
     }
 }
@@ -100,7 +112,10 @@ impl Speaker {
         args: &SpeakerArgs,
     ) -> Result<Self> {
         let mut command = ns.command(&binary.to_string_lossy());
-        command.args(args.to_args()).env("RUST_LOG", "debug");
+        command
+            .args(args.to_args())
+            .env("RUST_LOG", "debug")
+            .env("NO_COLOR", "1");
         let mut process = ChildGuard::spawn(name, command, dir, Streams::Interactive)?;
         let stdin = process.take_stdin();
         let stdout = process
@@ -166,6 +181,35 @@ impl Speaker {
             }
         }
         Err(self.failure(&format!("no {prefix:?} event within {timeout:?}")))
+    }
+
+    /// The event lines that arrived so far and were not consumed by a wait.
+    pub fn pending_events(&mut self) -> Vec<String> {
+        let fresh: Vec<String> = self.events.try_iter().collect();
+        self.seen.extend(fresh.iter().cloned());
+        fresh
+    }
+
+    /// A `Vm*` field of `/proc/PID/status` in kB (e.g. `VmHWM`, the peak resident set).
+    pub fn memory_kb(&self, field: &str) -> Result<u64> {
+        let path = format!("/proc/{}/status", self.process.pid());
+        let status =
+            std::fs::read_to_string(&path).map_err(|e| Error::io(format!("read {path}"), e))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|value| value.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| Error::parse(path, format!("no {field} in {status}")))
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> Result<bool> {
+        Ok(self.process.try_exited()?.is_none())
+    }
+
+    /// The last lines of the process's stderr (its `tracing` output).
+    pub fn log_tail(&self) -> String {
+        self.process.logs()
     }
 
     /// Closes stdin and waits for the process to exit.

@@ -2,7 +2,6 @@
 //! `announce`, `check-config`).
 
 mod cli;
-mod config;
 mod control;
 mod daemon;
 mod describe;
@@ -14,6 +13,7 @@ mod status;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use announcer::config;
 use clap::Parser;
 
 use cli::{Cli, Command, DaemonArgs, DEFAULT_CONFIG};

@@ -76,7 +76,7 @@ fn socket_option(lab: &str, node: &Node, program: &str) -> Option<[String; 2]> {
 }
 
 /// `argv` with bind paths substituted in every argument and the client's
-/// socket option injected after the program (see [`socket_option`]).
+/// socket option injected after the program (see `socket_option`).
 pub fn client_argv(lab: &str, node: &Node, argv: &[String]) -> Vec<String> {
     let mut out: Vec<String> = argv.iter().map(|a| substitute(a, &node.binds)).collect();
     let inject = argv.first().and_then(|p| socket_option(lab, node, p));

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use crate::config::{PeerConfig, TtlMode};
 use crate::fsm::ConnId;
 use crate::sockopt;
-use crate::wire::{frame_len, DecodeError, MAX_MESSAGE_LEN};
+use crate::wire::{frame_len, DecodeError, HEADER_LEN, MAX_MESSAGE_LEN};
 
 /// What the I/O tasks tell the session task.
 #[derive(Debug)]
@@ -25,8 +25,8 @@ pub(crate) enum IoEvent {
     Connected(io::Result<TcpStream>),
     /// A whole message arrived on a connection.
     Frame(ConnId, Bytes),
-    /// The byte stream on a connection cannot be framed.
-    BadFrame(ConnId, DecodeError),
+    /// The byte stream on a connection cannot be framed; the bytes are the offending header.
+    BadFrame(ConnId, DecodeError, Bytes),
     /// The connection ended (EOF, reset or I/O error).
     Closed(ConnId, Option<io::Error>),
 }
@@ -86,7 +86,8 @@ async fn read_frames(id: ConnId, mut read: OwnedReadHalf, events: mpsc::Sender<I
                 }
                 Ok(_) => break,
                 Err(e) => {
-                    let _ = events.send(IoEvent::BadFrame(id, e)).await;
+                    let header = buf.split_to(buf.len().min(HEADER_LEN)).freeze();
+                    let _ = events.send(IoEvent::BadFrame(id, e, header)).await;
                     return;
                 }
             }

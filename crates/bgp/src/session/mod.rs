@@ -189,8 +189,8 @@ impl Session {
                 };
                 self.input(input);
             }
-            IoEvent::BadFrame(id, error) if self.conns.contains_key(&id) => {
-                warn!(conn = id.0, %error, "cannot frame the byte stream");
+            IoEvent::BadFrame(id, error, header) if self.conns.contains_key(&id) => {
+                warn!(conn = id.0, %error, bytes = %hex_prefix(&header), "cannot frame the byte stream");
                 self.input(Input::Malformed(id, error));
             }
             IoEvent::Closed(id, error) if self.conns.contains_key(&id) => {

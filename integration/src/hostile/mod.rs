@@ -1,0 +1,66 @@
+//! The hostile-peer lab: a scripted BGP peer (test code) in its own network namespace sends
+//! malformed or abusive input to our speaker, and the tests assert what the speaker answers
+//! (the NOTIFICATION RFC 4271 / RFC 7606 prescribe, or a session that stays up) and that it
+//! accepts or reconnects again after its backoff.
+//!
+//! Layers: [`bytes`] (raw messages built by hand) and [`crate::netns::in_namespace`] (socket
+//! setup inside the peer's namespace) → [`peer`] (one connection: send raw bytes, read and
+//! decode with a deadline) and [`crate::speaker`] (the `bgp-speaker` process) → [`lab`] (the
+//! two namespaces, the speaker, connections in either direction). The cases are in `integration/tests/hostile.rs`.
+
+pub mod bytes;
+pub mod lab;
+pub mod peer;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use announcer_bgp::wire::Notification;
+
+use crate::error::{Error, Result};
+use crate::lab::{find_binary, require_speaker, REQUIRED_ENV};
+
+/// The speaker binary if the hostile lab can run here (root, `ip`, the binary built);
+/// otherwise prints a skip line and returns `None`, or fails when `ANNOUNCER_LAB_REQUIRED=1`.
+pub fn require(binary: &str, test: &str) -> Result<Option<PathBuf>> {
+    let missing = if !nix::unistd::geteuid().is_root() {
+        Some("needs root (network namespaces)")
+    } else if find_binary("ip").is_none() {
+        Some("needs ip (iproute2)")
+    } else {
+        None
+    };
+    let Some(reason) = missing else {
+        return require_speaker(Some(binary), test);
+    };
+    if std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1") {
+        return Err(Error::LabUnavailable(format!("{test}: {reason}")));
+    }
+    eprintln!("SKIP {test}: {reason} (set {REQUIRED_ENV}=1 to make this a failure)");
+    Ok(None)
+}
+
+/// `code/subcode data HEX (name)`, how the outcome lines show a NOTIFICATION.
+pub fn describe(notification: &Notification) -> String {
+    let (code, subcode) = notification.code.to_octets();
+    let data = bytes::hex(&notification.data);
+    let data = if data.is_empty() {
+        "none".to_owned()
+    } else {
+        data
+    };
+    format!(
+        "NOTIFICATION {code}/{subcode} data {data} ({})",
+        notification.code
+    )
+}
+
+/// Prints one row of the outcome table:
+/// `hostile: <case>: sent <what> → got <answer> in N ms<then>`, where `then` says what
+/// followed (e.g. `; accepted again after 480 ms`) or is empty.
+pub fn report(case: &str, sent: &str, got: &str, took: Duration, then: &str) {
+    println!(
+        "hostile: {case}: sent {sent} → got {got} in {} ms{then}",
+        took.as_millis()
+    );
+}
