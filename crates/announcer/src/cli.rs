@@ -40,7 +40,8 @@ pub enum Command {
         #[command(flatten)]
         daemon: DaemonArgs,
     },
-    /// Take VIPs out of service for maintenance (all when none is named). It stays so across
+    /// Take VIPs out of service for maintenance (all when none is named): drain (re-announce
+    /// with GRACEFUL_SHUTDOWN for the [drain] time), then withdraw. It stays so across
     /// restarts until `announcer announce`.
     Withdraw {
         /// The VIPs (prefixes as configured); none means all.
@@ -48,6 +49,10 @@ pub enum Command {
         /// Why, shown in status.
         #[arg(long)]
         reason: Option<String>,
+        /// Withdraw at once: skip the drain (announcing with GRACEFUL_SHUTDOWN for the
+        /// configured drain time first).
+        #[arg(long)]
+        now: bool,
         /// How to reach the daemon.
         #[command(flatten)]
         daemon: DaemonArgs,

@@ -25,6 +25,29 @@ pub fn describe(config: &Config) -> String {
     if let Some(listen) = config.bgp.listen {
         let _ = writeln!(out, "listen: {listen}");
     }
+    match config.bgp.restart_time {
+        Some(time) => {
+            let _ = writeln!(
+                out,
+                "graceful restart: on, restart time {}s (SIGUSR2 restarts keeping the routes)",
+                time.as_secs()
+            );
+        }
+        None => out.push_str("graceful restart: off\n"),
+    }
+    let drain = &config.drain;
+    let _ = write!(
+        out,
+        "drain: {} ms with GRACEFUL_SHUTDOWN",
+        drain.time.as_millis()
+    );
+    if let Some(med) = drain.med {
+        let _ = write!(out, ", MED {med}");
+    }
+    if let Some(prepend) = drain.as_path_prepend {
+        let _ = write!(out, ", prepend {prepend}");
+    }
+    out.push('\n');
     for peer in &config.peers {
         let _ = writeln!(out, "peer {}", peer_line(peer));
     }

@@ -8,7 +8,9 @@ mod describe;
 mod error;
 mod maintenance;
 mod reconcile;
+mod restart_mark;
 mod status;
+mod systemd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,8 +64,16 @@ fn execute(command: Command) -> Result<(), Error> {
         Command::Withdraw {
             prefixes,
             reason,
+            now,
             daemon,
-        } => done(request(&daemon, &Request::Withdraw { prefixes, reason })?),
+        } => done(request(
+            &daemon,
+            &Request::Withdraw {
+                prefixes,
+                reason,
+                now,
+            },
+        )?),
         Command::Announce { prefixes, daemon } => {
             done(request(&daemon, &Request::Announce { prefixes })?)
         }
@@ -72,7 +82,9 @@ fn execute(command: Command) -> Result<(), Error> {
 
 /// Sends a request to the daemon that `args` point at.
 fn request(args: &DaemonArgs, request: &Request) -> Result<Reply, Error> {
-    Ok(client::send(&socket_path(args)?, request)?)
+    Ok(client::send(&socket_path(args)?, request, |progress| {
+        println!("{progress}");
+    })?)
 }
 
 /// `--socket`, else `--config`'s [control] socket, else `$ANNOUNCER_SOCKET`, else the

@@ -1,6 +1,6 @@
-//! The pure decision for one VIP: from what is observed (bound? checks? maintenance?) and
-//! what the routers were told, the actions to take, in the only safe order — bind before
-//! announce, withdraw before unbind — and one line saying why.
+//! The pure decision for one VIP: from what is observed (bound? checks? maintenance? a
+//! drain under way?) and what the routers were told, the actions to take, in the only safe
+//! order — bind before announce, withdraw before unbind — and one line saying why.
 
 use std::fmt;
 
@@ -15,8 +15,12 @@ pub struct VipView<'a> {
     pub checks: Vec<CheckView<'a>>,
     /// The operator's maintenance reason, if it is withdrawn by hand.
     pub maintenance: Option<&'a str>,
+    /// The maintenance withdrawal is still draining: the route stays, marked to be avoided.
+    pub draining: bool,
     /// The routers have been told to carry it.
     pub announced: bool,
+    /// What they were told carries the drain marks (GRACEFUL_SHUTDOWN).
+    pub announced_draining: bool,
     /// The daemon is stopping: nothing may be announced.
     pub stopping: bool,
 }
@@ -39,6 +43,8 @@ pub enum Action {
     Bind,
     /// Tell the routers to carry the route.
     Announce,
+    /// Tell the routers to carry the route marked to be avoided (RFC 8326), before it goes.
+    Drain,
     /// Tell the routers to drop the route.
     Withdraw,
 }
@@ -52,6 +58,8 @@ pub enum Verdict<'a> {
     Stopping,
     /// Withdrawn by the operator.
     Maintenance(&'a str),
+    /// Withdrawn by the operator, still announced marked to be avoided until the drain ends.
+    Draining(&'a str),
     /// Not on its interface (yet, or any more).
     NotBound(Option<&'a str>),
     /// A check is not healthy.
@@ -64,30 +72,47 @@ impl VipView<'_> {
         if self.stopping {
             return Verdict::Stopping;
         }
-        if let Some(reason) = self.maintenance {
-            return Verdict::Maintenance(reason);
-        }
-        if !self.bound {
-            return Verdict::NotBound(self.bind_error);
-        }
-        match self.checks.iter().find(|c| !c.healthy) {
-            Some(check) => Verdict::CheckFailing(check.name, check.detail),
-            None => Verdict::Announce,
+        let serving = if !self.bound {
+            Verdict::NotBound(self.bind_error)
+        } else {
+            match self.checks.iter().find(|c| !c.healthy) {
+                Some(check) => Verdict::CheckFailing(check.name, check.detail),
+                None => Verdict::Announce,
+            }
+        };
+        match self.maintenance {
+            Some(reason) if self.draining && serving == Verdict::Announce => {
+                Verdict::Draining(reason)
+            }
+            Some(reason) => Verdict::Maintenance(reason),
+            None => serving,
         }
     }
 
-    /// What to do now, in order.
+    /// What to do now, in order. A drain only marks a route that is announced; it never
+    /// announces one.
     pub fn plan(&self) -> Vec<Action> {
         let mut actions = Vec::new();
-        let announce = self.verdict() == Verdict::Announce;
-        if self.announced && !announce {
+        let verdict = self.verdict();
+        let keep = match verdict {
+            Verdict::Announce => true,
+            Verdict::Draining(_) => self.announced,
+            _ => false,
+        };
+        if self.announced && !keep {
             actions.push(Action::Withdraw);
         }
         if !self.bound && !self.stopping {
             actions.push(Action::Bind);
         }
-        if announce && !self.announced {
-            actions.push(Action::Announce);
+        match verdict {
+            Verdict::Announce if !self.announced || self.announced_draining => {
+                actions.push(Action::Announce);
+            }
+            Verdict::Draining(_) if keep && !self.announced_draining => {
+                actions.push(Action::Drain);
+            }
+            _ => {}
         }
         actions
     }
@@ -99,6 +124,10 @@ impl fmt::Display for Verdict<'_> {
             Verdict::Announce => f.write_str("announced: bound and all checks pass"),
             Verdict::Stopping => f.write_str("withdrawn: announcer is stopping"),
             Verdict::Maintenance(reason) => write!(f, "withdrawn: maintenance ({reason})"),
+            Verdict::Draining(reason) => write!(
+                f,
+                "draining: maintenance ({reason}); announced with GRACEFUL_SHUTDOWN until the drain time ends"
+            ),
             Verdict::NotBound(None) => f.write_str("withdrawn: not bound to its interface"),
             Verdict::NotBound(Some(error)) => write!(f, "withdrawn: cannot bind: {error}"),
             Verdict::CheckFailing(name, None) => {
@@ -137,7 +166,9 @@ mod tests {
             bind_error: None,
             checks: vec![healthy("web")],
             maintenance: None,
+            draining: false,
             announced: false,
+            announced_draining: false,
             stopping: false,
         }
     }
@@ -261,5 +292,64 @@ mod tests {
             v.verdict().to_string(),
             "withdrawn: cannot bind: 203.0.113.10 is on eth0"
         );
+    }
+
+    #[test]
+    fn a_drain_marks_an_announced_vip_and_then_withdraws_it() {
+        let draining = VipView {
+            maintenance: Some("kernel upgrade"),
+            draining: true,
+            announced: true,
+            ..view()
+        };
+        assert_eq!(draining.plan(), vec![Action::Drain]);
+        assert_eq!(
+            draining.verdict().to_string(),
+            "draining: maintenance (kernel upgrade); announced with GRACEFUL_SHUTDOWN until the drain time ends"
+        );
+        let marked = VipView {
+            announced_draining: true,
+            ..draining.clone()
+        };
+        assert!(marked.plan().is_empty());
+        let over = VipView {
+            draining: false,
+            ..marked
+        };
+        assert_eq!(over.plan(), vec![Action::Withdraw]);
+    }
+
+    #[test]
+    fn a_drain_never_announces_a_vip_that_was_not_announced() {
+        let v = VipView {
+            maintenance: Some("kernel upgrade"),
+            draining: true,
+            ..view()
+        };
+        assert!(v.plan().is_empty());
+    }
+
+    #[test]
+    fn a_check_failing_during_a_drain_withdraws_at_once() {
+        let v = VipView {
+            maintenance: Some("kernel upgrade"),
+            draining: true,
+            announced: true,
+            announced_draining: true,
+            checks: vec![failing("web")],
+            ..view()
+        };
+        assert_eq!(v.plan(), vec![Action::Withdraw]);
+    }
+
+    #[test]
+    fn the_end_of_maintenance_during_a_drain_announces_without_the_marks() {
+        let v = VipView {
+            draining: true,
+            announced: true,
+            announced_draining: true,
+            ..view()
+        };
+        assert_eq!(v.plan(), vec![Action::Announce]);
     }
 }

@@ -18,6 +18,26 @@ pub struct SpeakerConfig {
     pub listen: Option<SocketAddr>,
     /// The peers.
     pub peers: Vec<PeerConfig>,
+    /// Graceful restart (RFC 4724), when enabled.
+    pub graceful_restart: Option<GracefulRestartConfig>,
+    /// Send no routes (and no End-of-RIB) until [`crate::Speaker::release_first_table`]:
+    /// after a restart, peers that kept our routes drop those missing from the first table.
+    pub hold_first_table: bool,
+}
+
+/// Graceful restart (RFC 4724) as the restarting speaker: peers that negotiate it keep our
+/// routes as stale while we restart, until our End-of-RIB or the restart time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GracefulRestartConfig {
+    /// How long peers keep our routes after the session drops, in seconds (at most 4,095).
+    pub restart_time: u16,
+    /// This process is the restart: the first OPEN to each peer sets the Restart State bit.
+    pub restarting: bool,
+}
+
+impl GracefulRestartConfig {
+    /// The largest restart time the capability's 12 bits carry.
+    pub const MAX_RESTART_TIME: u16 = 4095;
 }
 
 /// One peer.

@@ -17,7 +17,7 @@ pub mod speaker;
 pub mod types;
 pub mod wire;
 
-pub use config::{Password, PeerConfig, SpeakerConfig, TtlMode};
+pub use config::{GracefulRestartConfig, Password, PeerConfig, SpeakerConfig, TtlMode};
 pub use error::Error;
 pub use rib_out::RouteAttributes;
 pub use session::{PeerStatus, SessionEvent};

@@ -10,10 +10,10 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::config::{PeerConfig, SpeakerConfig};
+use crate::config::{GracefulRestartConfig, PeerConfig, SpeakerConfig};
 use crate::fsm::{Fsm, FsmConfig};
 use crate::rib_out::RouteAttributes;
-use crate::session::{set_md5, Command, PeerStatus, Session, SessionEvent};
+use crate::session::{set_md5, Command, Ending, PeerStatus, Session, SessionEvent};
 use crate::types::{Asn, Prefix, RouterId};
 use crate::Error;
 
@@ -50,6 +50,8 @@ pub struct Speaker {
     listener: Option<Listener>,
     events: broadcast::Sender<SessionEvent>,
     started: usize,
+    graceful_restart: Option<GracefulRestartConfig>,
+    table_held: bool,
 }
 
 impl Speaker {
@@ -69,6 +71,8 @@ impl Speaker {
             listener,
             events,
             started: 0,
+            graceful_restart: config.graceful_restart,
+            table_held: config.hold_first_table,
         };
         for peer in config.peers {
             speaker.add_peer(peer)?;
@@ -103,11 +107,13 @@ impl Speaker {
             backoff: peer.backoff,
             connect_timeout: peer.connect_timeout,
             jitter_seed: jitter_seed(self.started),
+            graceful_restart: self.graceful_restart,
         });
         self.started += 1;
         let address = peer.address;
         let span = info_span!("peer", name = %peer.name, addr = %peer.address);
-        let session = Session::new(peer, self.local_as, fsm, status_tx, self.events.clone());
+        let channels = (status_tx, self.events.clone());
+        let session = Session::new(peer, self.local_as, fsm, channels, self.table_held);
         let task = tokio::spawn(session.run(receiver).instrument(span));
         self.routes
             .lock()
@@ -135,7 +141,7 @@ impl Speaker {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&address);
-        stop_peers(vec![peer], reason).await;
+        stop_peers(vec![peer], Ending::Cease(reason.to_owned())).await;
         Ok(())
     }
 
@@ -176,6 +182,20 @@ impl Speaker {
         }
     }
 
+    /// Whether the first table is still held ([`SpeakerConfig::hold_first_table`]).
+    pub fn table_held(&self) -> bool {
+        self.table_held
+    }
+
+    /// The first table is complete: every session sends it, then End-of-RIB, and from now on
+    /// route changes as they come.
+    pub fn release_first_table(&mut self) {
+        self.table_held = false;
+        for peer in &self.peers {
+            let _ = peer.commands.send(Command::ReleaseTable);
+        }
+    }
+
     /// Returns once every session has queued, for sending, the route changes asked of it
     /// before this call (so a withdrawn address can be removed from the host after it).
     pub async fn sync(&self) {
@@ -198,16 +218,27 @@ impl Speaker {
     /// Withdraws every route, sends Cease / Administrative Shutdown with `reason` to every
     /// peer and closes; returns once all sessions are closed (each bounded to about a second).
     pub async fn shutdown(self, reason: &str) {
+        self.end(Ending::Cease(reason.to_owned())).await;
+    }
+
+    /// Closes every session without withdrawing and without a NOTIFICATION, so that peers
+    /// that negotiated graceful restart (RFC 4724) keep our routes for the restart time while
+    /// this process is replaced; returns once all sessions are closed.
+    pub async fn close_for_restart(self) {
+        self.end(Ending::GracefulRestart).await;
+    }
+
+    async fn end(self, ending: Ending) {
         if let Some(listener) = &self.listener {
             listener.task.abort();
         }
-        stop_peers(self.peers, reason).await;
+        stop_peers(self.peers, ending).await;
     }
 }
 
-/// Shuts sessions down in parallel and waits for them.
-async fn stop_peers(peers: Vec<PeerHandle>, reason: &str) {
-    ask_all(&peers, |done| Command::Shutdown(reason.to_owned(), done)).await;
+/// Ends sessions in parallel and waits for them.
+async fn stop_peers(peers: Vec<PeerHandle>, ending: Ending) {
+    ask_all(&peers, |done| Command::Shutdown(ending.clone(), done)).await;
     for peer in peers {
         let _ = peer.task.await;
     }

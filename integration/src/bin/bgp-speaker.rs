@@ -164,6 +164,8 @@ fn speaker_config(options: &Options) -> Result<SpeakerConfig, String> {
         router_id: RouterId::new(options.router_id).map_err(|e| e.to_string())?,
         listen: options.listen,
         peers,
+        graceful_restart: None,
+        hold_first_table: false,
     })
 }
 

@@ -23,7 +23,7 @@ use std::fs;
 use std::path::Path;
 
 pub use error::ConfigError;
-pub use model::{Config, ControlConfig, VipConfig};
+pub use model::{BgpConfig, Config, ControlConfig, DrainConfig, VipConfig};
 
 /// Reads and validates the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use announcer_bgp::{Asn, PeerConfig, Prefix, RouteAttributes, RouterId};
 use announcer_health::CheckSpec;
@@ -20,6 +21,8 @@ pub struct Config {
     pub vips: Vec<VipConfig>,
     /// `[control]`: the control socket and the state directory.
     pub control: ControlConfig,
+    /// `[drain]`: how `announcer withdraw` moves traffic away before withdrawing.
+    pub drain: DrainConfig,
 }
 
 /// `[bgp]`: the speaker's identity.
@@ -32,6 +35,14 @@ pub struct BgpConfig {
     /// Where passive peers connect: as configured, else `[::]:179` when any peer is passive,
     /// else `None` (no listener).
     pub listen: Option<SocketAddr>,
+    /// Graceful restart (RFC 4724, on unless `graceful_restart = false`): the restart time
+    /// peers are asked to keep our routes for while the daemon restarts; `None` when off.
+    pub restart_time: Option<Duration>,
+}
+
+impl BgpConfig {
+    /// The restart time when `graceful_restart` is on and `restart_time` is not set.
+    pub const DEFAULT_RESTART_TIME: Duration = Duration::from_secs(120);
 }
 
 /// `[[vip]]`: one service address.
@@ -56,6 +67,33 @@ pub struct ControlConfig {
     pub state_dir: PathBuf,
     /// A group allowed to use the socket (mode 0660); `None` means owner only (0600).
     pub group: Option<String>,
+}
+
+/// `[drain]`: before `announcer withdraw` (without `--now`) withdraws a VIP, it re-announces
+/// it with the GRACEFUL_SHUTDOWN community (RFC 8326) and these attributes, and waits `time`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrainConfig {
+    /// How long the VIP stays announced as draining before it is withdrawn.
+    pub time: Duration,
+    /// MULTI_EXIT_DISC while draining, instead of the VIP's own.
+    pub med: Option<u32>,
+    /// Extra copies of our AS while draining, instead of the VIP's own.
+    pub as_path_prepend: Option<u8>,
+}
+
+impl DrainConfig {
+    /// The drain time when `[drain]` does not set one.
+    pub const DEFAULT_TIME: Duration = Duration::from_millis(500);
+}
+
+impl Default for DrainConfig {
+    fn default() -> Self {
+        DrainConfig {
+            time: Self::DEFAULT_TIME,
+            med: None,
+            as_path_prepend: None,
+        }
+    }
 }
 
 impl ControlConfig {

@@ -34,6 +34,8 @@ pub(super) struct RawConfig {
     pub vip: Vec<RawVip>,
     /// `[control]`.
     pub control: Option<RawControl>,
+    /// `[drain]`.
+    pub drain: Option<RawDrain>,
 }
 
 /// `[bgp]`.
@@ -43,6 +45,8 @@ pub(super) struct RawBgp {
     pub local_as: Leaf,
     pub router_id: Option<Leaf>,
     pub listen: Option<Leaf>,
+    pub graceful_restart: Option<Leaf>,
+    pub restart_time: Option<Leaf>,
 }
 
 /// One `[[peer]]`.
@@ -108,6 +112,15 @@ pub(super) struct RawControl {
     pub socket: Option<Leaf>,
     pub state_dir: Option<Leaf>,
     pub group: Option<Leaf>,
+}
+
+/// `[drain]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDrain {
+    pub time: Option<Leaf>,
+    pub med: Option<Leaf>,
+    pub as_path_prepend: Option<Leaf>,
 }
 
 /// Parses `text` into the raw shape; errors carry the key path serde was in.

@@ -9,11 +9,13 @@ use std::hash::Hash;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use announcer_bgp::RouterId;
+use std::time::Duration;
+
+use announcer_bgp::{GracefulRestartConfig, RouterId};
 
 use super::error::{line_column, Problem};
-use super::model::{BgpConfig, Config, ControlConfig};
-use super::raw::{RawBgp, RawConfig, RawControl};
+use super::model::{BgpConfig, Config, ControlConfig, DrainConfig};
+use super::raw::{RawBgp, RawConfig, RawControl, RawDrain};
 use super::value::{Field, Result, Scope};
 use super::{check, peer, vip};
 
@@ -77,19 +79,31 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
         Some(raw_control) => control(raw_control, source.base_dir)?,
         None => ControlConfig::default(),
     };
+    let drain = match &raw.drain {
+        Some(raw_drain) => drain(raw_drain)?,
+        None => DrainConfig::default(),
+    };
     Ok(Config {
         bgp,
         peers,
         checks,
         vips,
         control,
+        drain,
     })
 }
 
 /// `[bgp]`; the default listener is filled in once the peers are known.
 fn bgp(raw: &RawBgp) -> Result<BgpConfig> {
     let scope = Scope::new("bgp".to_owned());
+    let graceful_restart = scope
+        .get("graceful_restart", &raw.graceful_restart, Field::bool)?
+        .unwrap_or(true);
+    let restart_time = scope
+        .get("restart_time", &raw.restart_time, restart_time)?
+        .unwrap_or(BgpConfig::DEFAULT_RESTART_TIME);
     Ok(BgpConfig {
+        restart_time: graceful_restart.then_some(restart_time),
         local_as: scope.field("local_as", &raw.local_as).asn()?,
         router_id: scope.get("router_id", &raw.router_id, |field| {
             let addr = field.ipv4()?;
@@ -105,6 +119,31 @@ fn bgp(raw: &RawBgp) -> Result<BgpConfig> {
                 },
             )
         })?,
+    })
+}
+
+/// A graceful restart time: whole seconds, 1 to 4,095 (the capability's 12 bits).
+fn restart_time(field: &Field<'_>) -> Result<Duration> {
+    const EXPECTED: &str = "whole seconds from \"1s\" to \"4095s\" (RFC 4724)";
+    let time = field.duration()?;
+    let max = u64::from(GracefulRestartConfig::MAX_RESTART_TIME);
+    if time.subsec_nanos() != 0 || time.is_zero() || time.as_secs() > max {
+        return Err(field.expected(EXPECTED));
+    }
+    Ok(time)
+}
+
+/// `[drain]`.
+fn drain(raw: &RawDrain) -> Result<DrainConfig> {
+    let scope = Scope::new("drain".to_owned());
+    Ok(DrainConfig {
+        time: scope
+            .get("time", &raw.time, Field::duration)?
+            .unwrap_or(DrainConfig::DEFAULT_TIME),
+        med: scope.get("med", &raw.med, |field| {
+            field.u32("a MED (0-4294967295)", 0..=u32::MAX)
+        })?,
+        as_path_prepend: scope.get("as_path_prepend", &raw.as_path_prepend, vip::prepend)?,
     })
 }
 

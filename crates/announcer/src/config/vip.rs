@@ -152,7 +152,8 @@ fn large_community(field: &Field<'_>) -> Result<LargeCommunity> {
 }
 
 /// How many extra copies of our AS to prepend, 0-16.
-fn prepend(field: &Field<'_>) -> Result<u8> {
+/// An `as_path_prepend` count.
+pub(super) fn prepend(field: &Field<'_>) -> Result<u8> {
     const EXPECTED: &str = "a prepend count (0-16)";
     let count = field.integer(EXPECTED, 0..=i64::from(MAX_PREPEND))?;
     u8::try_from(count).map_err(|_| field.expected(EXPECTED))

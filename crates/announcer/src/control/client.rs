@@ -39,8 +39,13 @@ pub enum ClientError {
     },
 }
 
-/// Sends `request` to the daemon listening on `path` and returns its reply.
-pub fn send(path: &Path, request: &Request) -> Result<Reply, ClientError> {
+/// Sends `request` to the daemon listening on `path` and returns its final reply; a
+/// [`Reply::Draining`] before it goes to `progress`, and extends the wait by its drain time.
+pub fn send(
+    path: &Path,
+    request: &Request,
+    mut progress: impl FnMut(&str),
+) -> Result<Reply, ClientError> {
     let exchange = |source| ClientError::Exchange {
         path: path.to_owned(),
         source,
@@ -57,12 +62,27 @@ pub fn send(path: &Path, request: &Request) -> Result<Reply, ClientError> {
     })?;
     line.push('\n');
     (&stream).write_all(line.as_bytes()).map_err(exchange)?;
-    let mut reply = String::new();
-    BufReader::new(&stream)
-        .read_line(&mut reply)
-        .map_err(exchange)?;
-    serde_json::from_str(&reply).map_err(|source| ClientError::BadReply {
-        path: path.to_owned(),
-        source,
-    })
+    let mut reader = BufReader::new(&stream);
+    let mut read_reply = || {
+        let mut text = String::new();
+        reader.read_line(&mut text).map_err(exchange)?;
+        serde_json::from_str(&text).map_err(|source| ClientError::BadReply {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    match read_reply()? {
+        Reply::Draining {
+            draining_ms,
+            message,
+            ..
+        } => {
+            progress(&message);
+            stream
+                .set_read_timeout(Some(Duration::from_millis(draining_ms) + TIMEOUT))
+                .map_err(exchange)?;
+            read_reply()
+        }
+        reply => Ok(reply),
+    }
 }

@@ -4,6 +4,7 @@
 //! → {"command":"status"}
 //! ← {"ok":true,"status":{...}}
 //! → {"command":"withdraw","prefixes":["203.0.113.10/32"],"reason":"kernel upgrade"}
+//! ← {"ok":true,"draining_ms":500,"message":"draining 203.0.113.10/32 for 500 ms ..."}
 //! ← {"ok":true,"message":"withdrawn: 203.0.113.10/32"}
 //! → {"command":"nonsense"}
 //! ← {"ok":false,"error":"unknown variant `nonsense`, ..."}
@@ -30,6 +31,9 @@ pub enum Request {
         /// Why, shown in status and kept with the state.
         #[serde(default)]
         reason: Option<String>,
+        /// Withdraw at once, without the drain.
+        #[serde(default)]
+        now: bool,
     },
     /// Take VIPs out of maintenance (all when `prefixes` is empty).
     Announce {
@@ -49,6 +53,15 @@ pub enum Reply {
         ok: bool,
         /// The report.
         status: StatusReport,
+    },
+    /// A withdrawal is draining; the final reply follows within `draining_ms`.
+    Draining {
+        /// Always true.
+        ok: bool,
+        /// How long the drain lasts, in milliseconds.
+        draining_ms: u64,
+        /// What is draining.
+        message: String,
     },
     /// A command was carried out.
     Done {
@@ -98,7 +111,8 @@ mod tests {
             r,
             Request::Withdraw {
                 prefixes: vec!["203.0.113.10/32".into()],
-                reason: Some("maint".into())
+                reason: Some("maint".into()),
+                now: false,
             }
         );
         let r: Request = serde_json::from_str(r#"{"command":"announce"}"#).unwrap();
@@ -116,6 +130,11 @@ mod tests {
     fn replies_round_trip_through_json() {
         for reply in [
             Reply::done("withdrawn: all"),
+            Reply::Draining {
+                ok: true,
+                draining_ms: 500,
+                message: "draining 203.0.113.10/32".into(),
+            },
             Reply::failed("no VIP 203.0.113.99/32 is configured"),
         ] {
             let text = serde_json::to_string(&reply).unwrap();

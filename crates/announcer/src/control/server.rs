@@ -9,13 +9,17 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use super::protocol::{Reply, Request, MAX_REQUEST_LEN};
 
-/// A request on its way to the daemon task, with where to send the reply.
-pub type Call = (Request, oneshot::Sender<Reply>);
+/// A request on its way to the daemon task, with where to send the replies: at most a
+/// [`Reply::Draining`] and then the final one.
+pub type Call = (Request, mpsc::Sender<Reply>);
+
+/// The most replies one request gets.
+const MAX_REPLIES: usize = 2;
 
 /// Why the control socket could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -117,32 +121,49 @@ async fn serve_connection(stream: UnixStream, calls: mpsc::Sender<Call>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read.take(MAX_REQUEST_LEN as u64 * 16)).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        let reply = if line.len() > MAX_REQUEST_LEN {
-            Reply::failed(format!("request longer than {MAX_REQUEST_LEN} bytes"))
+        let request = if line.len() > MAX_REQUEST_LEN {
+            Err(Reply::failed(format!(
+                "request longer than {MAX_REQUEST_LEN} bytes"
+            )))
         } else {
-            match serde_json::from_str::<Request>(&line) {
-                Ok(request) => call(&calls, request).await,
-                Err(e) => Reply::failed(format!("malformed request: {e}")),
-            }
+            serde_json::from_str::<Request>(&line)
+                .map_err(|e| Reply::failed(format!("malformed request: {e}")))
         };
-        let mut text = serde_json::to_string(&reply)
-            .unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"cannot encode reply: {e}\"}}"));
-        text.push('\n');
-        if write.write_all(text.as_bytes()).await.is_err() {
-            debug!("control client went away");
-            return;
+        let (replies_tx, mut replies) = mpsc::channel(MAX_REPLIES);
+        match request {
+            Ok(request) => {
+                if calls.send((request, replies_tx)).await.is_err() {
+                    replies = closed_with(Reply::failed("announcer is shutting down"));
+                }
+            }
+            Err(reply) => replies = closed_with(reply),
+        }
+        for _ in 0..MAX_REPLIES {
+            let reply = replies
+                .recv()
+                .await
+                .unwrap_or_else(|| Reply::failed("announcer is shutting down"));
+            let last = !matches!(reply, Reply::Draining { .. });
+            let mut text = serde_json::to_string(&reply).unwrap_or_else(|e| {
+                format!("{{\"ok\":false,\"error\":\"cannot encode reply: {e}\"}}")
+            });
+            text.push('\n');
+            if write.write_all(text.as_bytes()).await.is_err() {
+                debug!("control client went away");
+                return;
+            }
+            if last {
+                break;
+            }
         }
     }
 }
 
-async fn call(calls: &mpsc::Sender<Call>, request: Request) -> Reply {
-    let (reply, answer) = oneshot::channel();
-    if calls.send((request, reply)).await.is_err() {
-        return Reply::failed("announcer is shutting down");
-    }
-    answer
-        .await
-        .unwrap_or_else(|_| Reply::failed("announcer is shutting down"))
+/// A reply channel that holds just `reply`.
+fn closed_with(reply: Reply) -> mpsc::Receiver<Reply> {
+    let (tx, rx) = mpsc::channel(1);
+    let _ = tx.try_send(reply);
+    rx
 }
 
 #[cfg(test)]
@@ -189,7 +210,7 @@ mod tests {
         let answer = tokio::spawn(async move {
             let (request, reply) = daemon.recv().await.unwrap();
             assert_eq!(request, Request::Announce { prefixes: vec![] });
-            reply.send(Reply::done("maintenance over")).unwrap();
+            reply.send(Reply::done("maintenance over")).await.unwrap();
         });
         let reply = exchange(&path, "{\"command\":\"announce\"}\n").await;
         assert_eq!(reply["message"], "maintenance over");

@@ -1,16 +1,31 @@
-//! The running health checks: started, stopped and restarted as the configuration says, and
-//! a channel that names a check whenever its verdict flips.
+//! The running health checks: started, stopped and restarted as the configuration says, a
+//! channel that names a check whenever its verdict flips, and the watchdog's view of them: a
+//! check whose loop has stopped finishing probes counts as failing.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
 
-use announcer_health::{spawn, CheckHandle, CheckSpec, CheckStatus};
+use announcer_health::{spawn, CheckHandle, CheckSpec, CheckStatus, LastProbe};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+/// Time on top of `interval + timeout` after which a check loop that finished no probe is
+/// stalled (scheduling, and reaping a killed command, take up to about a second).
+const STALL_SLACK: Duration = Duration::from_secs(2);
 
 struct Running {
     spec: CheckSpec,
     handle: CheckHandle,
     forward: JoinHandle<()>,
+}
+
+impl Running {
+    /// The loop has not finished a probe for longer than a live one ever takes.
+    fn stalled(&self, now: Instant) -> bool {
+        let last_run = self.handle.status.borrow().last_run;
+        now.saturating_duration_since(last_run)
+            > self.spec.interval + self.spec.timeout + STALL_SLACK
+    }
 }
 
 impl Drop for Running {
@@ -71,11 +86,48 @@ impl Checks {
         started
     }
 
-    /// The latest status of a check.
+    /// The latest status of a check; a stalled one is reported failing, with why.
     pub fn status(&self, name: &str) -> Option<CheckStatus> {
+        let running = self.running.get(name)?;
+        let mut status = running.handle.status.borrow().clone();
+        if running.stalled(Instant::now()) {
+            status.healthy = false;
+            status.last = Some(LastProbe {
+                pass: false,
+                latency: Duration::ZERO,
+                detail: format!(
+                    "check loop stalled: no probe finished for over {:?}",
+                    running.spec.interval + running.spec.timeout + STALL_SLACK
+                ),
+                at: SystemTime::now(),
+            });
+        }
+        Some(status)
+    }
+
+    /// The names of the checks without a verdict yet: neither healthy nor failed `fall`
+    /// times in a row.
+    pub fn undecided(&self) -> Vec<String> {
         self.running
-            .get(name)
-            .map(|r| r.handle.status.borrow().clone())
+            .iter()
+            .filter(|(_, r)| {
+                let status = r.handle.status.borrow();
+                let failed =
+                    status.last.as_ref().is_some_and(|l| !l.pass) && status.streak >= r.spec.fall;
+                !status.healthy && !failed
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// The names of the checks whose loops are stalled now.
+    pub fn stalled(&self) -> Vec<String> {
+        let now = Instant::now();
+        self.running
+            .iter()
+            .filter(|(_, r)| r.stalled(now))
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 }
 

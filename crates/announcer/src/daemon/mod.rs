@@ -1,19 +1,19 @@
 //! `announcer run`: one task that owns all state. Health checks, netlink events, control
-//! requests and signals arrive as messages; each is folded into the state, and the affected
-//! VIPs are reconciled (bind → announce, withdraw → unbind) through the BGP speaker and
-//! netlink.
+//! requests, drain deadlines, liveness ticks and signals arrive as messages; each is folded
+//! into the state, and the affected VIPs are reconciled (bind → announce, withdraw → unbind)
+//! through the BGP speaker and netlink.
 
 mod checks;
+mod drain;
 mod reload;
 mod requests;
 mod vip;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use announcer_bgp::{Prefix, RouterId, Speaker, SpeakerConfig, Target};
+use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, Speaker, SpeakerConfig, Target};
 use announcer_netlink::{AddressEvent, Vips};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
@@ -24,11 +24,18 @@ use crate::control::server::{Call, ControlSocket};
 use crate::error::Error;
 use crate::maintenance::Maintenance;
 use crate::reconcile::Action;
+use crate::restart_mark;
+use crate::systemd::Systemd;
 use checks::Checks;
+use drain::PendingDrain;
 use vip::Vip;
 
 /// How often bound addresses are checked against the kernel, in case an event was missed.
 const RESYNC_INTERVAL: Duration = Duration::from_secs(10);
+/// How often the check loops are checked for stalls (and systemd's watchdog pinged, at
+/// least this often).
+const LIVENESS_INTERVAL: Duration = Duration::from_secs(1);
+
 /// At most this many plan/act rounds per reconcile (bind, then announce).
 const RECONCILE_ROUNDS: usize = 3;
 
@@ -46,6 +53,7 @@ pub fn run(path: &Path, config: Config) -> Result<(), Error> {
         let control = ControlSocket::bind(&config.control.socket, config.control.group.as_deref())?;
         let mut daemon = Daemon::start(path, config).await?;
         info!(socket = %daemon.config.control.socket.display(), "announcer running");
+        daemon.systemd.ready();
         let serve = tokio::spawn(control.serve(calls_tx));
         let result = daemon.serve(calls).await;
         serve.abort();
@@ -64,16 +72,28 @@ pub struct Daemon {
     vips: BTreeMap<Prefix, Vip>,
     maintenance: Maintenance,
     stopping: bool,
+    drains: Vec<PendingDrain>,
+    stalled: Vec<String>,
+    systemd: Systemd,
+    /// While the first table is held: when it is sent anyway, decided or not.
+    table_deadline: Option<Instant>,
 }
 
 impl Daemon {
     /// Loads the maintenance state, opens netlink, starts the BGP sessions and the checks,
-    /// and binds every VIP.
+    /// and binds every VIP. With graceful restart the sessions hold their first table until
+    /// every check has a verdict, so that a peer that kept our routes across a restart (or a
+    /// crash) gets the right table before End-of-RIB.
     async fn start(path: &Path, config: Config) -> Result<Daemon, Error> {
         let maintenance = Maintenance::load(&config.control.state_dir)?;
+        let restarting = config.bgp.restart_time.is_some_and(|time| {
+            restart_mark::take(&config.control.state_dir, time).unwrap_or_else(|e| {
+                warn!(state_dir = %config.control.state_dir.display(), error = %e, "cannot read the graceful restart mark; starting afresh");
+                false
+            })
+        });
         let netlink = Vips::new().await?;
         let router_id = router_id(path, &config, &netlink).await?;
-        let speaker = start_speaker(&config, router_id).await?;
         let mut checks = Checks::new();
         checks.apply(&config.checks);
         let vips = config
@@ -85,15 +105,48 @@ impl Daemon {
             path: path.to_owned(),
             config,
             router_id,
-            speaker: Some(speaker),
+            speaker: None,
             netlink,
             checks,
             vips,
             maintenance,
             stopping: false,
+            drains: Vec::new(),
+            stalled: Vec::new(),
+            systemd: Systemd::from_env(),
+            table_deadline: None,
         };
+        if restarting {
+            info!("graceful restart: this start follows one; peers kept our routes");
+        }
+        daemon.speaker = Some(start_speaker(&daemon.config, router_id, restarting, true).await?);
+        daemon.table_deadline = daemon
+            .config
+            .bgp
+            .restart_time
+            .map(|time| Instant::now() + time / 2);
         daemon.reconcile_all().await;
+        daemon.release_table_when_decided();
         Ok(daemon)
+    }
+
+    /// Sends the held first table once every check has a verdict (healthy, or failed `fall`
+    /// times in a row), or at the deadline, whichever comes first.
+    fn release_table_when_decided(&mut self) {
+        let Some(speaker) = self.speaker.as_mut().filter(|s| s.table_held()) else {
+            return;
+        };
+        let undecided = self.checks.undecided();
+        let late = self.table_deadline.is_some_and(|t| Instant::now() >= t);
+        if undecided.is_empty() {
+            info!("every check has a verdict: sending the first table and End-of-RIB");
+        } else if late {
+            warn!(checks = ?undecided, "checks still undecided; sending the first table and End-of-RIB anyway");
+        } else {
+            return;
+        }
+        speaker.release_first_table();
+        self.table_deadline = None;
     }
 
     /// The main loop: until SIGTERM or SIGINT, then a clean shutdown.
@@ -103,9 +156,19 @@ impl Daemon {
         let mut sighup = signal_stream(SignalKind::hangup())?;
         let mut addresses = self.watch_addresses().await;
         let mut resync = tokio::time::interval(RESYNC_INTERVAL);
-        let signal_name = loop {
+        let mut liveness = tokio::time::interval(
+            self.systemd
+                .watchdog_period()
+                .map_or(LIVENESS_INTERVAL, |p| p.min(LIVENESS_INTERVAL)),
+        );
+        let mut sigusr2 = signal_stream(SignalKind::user_defined2())?;
+        let stop = loop {
+            let drain_end = self.next_drain_end();
             tokio::select! {
-                Some(name) = self.checks.flipped.recv() => self.check_flipped(&name).await,
+                Some(name) = self.checks.flipped.recv() => {
+                    self.check_flipped(&name).await;
+                    self.release_table_when_decided();
+                }
                 event = next_event(&mut addresses) => match event {
                     Some(event) => self.address_event(event).await,
                     None => {
@@ -114,9 +177,11 @@ impl Daemon {
                     }
                 },
                 Some((request, reply)) = calls.recv() => {
-                    let answer = self.request(request).await;
-                    let _ = reply.send(answer);
+                    let answer = self.request(request, &reply).await;
+                    let _ = reply.try_send(answer);
                 }
+                () = sleep_until(drain_end) => self.drains_due().await,
+                _ = liveness.tick() => self.liveness().await,
                 _ = resync.tick() => {
                     if addresses.is_none() {
                         addresses = self.watch_addresses().await;
@@ -124,11 +189,19 @@ impl Daemon {
                     self.resync().await;
                 }
                 _ = sighup.recv() => self.reload().await,
-                _ = sigterm.recv() => break "SIGTERM",
-                _ = sigint.recv() => break "SIGINT",
+                _ = sigterm.recv() => break Stop::Withdraw("SIGTERM"),
+                _ = sigint.recv() => break Stop::Withdraw("SIGINT"),
+                _ = sigusr2.recv() => match self.config.bgp.restart_time {
+                    Some(restart_time) => break Stop::Restart(restart_time),
+                    None => warn!("SIGUSR2 ignored: graceful_restart is off, so a restart would drop the routes; use SIGTERM to stop"),
+                },
             }
         };
-        self.shutdown(signal_name).await;
+        self.systemd.stopping();
+        match stop {
+            Stop::Withdraw(signal_name) => self.shutdown(signal_name).await,
+            Stop::Restart(restart_time) => self.close_for_restart(restart_time).await,
+        }
         Ok(())
     }
 
@@ -142,9 +215,49 @@ impl Daemon {
             speaker.shutdown(&reason).await;
         }
         for vip in self.vips.values_mut() {
-            vip.announced = false;
+            vip.set_announced(false, false);
         }
+        self.answer_drains("announcer stopped");
         info!("stopped");
+    }
+
+    /// SIGUSR2 with graceful restart on: closes the sessions without withdrawing anything
+    /// and leaves the mark the next start recognises; VIPs stay bound, so traffic keeps
+    /// flowing while the peers hold our routes for up to `restart_time`.
+    async fn close_for_restart(&mut self, restart_time: Duration) {
+        self.stopping = true;
+        if let Err(e) = restart_mark::leave(&self.config.control.state_dir) {
+            warn!(state_dir = %self.config.control.state_dir.display(), error = %e, "cannot leave the graceful restart mark; the next start will not hold its first announcements");
+        }
+        info!(
+            restart_time_secs = restart_time.as_secs(),
+            "stopping for a graceful restart (SIGUSR2): routes kept at the peers, VIPs stay bound; start announcer again within the restart time"
+        );
+        if let Some(speaker) = self.speaker.take() {
+            speaker.close_for_restart().await;
+        }
+        self.answer_drains("announcer restarting; the withdrawal completes when it is back");
+        info!("stopped for a graceful restart");
+    }
+
+    /// Marks the checks whose loops stalled as failing (withdrawing their VIPs), and pings
+    /// systemd's watchdog only while every check loop is alive.
+    async fn liveness(&mut self) {
+        let stalled = self.checks.stalled();
+        if stalled != self.stalled {
+            for name in stalled.iter().filter(|n| !self.stalled.contains(n)) {
+                error!(check = %name, "check loop stalled: counted as failing; systemd's watchdog is no longer pinged");
+            }
+            for name in self.stalled.iter().filter(|n| !stalled.contains(n)) {
+                info!(check = %name, "check loop running again");
+            }
+            self.stalled = stalled;
+            self.reconcile_all().await;
+        }
+        if self.stalled.is_empty() {
+            self.systemd.watchdog();
+        }
+        self.release_table_when_decided();
     }
 
     /// Address events from now on, or `None` (then the periodic resync stands in, and
@@ -233,6 +346,12 @@ impl Daemon {
         self.reconcile_all().await;
     }
 
+    async fn reconcile_each(&mut self, prefixes: &[Prefix]) {
+        for prefix in prefixes {
+            self.reconcile(*prefix).await;
+        }
+    }
+
     async fn reconcile_all(&mut self) {
         let prefixes: Vec<Prefix> = self.vips.keys().copied().collect();
         for prefix in prefixes {
@@ -282,15 +401,13 @@ impl Daemon {
                     vip.bind_error = Some(text);
                 }
             },
-            Action::Announce => {
+            Action::Announce | Action::Drain => {
+                let draining = action == Action::Drain;
                 if let Some(speaker) = &self.speaker {
-                    match speaker.announce(
-                        Target::All,
-                        prefix,
-                        Arc::new(vip.config.attributes.clone()),
-                    ) {
+                    let attributes = vip.attributes(&self.config.drain, draining);
+                    match speaker.announce(Target::All, prefix, attributes) {
                         Ok(()) => {
-                            vip.announced = true;
+                            vip.set_announced(true, draining);
                             info!(vip = %prefix, "{why}");
                         }
                         Err(e) => error!(vip = %prefix, error = %e, "cannot announce"),
@@ -303,7 +420,7 @@ impl Daemon {
                         error!(vip = %prefix, error = %e, "cannot withdraw");
                     }
                 }
-                vip.announced = false;
+                vip.set_announced(false, false);
                 info!(vip = %prefix, "{why}");
             }
         }
@@ -333,14 +450,56 @@ async fn router_id(path: &Path, config: &Config, netlink: &Vips) -> Result<Route
     Ok(id)
 }
 
-async fn start_speaker(config: &Config, router_id: RouterId) -> Result<Speaker, Error> {
+/// How the main loop ends.
+enum Stop {
+    /// Withdraw everything (on this signal) and exit.
+    Withdraw(&'static str),
+    /// Exit for a graceful restart, the peers keeping our routes this long.
+    Restart(Duration),
+}
+
+/// Starts the sessions; `restarting` says this process is a graceful restart. With graceful
+/// restart on and `hold`, the sessions hold their first table until the daemon releases it.
+async fn start_speaker(
+    config: &Config,
+    router_id: RouterId,
+    restarting: bool,
+    hold: bool,
+) -> Result<Speaker, Error> {
+    let graceful_restart = config.bgp.restart_time.map(|time| GracefulRestartConfig {
+        restart_time: u16::try_from(time.as_secs())
+            .unwrap_or(GracefulRestartConfig::MAX_RESTART_TIME),
+        restarting,
+    });
     Ok(Speaker::start(SpeakerConfig {
         local_as: config.bgp.local_as,
         router_id,
         listen: config.bgp.listen,
         peers: config.peers.clone(),
+        graceful_restart,
+        hold_first_table: hold && graceful_restart.is_some(),
     })
     .await?)
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Prefixes for a log line or reply: `203.0.113.10/32, 203.0.113.11/32`.
+fn list(prefixes: &[Prefix]) -> String {
+    if prefixes.is_empty() {
+        return "no VIPs configured".to_owned();
+    }
+    prefixes
+        .iter()
+        .map(Prefix::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn signal_stream(kind: SignalKind) -> Result<Signal, Error> {

@@ -1,8 +1,6 @@
 //! SIGHUP: read the configuration again and apply only the difference. A file that does not
 //! load leaves the running configuration as it is.
 
-use std::sync::Arc;
-
 use announcer_bgp::{Prefix, Target};
 use tracing::{error, info, warn};
 
@@ -51,9 +49,9 @@ impl Daemon {
             }
             let router_id = super::router_id(&self.path, new, &self.netlink).await?;
             self.router_id = router_id;
-            self.speaker = Some(start_speaker(new, router_id).await?);
+            self.speaker = Some(start_speaker(new, router_id, false, false).await?);
             for vip in self.vips.values_mut() {
-                vip.announced = false;
+                vip.set_announced(false, false);
             }
             return Ok(());
         }
@@ -85,7 +83,7 @@ impl Daemon {
                 speaker.announce(
                     Target::Peer(peer.address),
                     vip.config.prefix,
-                    Arc::new(vip.config.attributes.clone()),
+                    vip.attributes(&new.drain, vip.announced_draining),
                 )?;
             }
         }
@@ -124,7 +122,7 @@ impl Daemon {
                             if let Err(e) = speaker.announce(
                                 Target::All,
                                 config.prefix,
-                                Arc::new(config.attributes.clone()),
+                                vip.attributes(&new.drain, vip.announced_draining),
                             ) {
                                 error!(vip = %config.prefix, error = %e, "cannot announce");
                             }

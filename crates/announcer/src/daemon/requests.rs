@@ -2,9 +2,10 @@
 //! configured, or one whose state cannot be saved, changes nothing.
 
 use announcer_bgp::Prefix;
+use tokio::sync::mpsc;
 use tracing::{error, info};
 
-use super::Daemon;
+use super::{list, Daemon};
 use crate::control::protocol::{Reply, Request};
 use crate::status::{PeerReport, StatusReport};
 
@@ -12,14 +13,19 @@ use crate::status::{PeerReport, StatusReport};
 const DEFAULT_REASON: &str = "withdrawn by operator";
 
 impl Daemon {
-    /// Answers one control request.
-    pub(super) async fn request(&mut self, request: Request) -> Reply {
+    /// Answers one control request; a draining withdrawal answers a second time on `reply`
+    /// when it is over.
+    pub(super) async fn request(&mut self, request: Request, reply: &mpsc::Sender<Reply>) -> Reply {
         match request {
             Request::Status {} => Reply::Status {
                 ok: true,
                 status: self.status(),
             },
-            Request::Withdraw { prefixes, reason } => {
+            Request::Withdraw {
+                prefixes,
+                reason,
+                now,
+            } => {
                 let prefixes = match self.resolve(&prefixes) {
                     Ok(p) => p,
                     Err(reply) => return reply,
@@ -32,7 +38,12 @@ impl Daemon {
                         "cannot save maintenance state, nothing withdrawn: {e}"
                     ));
                 }
-                info!(vips = %list(&prefixes), reason, "maintenance: withdrawing");
+                info!(vips = %list(&prefixes), reason, now, "maintenance: withdrawing");
+                if now || self.config.drain.time.is_zero() {
+                    self.cancel_drain(&prefixes);
+                } else if let Some(draining) = self.start_drain(&prefixes, reply).await {
+                    return draining;
+                }
                 self.reconcile_each(&prefixes).await;
                 Reply::done(format!("withdrawn: {}", list(&prefixes)))
             }
@@ -48,6 +59,7 @@ impl Daemon {
                     ));
                 }
                 info!(vips = %list(&prefixes), "maintenance over");
+                self.cancel_drain(&prefixes);
                 self.reconcile_each(&prefixes).await;
                 Reply::done(format!(
                     "maintenance over: {} (announced while healthy)",
@@ -80,12 +92,6 @@ impl Daemon {
             .collect()
     }
 
-    async fn reconcile_each(&mut self, prefixes: &[Prefix]) {
-        for prefix in prefixes {
-            self.reconcile(*prefix).await;
-        }
-    }
-
     fn status(&self) -> StatusReport {
         let peers = self
             .speaker
@@ -115,15 +121,4 @@ impl Daemon {
             .collect();
         StatusReport { peers, vips }
     }
-}
-
-fn list(prefixes: &[Prefix]) -> String {
-    if prefixes.is_empty() {
-        return "no VIPs configured".to_owned();
-    }
-    prefixes
-        .iter()
-        .map(Prefix::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -1,10 +1,13 @@
 //! One configured VIP as the daemon tracks it, and its line in the status report.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
+use announcer_bgp::wire::Community;
+use announcer_bgp::RouteAttributes;
 use announcer_health::CheckStatus;
 
-use crate::config::VipConfig;
+use crate::config::{DrainConfig, VipConfig};
 use crate::maintenance::Entry;
 use crate::reconcile::{CheckView, VipView};
 use crate::status::{CheckReport, MaintenanceReport, ProbeReport, VipReport};
@@ -20,6 +23,10 @@ pub struct Vip {
     pub bind_error: Option<String>,
     /// The routers were told to carry it.
     pub announced: bool,
+    /// What they were told carries the drain marks.
+    pub announced_draining: bool,
+    /// A maintenance withdrawal drains until then.
+    pub drain_until: Option<Instant>,
 }
 
 impl Vip {
@@ -30,7 +37,33 @@ impl Vip {
             bound: false,
             bind_error: None,
             announced: false,
+            announced_draining: false,
+            drain_until: None,
         }
+    }
+
+    /// The attributes the routers should have now: the configured ones, or while draining
+    /// those with the GRACEFUL_SHUTDOWN community (RFC 8326) and the drain's MED and prepend.
+    pub fn attributes(&self, drain: &DrainConfig, draining: bool) -> Arc<RouteAttributes> {
+        let mut attributes = self.config.attributes.clone();
+        if draining {
+            if !attributes
+                .communities
+                .contains(&Community::GRACEFUL_SHUTDOWN)
+            {
+                attributes.communities.push(Community::GRACEFUL_SHUTDOWN);
+            }
+            attributes.med = drain.med.or(attributes.med);
+            attributes.as_path_prepend =
+                drain.as_path_prepend.unwrap_or(attributes.as_path_prepend);
+        }
+        Arc::new(attributes)
+    }
+
+    /// Records that the routers were told to carry it (marked to drain or not), or not.
+    pub fn set_announced(&mut self, announced: bool, draining: bool) {
+        self.announced = announced;
+        self.announced_draining = announced && draining;
     }
 
     /// The reconcile view of this VIP, given its checks' statuses (in `config.checks` order;
@@ -56,7 +89,9 @@ impl Vip {
                 })
                 .collect(),
             maintenance: maintenance.map(|m| m.reason.as_str()),
+            draining: self.drain_until.is_some(),
             announced: self.announced,
+            announced_draining: self.announced_draining,
             stopping,
         }
     }

@@ -55,7 +55,10 @@ impl Fsm {
     /// A stopped machine (Idle) for one peer; nothing happens until [`Input::Start`].
     pub fn new(config: FsmConfig) -> Fsm {
         Fsm {
-            open: our_open(&config),
+            open: our_open(
+                &config,
+                config.graceful_restart.is_some_and(|g| g.restarting),
+            ),
             initial_wire: WireContext::initial(),
             backoff: Schedule::new(config.backoff, config.jitter_seed),
             config,
@@ -198,19 +201,23 @@ impl Fsm {
         out.push(Output::Connect);
     }
 
-    /// ManualStop (RFC 4271 §8.1.2, Event 2): the NOTIFICATION on every connection (each has
-    /// sent our OPEN), close them all, abandon any attempt, Idle for good.
-    fn stop(&mut self, n: Notification, out: &mut Vec<Output>) {
+    /// ManualStop (RFC 4271 §8.1.2, Event 2): the NOTIFICATION, if any, on every connection
+    /// (each has sent our OPEN), close them all, abandon any attempt, Idle for good.
+    fn stop(&mut self, n: Option<Notification>, out: &mut Vec<Output>) {
         if self.connecting {
             out.push(Output::CancelConnect);
         }
         let was_established = self.negotiated().is_some();
         for conn in self.conns.drain(..) {
-            out.push(Output::Send(conn.id, Message::Notification(n.clone())));
+            if let Some(n) = &n {
+                out.push(Output::Send(conn.id, Message::Notification(n.clone())));
+            }
             out.push(Output::Close(conn.id));
         }
         if was_established {
-            out.push(Output::Down(DownReason::Sent(n)));
+            out.push(Output::Down(
+                n.map_or(DownReason::Restarting, DownReason::Sent),
+            ));
         }
         self.started = false;
         self.restart_at = None;
@@ -392,6 +399,7 @@ impl Fsm {
             });
         }
         self.backoff.reset();
+        self.open = our_open(&self.config, false);
     }
 
     /// Sends our OPEN on a new connection (→ OpenSent for it).

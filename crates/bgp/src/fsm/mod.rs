@@ -25,6 +25,7 @@ use std::time::Duration;
 
 pub use machine::Fsm;
 
+use crate::config::GracefulRestartConfig;
 use crate::types::{Asn, Family, HoldTime, RouterId};
 use crate::wire::{Capability, DecodeError, Message, Notification, Update, WireContext};
 
@@ -99,6 +100,8 @@ pub struct FsmConfig {
     pub connect_timeout: Duration,
     /// Seed for backoff jitter (any value; fixed in tests).
     pub jitter_seed: u64,
+    /// Graceful restart to announce, if enabled.
+    pub graceful_restart: Option<GracefulRestartConfig>,
 }
 
 /// What was agreed when the session came up.
@@ -127,8 +130,9 @@ pub enum Input {
     /// Start the session (ManualStart, or ManualStart with passive TCP when `passive`).
     Start,
     /// Stop the session for good: send this NOTIFICATION on every connection that has sent
-    /// an OPEN, close them all, go to Idle and stay there (ManualStop).
-    Stop(Notification),
+    /// an OPEN (none: close without one, so that a peer that negotiated graceful restart
+    /// keeps our routes), close them all, go to Idle and stay there (ManualStop).
+    Stop(Option<Notification>),
     /// Our outbound connection is up (TcpCRAcked).
     Connected(ConnId),
     /// The outbound connection attempt failed (TcpConnectionFails).
@@ -180,6 +184,8 @@ pub enum DownReason {
     Received(Notification),
     /// The connection closed without a NOTIFICATION.
     ConnectionClosed,
+    /// We closed it without a NOTIFICATION, for a graceful restart.
+    Restarting,
 }
 
 impl fmt::Display for DownReason {
@@ -188,6 +194,7 @@ impl fmt::Display for DownReason {
             DownReason::Sent(n) => write!(f, "sent notification: {n}"),
             DownReason::Received(n) => write!(f, "received notification: {n}"),
             DownReason::ConnectionClosed => f.write_str("connection closed"),
+            DownReason::Restarting => f.write_str("closed for a graceful restart"),
         }
     }
 }

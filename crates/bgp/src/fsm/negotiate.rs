@@ -7,12 +7,17 @@ use bytes::Bytes;
 
 use super::{FsmConfig, Negotiated};
 use crate::types::Family;
-use crate::wire::{Capability, ErrorCode, Notification, Open, OpenSubcode, WireContext};
+use crate::wire::{
+    Capability, ErrorCode, GracefulRestart, GracefulRestartFamily, Notification, Open, OpenSubcode,
+    WireContext,
+};
 
 /// The OPEN we send (RFC 4271 §4.2): "My AS" is AS_TRANS for a 4-octet AS (RFC 6793 §4.1);
 /// capabilities (RFC 5492) are Multiprotocol per configured family (RFC 4760), Route Refresh
-/// (RFC 2918) and 4-octet AS (RFC 6793).
-pub(crate) fn our_open(config: &FsmConfig) -> Open {
+/// (RFC 2918), 4-octet AS (RFC 6793) and, when enabled, Graceful Restart (RFC 4724) with the
+/// Restart State bit as `restart_state` says and every family's forwarding state preserved
+/// (our "forwarding" is the VIP on the host, which a restart of the daemon leaves in place).
+pub(crate) fn our_open(config: &FsmConfig, restart_state: bool) -> Open {
     let mut capabilities: Vec<Capability> = config
         .families
         .iter()
@@ -21,6 +26,21 @@ pub(crate) fn our_open(config: &FsmConfig) -> Open {
         .collect();
     capabilities.push(Capability::RouteRefresh);
     capabilities.push(Capability::FourOctetAs(config.local_as));
+    if let Some(gr) = config.graceful_restart {
+        capabilities.push(Capability::GracefulRestart(GracefulRestart {
+            restart_state,
+            notification: false,
+            restart_time: gr.restart_time,
+            families: config
+                .families
+                .iter()
+                .map(|&family| GracefulRestartFamily {
+                    family,
+                    forwarding_preserved: true,
+                })
+                .collect(),
+        }));
+    }
     Open {
         my_as: config.local_as.to_u16_or_trans(),
         hold_time: config.hold_time,

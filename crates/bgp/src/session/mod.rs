@@ -23,7 +23,7 @@ use crate::config::PeerConfig;
 use crate::fsm::{ConnId, DownReason, Fsm, Input, Negotiated, Output};
 use crate::rib_out::{AdjRibOut, RouteAttributes, SessionView, Unsendable};
 use crate::types::{Asn, Family, Prefix};
-use crate::wire::{self, CeaseSubcode, Message, Notification, Update};
+use crate::wire::{self, Capability, CeaseSubcode, Message, Notification, Update};
 use conn::{Conn, IoEvent};
 
 /// How long a clean shutdown waits for queued messages to reach the socket.
@@ -44,8 +44,20 @@ pub(crate) enum Command {
     Accepted(TcpStream),
     /// Send what earlier commands changed now, then answer.
     Sync(oneshot::Sender<()>),
+    /// The first table is complete: send it, and End-of-RIB, from now on.
+    ReleaseTable,
+    /// End the session as this says, then answer.
+    Shutdown(Ending, oneshot::Sender<()>),
+}
+
+/// How a session ends for good.
+#[derive(Clone, Debug)]
+pub(crate) enum Ending {
     /// Withdraw everything, send Cease / Administrative Shutdown with this reason, close.
-    Shutdown(String, oneshot::Sender<()>),
+    Cease(String),
+    /// Close without withdrawing and without a NOTIFICATION, so that a peer that negotiated
+    /// graceful restart keeps our routes (RFC 4724 §4.1) until we are back.
+    GracefulRestart,
 }
 
 /// The session task of one peer.
@@ -63,17 +75,22 @@ pub(crate) struct Session {
     io_rx: mpsc::Receiver<IoEvent>,
     status: watch::Sender<PeerStatus>,
     events: broadcast::Sender<SessionEvent>,
+    /// Routes are not sent yet: the first table is still being decided (graceful restart:
+    /// a peer that kept our routes drops the ones missing from it at our End-of-RIB).
+    table_held: bool,
 }
 
 impl Session {
-    /// A session task for `peer`, not yet running.
+    /// A session task for `peer`, not yet running; with `table_held` it sends no routes
+    /// until [`Command::ReleaseTable`].
     pub fn new(
         peer: PeerConfig,
         local_as: Asn,
         fsm: Fsm,
-        status: watch::Sender<PeerStatus>,
-        events: broadcast::Sender<SessionEvent>,
+        channels: (watch::Sender<PeerStatus>, broadcast::Sender<SessionEvent>),
+        table_held: bool,
     ) -> Self {
+        let (status, events) = channels;
         let (io_tx, io_rx) = mpsc::channel(IO_QUEUE);
         Session {
             peer,
@@ -89,6 +106,7 @@ impl Session {
             io_rx,
             status,
             events,
+            table_held,
         }
     }
 
@@ -105,14 +123,14 @@ impl Session {
             tokio::select! {
                 command = commands.recv() => {
                     let Some(command) = command else {
-                        self.shutdown("speaker stopped").await;
+                        self.shutdown(Ending::Cease("speaker stopped".to_owned())).await;
                         return;
                     };
                     let mut next = Some(command);
                     let mut handled = 0;
                     while let Some(command) = next.take() {
-                        if let Command::Shutdown(reason, done) = command {
-                            self.shutdown(&reason).await;
+                        if let Command::Shutdown(ending, done) = command {
+                            self.shutdown(ending).await;
                             let _ = done.send(());
                             return;
                         }
@@ -156,6 +174,15 @@ impl Session {
             Command::Sync(done) => {
                 self.flush_routes();
                 let _ = done.send(());
+            }
+            Command::ReleaseTable => {
+                self.table_held = false;
+                if let Some((id, view)) = &self.established {
+                    let id = *id;
+                    info!("first table complete; sending it and End-of-RIB");
+                    let (updates, unsendable) = self.rib.full_table(view, None);
+                    self.send_updates(id, updates, &unsendable);
+                }
             }
             Command::Shutdown(..) => {}
         }
@@ -299,11 +326,20 @@ impl Session {
             hold_time = negotiated.hold_time.seconds(),
             families = ?negotiated.wire.families,
             four_octet_as = negotiated.wire.four_octet_as,
+            graceful_restart = negotiated
+                .peer_capabilities
+                .iter()
+                .any(|c| matches!(c, Capability::GracefulRestart(_))),
             "session established"
         );
-        let (updates, unsendable) = self.rib.full_table(&view, None);
-        self.established = Some((id, view));
-        self.send_updates(id, updates, &unsendable);
+        if self.table_held {
+            info!("routes held until the first table is complete");
+            self.established = Some((id, view));
+        } else {
+            let (updates, unsendable) = self.rib.full_table(&view, None);
+            self.established = Some((id, view));
+            self.send_updates(id, updates, &unsendable);
+        }
         self.status.send_modify(|s| {
             s.established_at = Some(Instant::now());
             s.negotiated = Some(negotiated);
@@ -355,7 +391,7 @@ impl Session {
     }
 
     fn route_refresh(&mut self, family: Family) {
-        let Some((id, view)) = &self.established else {
+        let Some((id, view)) = self.established.as_ref().filter(|_| !self.table_held) else {
             return;
         };
         let id = *id;
@@ -366,7 +402,7 @@ impl Session {
 
     /// Sends what changed in the Adj-RIB-Out, if the session is up.
     fn flush_routes(&mut self) {
-        let Some((id, view)) = &self.established else {
+        let Some((id, view)) = self.established.as_ref().filter(|_| !self.table_held) else {
             return;
         };
         if !self.rib.has_pending() {
@@ -392,14 +428,28 @@ impl Session {
         self.send(id, &messages);
     }
 
-    /// Withdraws every route, sends Cease / Administrative Shutdown, and waits (bounded) for
-    /// the connections to flush and close.
-    async fn shutdown(&mut self, reason: &str) {
-        info!(reason, "shutting down session");
-        self.rib.withdraw_all();
-        self.flush_routes();
-        let notification =
-            Notification::cease_with_reason(CeaseSubcode::AdministrativeShutdown, reason);
+    /// Ends the session as `ending` says and waits (bounded) for the connections to flush and
+    /// close.
+    async fn shutdown(&mut self, ending: Ending) {
+        let notification = match ending {
+            Ending::Cease(reason) => {
+                info!(%reason, "shutting down session");
+                self.rib.withdraw_all();
+                self.flush_routes();
+                Some(Notification::cease_with_reason(
+                    CeaseSubcode::AdministrativeShutdown,
+                    &reason,
+                ))
+            }
+            Ending::GracefulRestart => {
+                if self.peer_keeps_routes() {
+                    info!("closing for a graceful restart; the peer keeps our routes until we are back");
+                } else {
+                    warn!("closing for a graceful restart, but the peer did not negotiate it: it drops our routes now");
+                }
+                None
+            }
+        };
         self.input(Input::Stop(notification));
         if let Some(task) = self.connecting.take() {
             task.abort();
@@ -420,6 +470,15 @@ impl Session {
             warn!("connections did not flush within {SHUTDOWN_FLUSH:?}; closed anyway");
         }
         self.publish_status();
+    }
+
+    /// The Established peer sent the graceful restart capability.
+    fn peer_keeps_routes(&self) -> bool {
+        self.status.borrow().negotiated.as_ref().is_some_and(|n| {
+            n.peer_capabilities
+                .iter()
+                .any(|c| matches!(c, Capability::GracefulRestart(_)))
+        })
     }
 
     fn set_last_error(&mut self, error: String) {

@@ -10,7 +10,7 @@ use announcer_health::{CheckKind, CheckSpec, ExpectStatus, FilePassIf, HttpCheck
 
 use super::{accept, MINIMAL};
 use crate::config::model::BgpConfig;
-use crate::config::{Config, ControlConfig, VipConfig};
+use crate::config::{Config, ControlConfig, DrainConfig, VipConfig};
 
 /// The example shipped in `config/announcer.toml`.
 const EXAMPLE: &str = include_str!("../../../../../config/announcer.toml");
@@ -54,6 +54,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             local_as: Asn::new(65001),
             router_id: Some(RouterId::new(Ipv4Addr::new(192, 0, 2, 11)).unwrap()),
             listen: Some("[::]:179".parse().unwrap()),
+            restart_time: Some(Duration::from_secs(120)),
         },
         peers: vec![tor_a, PeerConfig::new(ip("2001:db8::1"), Asn::new(65000))],
         checks: vec![
@@ -106,6 +107,11 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             group: None,
             ..ControlConfig::default()
         },
+        drain: DrainConfig {
+            time: Duration::from_secs(5),
+            med: Some(1000),
+            as_path_prepend: Some(3),
+        },
     };
     assert_eq!(accept(EXAMPLE), expected);
 }
@@ -119,8 +125,11 @@ fn a_minimal_configuration_gets_the_documented_defaults() {
             local_as: Asn::new(65001),
             router_id: None,
             listen: None,
+            restart_time: Some(Duration::from_secs(120)),
         }
     );
+    assert_eq!(config.drain, DrainConfig::default());
+    assert_eq!(config.drain.time, Duration::from_millis(500));
     let [peer] = config.peers.as_slice() else {
         panic!("one peer expected: {:?}", config.peers);
     };
@@ -310,4 +319,23 @@ fn tables_may_be_written_inline_or_with_dotted_keys() {
         accept("bgp.local_as = 65001\npeer = [{ address = \"192.0.2.1\", remote_as = 65000 }]\n");
     assert_eq!(config.bgp.local_as, Asn::new(65001));
     assert_eq!(config.peers.len(), 1);
+}
+
+#[test]
+fn graceful_restart_is_on_with_the_default_restart_time_unless_set_otherwise() {
+    assert_eq!(
+        accept(MINIMAL).bgp.restart_time,
+        Some(Duration::from_secs(120))
+    );
+    let text = MINIMAL.replacen("[bgp]\n", "[bgp]\ngraceful_restart = false\n", 1);
+    assert_eq!(accept(&text).bgp.restart_time, None);
+    let text = MINIMAL.replacen(
+        "[bgp]\n",
+        "[bgp]\ngraceful_restart = true\nrestart_time = \"30s\"\n",
+        1,
+    );
+    assert_eq!(
+        accept(&text).bgp.restart_time,
+        Some(Duration::from_secs(30))
+    );
 }

@@ -337,3 +337,23 @@ fn an_unreadable_configuration_file_is_reported_with_its_path() {
         "{message}"
     );
 }
+
+#[test]
+fn a_restart_time_beyond_the_capability_or_in_fractions_is_rejected() {
+    for time in ["\"4096s\"", "\"0s\"", "\"1500ms\""] {
+        let text = MINIMAL.replacen(
+            "[bgp]\n",
+            &format!("[bgp]\ngraceful_restart = true\nrestart_time = {time}\n"),
+            1,
+        );
+        let (line, key, message) = reject(&text);
+        assert_eq!((line, key.as_str()), (3, "bgp.restart_time"), "{time}");
+        assert!(message.contains("4095s"), "{message}");
+    }
+}
+
+#[test]
+fn a_drain_prepend_beyond_sixteen_is_rejected() {
+    let (line, key, _) = reject(&format!("{MINIMAL}\n[drain]\nas_path_prepend = 17\n"));
+    assert_eq!((line, key.as_str()), (12, "drain.as_path_prepend"));
+}

@@ -4,6 +4,7 @@
 mod backoff;
 mod collision;
 mod established;
+mod graceful_restart;
 mod negotiation;
 mod properties;
 mod start;
@@ -39,6 +40,7 @@ fn config() -> FsmConfig {
         },
         connect_timeout: Duration::from_secs(30),
         jitter_seed: 7,
+        graceful_restart: None,
     }
 }
 

@@ -51,10 +51,11 @@ fn message() -> impl Strategy<Value = Message> {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         1 => Just(Step::Input(Box::new(Input::Start))),
-        1 => Just(Step::Input(Box::new(Input::Stop(Notification::new(
+        1 => Just(Step::Input(Box::new(Input::Stop(Some(Notification::new(
             ErrorCode::Cease(CeaseSubcode::AdministrativeShutdown),
             Vec::new(),
-        ))))),
+        )))))),
+        1 => Just(Step::Input(Box::new(Input::Stop(None)))),
         3 => conn_id().prop_map(|id| Step::Input(Box::new(Input::Connected(id)))),
         2 => Just(Step::Input(Box::new(Input::ConnectFailed))),
         3 => conn_id().prop_map(|id| Step::Input(Box::new(Input::Accepted(id)))),

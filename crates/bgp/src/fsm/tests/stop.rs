@@ -20,7 +20,7 @@ fn expect_stopped_for_good(h: &mut Harness) {
 #[test]
 fn stop_sends_cease_with_the_given_notification_and_stays_idle() {
     let mut h = Harness::established();
-    let out = h.input(Input::Stop(shutdown()));
+    let out = h.input(Input::Stop(Some(shutdown())));
     assert_eq!(
         out,
         vec![
@@ -37,7 +37,7 @@ fn stop_sends_cease_with_the_given_notification_and_stays_idle() {
 fn stop_while_connecting_cancels_the_attempt() {
     let mut h = Harness::started();
     assert_eq!(
-        h.input(Input::Stop(shutdown())),
+        h.input(Input::Stop(Some(shutdown()))),
         vec![Output::CancelConnect]
     );
     expect_stopped_for_good(&mut h);
@@ -48,7 +48,7 @@ fn stop_before_established_notifies_every_connection_without_reporting_down() {
     let mut h = Harness::started();
     h.input(Input::Connected(OURS));
     h.input(Input::Accepted(THEIRS));
-    let out = h.input(Input::Stop(shutdown()));
+    let out = h.input(Input::Stop(Some(shutdown())));
     assert_eq!(
         out,
         vec![
@@ -66,7 +66,7 @@ fn stop_during_the_backoff_cancels_the_automatic_restart() {
     let mut h = Harness::open_sent();
     h.input(Input::Closed(OURS));
     assert!(h.next_in().is_some());
-    assert_eq!(h.input(Input::Stop(shutdown())), vec![]);
+    assert_eq!(h.input(Input::Stop(Some(shutdown()))), vec![]);
     expect_stopped_for_good(&mut h);
 }
 
@@ -74,7 +74,7 @@ fn stop_during_the_backoff_cancels_the_automatic_restart() {
 fn stop_in_active_stops_the_retry_timer() {
     let mut h = Harness::started();
     h.input(Input::ConnectFailed);
-    assert_eq!(h.input(Input::Stop(shutdown())), vec![]);
+    assert_eq!(h.input(Input::Stop(Some(shutdown()))), vec![]);
     expect_stopped_for_good(&mut h);
 }
 
@@ -89,7 +89,7 @@ fn start_during_the_backoff_connects_at_once() {
 #[test]
 fn start_after_stop_starts_again() {
     let mut h = Harness::established();
-    h.input(Input::Stop(shutdown()));
+    h.input(Input::Stop(Some(shutdown())));
     assert_eq!(h.input(Input::Start), vec![Output::Connect]);
     assert_eq!(h.state(), State::Connect);
 }
