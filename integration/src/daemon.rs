@@ -29,6 +29,11 @@ pub const CHECK_NAME: &str = "web";
 const STARTUP: Duration = Duration::from_secs(10);
 /// The daemon's log filter.
 const LOG_FILTER: &str = "info,announcer=debug,announcer_bgp=debug,announcer_health=debug";
+/// Run by `sh -c` inside a private mount namespace (`unshare --mount`):
+/// mounts a tmpfs of `$1` bytes on the state directory `$2`, then execs the
+/// daemon `$0` with the remaining arguments (so its PID is the process's).
+const MOUNT_STATE_THEN_RUN: &str =
+    r#"mount -t tmpfs -o "size=$1,mode=0755" announcer-state "$2" && shift 2 && exec "$0" "$@""#;
 
 /// What goes into one web server's `announcer` configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +50,9 @@ pub struct AnnouncerConfig {
     pub hold_time: Option<Duration>,
     /// The `[[check]]`'s URL.
     pub health_url: String,
+    /// When set, the `[[check]]` is `type = "exec"` running this program and
+    /// its arguments instead of fetching `health_url`.
+    pub exec_command: Option<Vec<String>>,
     /// One `[[vip]]` per prefix, each gated by the check.
     pub vips: Vec<String>,
     /// `[control] socket`.
@@ -63,10 +71,16 @@ impl AnnouncerConfig {
         if let Some(hold_time) = self.hold_time {
             let _ = writeln!(toml, "hold_time = \"{}s\"", hold_time.as_secs());
         }
+        let probe = match &self.exec_command {
+            None => format!("type = \"http\"\nurl = \"{}\"", self.health_url),
+            Some(command) => {
+                let command: toml_edit::Array = command.iter().map(String::as_str).collect();
+                format!("type = \"exec\"\ncommand = {command}")
+            }
+        };
         let _ = write!(
             toml,
-            "\n[[check]]\nname = \"{CHECK_NAME}\"\ntype = \"http\"\nurl = \"{}\"\ninterval = \"{}ms\"\ntimeout = \"{}ms\"\nrise = {RISE}\nfall = {FALL}\n",
-            self.health_url,
+            "\n[[check]]\nname = \"{CHECK_NAME}\"\n{probe}\ninterval = \"{}ms\"\ntimeout = \"{}ms\"\nrise = {RISE}\nfall = {FALL}\n",
             CHECK_INTERVAL.as_millis(),
             CHECK_TIMEOUT.as_millis()
         );
@@ -95,6 +109,9 @@ pub struct Announcer {
     dir: PathBuf,
     config: AnnouncerConfig,
     process: Option<ChildGuard>,
+    /// The size of the private tmpfs on the state directory, if the daemon
+    /// gets one ([`Announcer::use_private_state_tmpfs`]).
+    state_tmpfs: Option<u64>,
 }
 
 impl Announcer {
@@ -106,6 +123,7 @@ impl Announcer {
             dir: dir.to_owned(),
             config,
             process: None,
+            state_tmpfs: None,
         };
         announcer.write_config()?;
         Ok(announcer)
@@ -139,13 +157,37 @@ impl Announcer {
         std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
     }
 
+    /// From the next [`Announcer::start`] on, runs the daemon in a private
+    /// mount namespace (`unshare --mount --propagation private`, which dies
+    /// with it) where its state directory is a fresh tmpfs of `bytes` bytes:
+    /// the test can fill it or remount it read-only
+    /// ([`Announcer::in_mount_namespace`]) without touching any mount of the
+    /// host. Its files are seen at [`Announcer::state_dir_seen`].
+    pub fn use_private_state_tmpfs(&mut self, bytes: u64) {
+        self.state_tmpfs = Some(bytes);
+    }
+
     /// Starts `announcer run -c CONFIG` in the namespace and waits until it
     /// answers `status` on its control socket.
     pub fn start(&mut self) -> Result<()> {
         if self.process.is_some() {
             return Err(Error::Check("announcer is already running".to_owned()));
         }
-        let mut command = self.ns.command(&self.binary.to_string_lossy());
+        let binary = self.binary.to_string_lossy().into_owned();
+        let mut command = match self.state_tmpfs {
+            None => self.ns.command(&binary),
+            Some(bytes) => {
+                let state_dir = &self.config.state_dir;
+                std::fs::create_dir_all(state_dir)
+                    .map_err(|e| Error::io(format!("create {}", state_dir.display()), e))?;
+                let mut command = self.ns.command("unshare");
+                command
+                    .args(["--mount", "--propagation", "private", "sh", "-c"])
+                    .args([MOUNT_STATE_THEN_RUN, &binary, &bytes.to_string()])
+                    .arg(state_dir);
+                command
+            }
+        };
         command
             .arg("run")
             .arg("-c")
@@ -164,6 +206,50 @@ impl Announcer {
         self.process
             .as_mut()
             .ok_or_else(|| Error::Check("announcer is not running".to_owned()))
+    }
+
+    /// The running daemon's PID.
+    pub fn pid(&self) -> Result<u32> {
+        self.process
+            .as_ref()
+            .map(ChildGuard::pid)
+            .ok_or_else(|| Error::Check("announcer is not running".to_owned()))
+    }
+
+    /// The state directory as the running daemon sees it: inside its private
+    /// mount namespace (through `/proc/PID/root`) when it has one.
+    pub fn state_dir_seen(&self) -> Result<PathBuf> {
+        let state_dir = &self.config.state_dir;
+        if self.state_tmpfs.is_none() {
+            return Ok(state_dir.clone());
+        }
+        let relative = state_dir.strip_prefix("/").unwrap_or(state_dir);
+        Ok(PathBuf::from(format!("/proc/{}/root", self.pid()?)).join(relative))
+    }
+
+    /// Runs `program args...` in the daemon's private mount namespace
+    /// (`nsenter -t PID -m`) and returns its stdout. Refuses unless the
+    /// daemon has a private state tmpfs and its mount namespace is not this
+    /// process's, so nothing can reach the host's mounts.
+    pub fn in_mount_namespace(&self, program: &str, args: &[&str]) -> Result<String> {
+        let pid = self.pid()?;
+        let theirs = mount_namespace(&format!("/proc/{pid}/ns/mnt"))?;
+        if self.state_tmpfs.is_none() || theirs == mount_namespace("/proc/self/ns/mnt")? {
+            return Err(Error::Check(format!(
+                "announcer (pid {pid}) has no private mount namespace; refusing to run {program}"
+            )));
+        }
+        let mut command = Command::new("nsenter");
+        command
+            .args(["-t", &pid.to_string(), "-m", "--", program])
+            .args(args);
+        crate::netns::run(&mut command)
+    }
+
+    /// The daemon's whole log (stderr, kept across restarts).
+    pub fn log_text(&self) -> Result<String> {
+        let path = self.dir.join("announcer.stderr");
+        std::fs::read_to_string(&path).map_err(|e| Error::io(format!("read {}", path.display()), e))
     }
 
     /// Sends `signal` (`TERM`, `HUP`, `STOP`, `CONT`, ...) to the daemon.
@@ -230,6 +316,11 @@ impl Announcer {
     }
 }
 
+/// The mount namespace a `/proc/.../ns/mnt` link points at (`mnt:[N]`).
+fn mount_namespace(link: &str) -> Result<PathBuf> {
+    std::fs::read_link(link).map_err(|e| Error::io(format!("read {link}"), e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +334,7 @@ mod tests {
             peer_as: 65000,
             hold_time: Some(Duration::from_secs(3)),
             health_url: "http://127.0.0.1:8080/healthz".into(),
+            exec_command: None,
             vips: vec!["203.0.113.10/32".into(), "203.0.113.20/32".into()],
             socket: "/lab/web1/announcer.sock".into(),
             state_dir: "/lab/web1/state".into(),
@@ -263,5 +355,15 @@ mod tests {
             ..config
         };
         assert!(!without_hold.to_toml().contains("hold_time"));
+        let exec = AnnouncerConfig {
+            exec_command: Some(vec!["sh".into(), "-c".into(), r#"test ! -e "$0""#.into()]),
+            ..without_hold
+        };
+        let toml = exec.to_toml();
+        assert!(
+            toml.contains("type = \"exec\"\ncommand = [\"sh\", \"-c\", 'test ! -e \"$0\"']\n"),
+            "{toml}"
+        );
+        assert!(!toml.contains("url ="));
     }
 }

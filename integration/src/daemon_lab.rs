@@ -13,6 +13,11 @@
 //! while its health file exists. Both announcers are in AS [`WEB_AS`] and
 //! peer with the router (AS 65000), which installs one multipath kernel
 //! route per VIP.
+//!
+//! For fault scenarios, [`DaemonLab::start_with`] varies the lab
+//! ([`LabOptions`]: more VIPs, the router unreachable at first, an exec
+//! check, a private state tmpfs) and [`Web::set_stall`] makes a web
+//! server's endpoints stall.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -45,6 +50,10 @@ const WEB_STARTUP: Duration = Duration::from_secs(10);
 /// Poll interval of timed waits (the figures the scenarios print).
 pub const FINE_POLL: Duration = Duration::from_millis(20);
 
+/// `{dir}` in an argument of [`LabOptions::exec_check`] stands for the web
+/// server's directory.
+pub const DIR_PLACEHOLDER: &str = "{dir}";
+
 /// How a daemon lab is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DaemonLabSpec {
@@ -52,6 +61,34 @@ pub struct DaemonLabSpec {
     pub router: RouterKind,
     /// The announcers' `hold_time` (`None`: the daemon's default).
     pub hold_time: Option<Duration>,
+}
+
+/// Variations of the daemon lab for fault scenarios
+/// ([`DaemonLab::start_with`]); the default is the lab of [`DaemonLab::start`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabOptions {
+    /// VIPs every announcer has besides [`VIP`], gated by the same check.
+    pub extra_vips: Vec<String>,
+    /// Start the announcers while the router is stopped and its LAN address
+    /// ([`ROUTER_V4`]) is absent, so the peer is unreachable until
+    /// [`DaemonLab::bring_router_up`].
+    pub router_unreachable: bool,
+    /// The check runs this command (`type = "exec"`) instead of fetching
+    /// `/healthz`; see [`DIR_PLACEHOLDER`].
+    pub exec_check: Option<Vec<String>>,
+    /// Each announcer gets a private tmpfs of this many bytes as its state
+    /// directory ([`Announcer::use_private_state_tmpfs`]).
+    pub state_tmpfs: Option<u64>,
+}
+
+/// How a web server's endpoints can be made to stall (the `web-server`'s
+/// `--hang-file` and `--mute-file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stall {
+    /// `GET /healthz` gets part of a response head, then nothing.
+    MidResponse,
+    /// Every connection is accepted and never answered.
+    Mute,
 }
 
 /// One web namespace: its `announcer` and its `web-server`.
@@ -67,9 +104,27 @@ pub struct Web {
     pub announcer: Announcer,
     server: ChildGuard,
     health_file: PathBuf,
+    dir: PathBuf,
 }
 
 impl Web {
+    /// Its directory: the announcer's config, socket, state and logs, and
+    /// the web server's files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes its web server stall as `stall` says (`true`) or stop doing so.
+    pub fn set_stall(&self, stall: Stall, on: bool) -> Result<()> {
+        let path = stall_file(&self.dir, stall);
+        let result = if on {
+            std::fs::write(&path, "stall\n")
+        } else {
+            std::fs::remove_file(&path)
+        };
+        result.map_err(|e| Error::io(format!("flip stall file {}", path.display()), e))
+    }
+
     /// The address as routers name the peer and the next hop.
     pub fn peer(&self) -> IpAddr {
         IpAddr::V4(self.address)
@@ -120,6 +175,16 @@ impl DaemonLab {
     /// skip line) when it cannot run here. `web_server` is the lab's
     /// `web-server` binary.
     pub fn start(spec: DaemonLabSpec, web_server: &str, test: &str) -> Result<Option<Self>> {
+        Self::start_with(spec, &LabOptions::default(), web_server, test)
+    }
+
+    /// [`DaemonLab::start`] with the variations of `options`.
+    pub fn start_with(
+        spec: DaemonLabSpec,
+        options: &LabOptions,
+        web_server: &str,
+        test: &str,
+    ) -> Result<Option<Self>> {
         if !require_lab(spec.router, test)? {
             return Ok(None);
         }
@@ -134,11 +199,16 @@ impl DaemonLab {
             .iter()
             .map(|host| PeerConfig::new(host.peer_address(), WEB_AS))
             .collect();
-        let router = spec.router.start(RouterSetup {
+        let mut router = spec.router.start(RouterSetup {
             ns: topology.rtr.clone(),
             dir: topology.subdir("router")?,
             peers,
         })?;
+        if options.router_unreachable {
+            router.stop()?;
+            let address = format!("{ROUTER_V4}/24");
+            topology.rtr.ip(&["addr", "del", &address, "dev", "br0"])?;
+        }
         let mut webs = Vec::new();
         for (index, host) in topology.speakers.iter().enumerate() {
             let name = format!("web{}", index + 1);
@@ -153,11 +223,23 @@ impl DaemonLab {
                 peer_as: LOCAL_AS,
                 hold_time: spec.hold_time,
                 health_url: format!("http://127.0.0.1:{HEALTH_PORT}/healthz"),
-                vips: vec![VIP.to_owned()],
+                exec_command: options.exec_check.as_ref().map(|command| {
+                    let dir = dir.to_string_lossy();
+                    command
+                        .iter()
+                        .map(|arg| arg.replace(DIR_PLACEHOLDER, &dir))
+                        .collect()
+                }),
+                vips: std::iter::once(VIP.to_owned())
+                    .chain(options.extra_vips.iter().cloned())
+                    .collect(),
                 socket: dir.join("announcer.sock"),
                 state_dir: dir.join("state"),
             };
             let mut announcer = Announcer::new(&announcer, host.ns.clone(), &dir, config)?;
+            if let Some(bytes) = options.state_tmpfs {
+                announcer.use_private_state_tmpfs(bytes);
+            }
             announcer.start()?;
             webs.push(Web {
                 name,
@@ -166,6 +248,7 @@ impl DaemonLab {
                 announcer,
                 server,
                 health_file,
+                dir,
             });
         }
         Ok(Some(DaemonLab {
@@ -194,6 +277,15 @@ impl DaemonLab {
             text.push_str(&web.logs());
         }
         Error::Check(text)
+    }
+
+    /// Gives the router its LAN address back and starts it, after a lab
+    /// started with [`LabOptions::router_unreachable`].
+    pub fn bring_router_up(&mut self) -> Result<()> {
+        self.topology
+            .rtr
+            .add_address("br0", IpAddr::V4(ROUTER_V4), 24)?;
+        self.router.start_again()
     }
 
     /// Web server `n` (1-based).
@@ -272,8 +364,17 @@ impl DaemonLab {
     }
 }
 
+/// The file that makes the web server in `dir` stall as `stall` says.
+fn stall_file(dir: &Path, stall: Stall) -> PathBuf {
+    dir.join(match stall {
+        Stall::MidResponse => "hang",
+        Stall::Mute => "mute",
+    })
+}
+
 /// Starts `web-server` in `ns` as `name` (its logs in `dir`), listening on
 /// `0.0.0.0:80` and `127.0.0.1:8080`, and waits until `/healthz` answers 200.
+/// It stalls while the files of [`Web::set_stall`] exist in `dir`.
 pub fn start_web_server(
     binary: &Path,
     ns: &Arc<Netns>,
@@ -287,7 +388,11 @@ pub fn start_web_server(
         .args(["--listen", &format!("127.0.0.1:{HEALTH_PORT}")])
         .args(["--name", name])
         .arg("--health-file")
-        .arg(health_file);
+        .arg(health_file)
+        .arg("--hang-file")
+        .arg(stall_file(dir, Stall::MidResponse))
+        .arg("--mute-file")
+        .arg(stall_file(dir, Stall::Mute));
     let health = SocketAddr::from((Ipv4Addr::LOCALHOST, HEALTH_PORT));
     let what = format!("{name}'s web-server to answer /healthz");
     ChildGuard::spawn_ready(

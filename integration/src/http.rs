@@ -1,12 +1,16 @@
-//! A bounded HTTP/1.1 GET loop run from inside a namespace: one thread enters
+//! Bounded HTTP/1.1 GET loops run from inside a namespace: one thread enters
 //! the namespace (`setns`, which changes only that thread's network
-//! namespace), opens `count` short connections with timeouts and tallies
-//! which server answered (the body of the lab's `web-server`).
+//! namespace), opens short connections with timeouts and tallies which server
+//! answered (the body of the lab's `web-server`): `count` of them, or in the
+//! background until stopped ([`ClientLoop`]).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::netns::{in_namespace, Netns};
@@ -57,6 +61,56 @@ pub fn get_many(namespace: &str, address: SocketAddr, path: &str, count: usize) 
         }
         tally
     })
+}
+
+/// Short connections in the background, one after another with `pause` between them, until
+/// [`ClientLoop::stop`] (or `limit` time, whichever is first).
+#[derive(Debug)]
+pub struct ClientLoop {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<Result<Tally>>,
+}
+
+impl ClientLoop {
+    /// Starts the loop from the namespace named `namespace` to `address`.
+    pub fn start(
+        namespace: &str,
+        address: SocketAddr,
+        path: &str,
+        pause: Duration,
+        limit: Duration,
+    ) -> ClientLoop {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let namespace = namespace.to_owned();
+        let path = path.to_owned();
+        let thread = std::thread::spawn(move || {
+            in_namespace(&namespace, move || {
+                let end = Instant::now() + limit;
+                let mut tally = Tally::default();
+                while !stopped.load(Ordering::Relaxed) && Instant::now() < end {
+                    match get(address, &path) {
+                        Ok(Response { status: 200, body }) => {
+                            *tally.answers.entry(body).or_insert(0) += 1;
+                        }
+                        Ok(other) => tally.failures.push(format!("{other:?}")),
+                        Err(e) => tally.failures.push(e),
+                    }
+                    std::thread::sleep(pause);
+                }
+                tally
+            })
+        });
+        ClientLoop { stop, thread }
+    }
+
+    /// Stops the loop and returns what it saw.
+    pub fn stop(self) -> Result<Tally> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread
+            .join()
+            .map_err(|_| Error::Check("the client loop panicked".into()))?
+    }
 }
 
 /// Sends one `GET path` to `address` from inside `ns`.

@@ -78,3 +78,22 @@ fn sighup_announces_an_added_vip_without_resetting_the_session() -> Result<()> {
         "daemon_bird::sighup_announces_an_added_vip_without_resetting_the_session",
     )
 }
+
+#[test]
+fn a_drain_moves_traffic_to_the_other_server_before_the_withdraw_and_no_connection_fails(
+) -> Result<()> {
+    scenarios::a_drain_moves_traffic_before_the_withdraw(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::a_drain_moves_traffic_to_the_other_server_before_the_withdraw_and_no_connection_fails",
+    )
+}
+
+#[test]
+fn a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails() -> Result<()> {
+    scenarios::a_graceful_restart_keeps_the_route(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails",
+    )
+}

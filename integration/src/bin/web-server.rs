@@ -13,17 +13,25 @@
 //! node itself: `POST /health/down` and `POST /health/up` (accepted only
 //! from a loopback address, so clients of the VIP cannot flip it).
 //!
+//! Two optional files make the server misbehave, for fault tests (each
+//! stalled connection is held until the client closes it, at most
+//! [`STALL_LIMIT`]):
+//! - `--hang-file PATH`: while it exists, `GET /healthz` gets a status line
+//!   and a header, then nothing more: the response head never ends;
+//! - `--mute-file PATH`: while it exists, every connection is accepted and
+//!   never answered.
+//!
 //! `--listen [::]:80` next to `--listen 0.0.0.0:80`: the IPv6 wildcard is
 //! bound first; where it is dual-stack (the kernel default) it also serves
 //! IPv4 and the IPv4 wildcard is then skipped.
 
-use std::io::{BufRead, BufReader, ErrorKind, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 
@@ -31,6 +39,10 @@ use clap::Parser;
 const READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest request head read; longer requests get 431.
 const MAX_HEAD_LINES: usize = 100;
+/// The longest a stalled connection is held open.
+const STALL_LIMIT: Duration = Duration::from_secs(120);
+/// What a hanging `/healthz` sends before it stalls: an unfinished head.
+const HANG_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n";
 
 /// Command-line options.
 #[derive(Parser, Debug)]
@@ -44,6 +56,12 @@ struct Options {
     /// While this file exists, `GET /healthz` answers 500.
     #[arg(long)]
     health_file: PathBuf,
+    /// While this file exists, `GET /healthz` sends part of a head, then stalls.
+    #[arg(long)]
+    hang_file: Option<PathBuf>,
+    /// While this file exists, connections are accepted and never answered.
+    #[arg(long)]
+    mute_file: Option<PathBuf>,
 }
 
 /// What the server answers with.
@@ -53,6 +71,17 @@ struct Site {
     health_file: PathBuf,
     /// Set by `POST /health/down`, cleared by `POST /health/up`.
     switched_down: AtomicBool,
+    /// `--hang-file`.
+    hang_file: Option<PathBuf>,
+    /// `--mute-file`.
+    mute_file: Option<PathBuf>,
+}
+
+impl Site {
+    /// Whether the fault file `path` is given and exists.
+    fn faulty(path: Option<&PathBuf>) -> bool {
+        path.is_some_and(|path| path.exists())
+    }
 }
 
 fn main() -> ExitCode {
@@ -61,6 +90,8 @@ fn main() -> ExitCode {
         name: options.name,
         health_file: options.health_file,
         switched_down: AtomicBool::new(false),
+        hang_file: options.hang_file,
+        mute_file: options.mute_file,
     });
     let Some(listeners) = bind_all(&options.listen, &site.name) else {
         return ExitCode::FAILURE;
@@ -142,6 +173,9 @@ fn serve(listener: &TcpListener, site: &Arc<Site>) {
 
 /// Reads one request head and writes one response, then closes.
 fn answer(stream: TcpStream, site: &Site) -> std::io::Result<()> {
+    if Site::faulty(site.mute_file.as_ref()) {
+        return hold(stream);
+    }
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_write_timeout(Some(READ_TIMEOUT))?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -157,6 +191,12 @@ fn answer(stream: TcpStream, site: &Site) -> std::io::Result<()> {
     }
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if method == "GET" && target == "/healthz" && Site::faulty(site.hang_file.as_ref()) {
+        let mut stream = stream;
+        stream.write_all(HANG_HEAD)?;
+        stream.flush()?;
+        return hold(stream);
+    }
     let from_node = stream.peer_addr()?.ip().to_canonical().is_loopback();
     let (status, body) = if complete {
         route(method, target, from_node, site)
@@ -171,6 +211,23 @@ fn answer(stream: TcpStream, site: &Site) -> std::io::Result<()> {
         body.len()
     )?;
     stream.flush()
+}
+
+/// Holds a stalled connection without answering: reads and discards until
+/// the client closes it, or [`STALL_LIMIT`] passes.
+fn hold(mut stream: TcpStream) -> std::io::Result<()> {
+    let deadline = Instant::now() + STALL_LIMIT;
+    stream.set_read_timeout(Some(READ_TIMEOUT))?;
+    let mut sink = [0_u8; 1024];
+    while Instant::now() < deadline {
+        match stream.read(&mut sink) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// The status line and body for `method target`; `from_node` says whether
@@ -220,6 +277,8 @@ mod tests {
             name: "web1".to_owned(),
             health_file: PathBuf::from("/nonexistent/web-server-test/unhealthy"),
             switched_down: AtomicBool::new(false),
+            hang_file: None,
+            mute_file: None,
         }
     }
 
@@ -241,6 +300,55 @@ mod tests {
         assert_eq!(route("POST", "/health/up", true, &site).0, "200 OK");
         assert_eq!(route("GET", "/healthz", false, &site).0, "200 OK");
         assert_eq!(route("POST", "/other", true, &site).0, "404 Not Found");
+    }
+
+    /// What a client gets from a one-connection server with `site`: the
+    /// bytes that arrived within half a second of sending `GET /healthz`.
+    fn first_bytes(site: Site) -> Vec<u8> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            answer(stream, &site)
+        });
+        let mut client = TcpStream::connect(address).unwrap();
+        client
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut chunk = [0_u8; 256];
+        while let Ok(read @ 1..) = client.read(&mut chunk) {
+            seen.extend_from_slice(&chunk[..read]);
+        }
+        drop(client);
+        server.join().unwrap().unwrap();
+        seen
+    }
+
+    #[test]
+    fn a_hanging_health_endpoint_sends_an_unfinished_head_and_a_mute_one_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let fault = dir.path().join("fault");
+        std::fs::write(&fault, "").unwrap();
+        let hanging = Site {
+            hang_file: Some(fault.clone()),
+            ..site()
+        };
+        assert_eq!(first_bytes(hanging), HANG_HEAD);
+        let mute = Site {
+            mute_file: Some(fault.clone()),
+            ..site()
+        };
+        assert!(first_bytes(mute).is_empty());
+        std::fs::remove_file(&fault).unwrap();
+        let healed = Site {
+            hang_file: Some(fault),
+            ..site()
+        };
+        assert!(first_bytes(healed).starts_with(b"HTTP/1.1 200 OK\r\n"));
     }
 
     #[test]

@@ -7,9 +7,12 @@
 //! `withdrawal`: health failure, `announcer withdraw`, SIGTERM and SIGINT;
 //! `session`: hold-time expiry of a frozen daemon and SIGHUP reloads.
 
+pub mod faults;
+mod graceful;
 mod session;
 mod withdrawal;
 
+pub use graceful::{a_drain_moves_traffic_before_the_withdraw, a_graceful_restart_keeps_the_route};
 pub use session::{
     a_frozen_daemon_loses_its_route_at_hold_expiry, sighup_adds_a_vip_without_resetting_the_session,
 };

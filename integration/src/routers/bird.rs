@@ -14,7 +14,10 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
+use super::{
+    EdgeRouter, Mode, PeerConfig, ReceivedUpdates, RibRoute, RouterKind, RouterSetup, LOCAL_AS,
+    ROUTER_ID,
+};
 use crate::error::{Error, Result};
 use crate::process::{tail, ChildGuard};
 
@@ -91,6 +94,14 @@ fn protocol_name(index: usize) -> String {
     format!("spk{index}")
 }
 
+/// RFC 8326 §4: routes carrying GRACEFUL_SHUTDOWN (65535:0) get local-pref 0, so a draining
+/// server leaves the multipath route before it withdraws.
+const HONOUR_GRACEFUL_SHUTDOWN: &str = "filter honour_graceful_shutdown {
+  if (65535, 0) ~ bgp_community then bgp_local_pref = 0;
+  accept;
+}
+";
+
 /// The BIRD configuration for `peers`, logging into `dir`.
 fn config(dir: &Path, peers: &[PeerConfig]) -> String {
     let mut conf = format!(
@@ -108,6 +119,7 @@ protocol kernel kernel6 {{
 "#,
         log = dir.join("bird.log").display()
     );
+    conf.push_str(HONOUR_GRACEFUL_SHUTDOWN);
     for (index, peer) in peers.iter().enumerate() {
         let _ = writeln!(conf, "protocol bgp {} {{", protocol_name(index));
         let _ = writeln!(conf, "  local as {LOCAL_AS};");
@@ -119,9 +131,13 @@ protocol kernel kernel6 {{
         if peer.mode == Mode::Passive {
             conf.push_str("  passive on;\n");
         }
-        conf.push_str(
-            "  ipv4 { import all; export none; };\n  ipv6 { import all; export none; };\n}\n",
-        );
+        for family in ["ipv4", "ipv6"] {
+            let _ = writeln!(
+                conf,
+                "  {family} {{ import filter honour_graceful_shutdown; export none; }};"
+            );
+        }
+        conf.push_str("}\n");
     }
     conf
 }
@@ -134,6 +150,13 @@ impl EdgeRouter for Bird {
     fn stop(&mut self) -> Result<()> {
         if let Some(mut process) = self.process.take() {
             process.stop(Duration::from_secs(5))?;
+        }
+        Ok(())
+    }
+
+    fn kill(&mut self) -> Result<()> {
+        if let Some(mut process) = self.process.take() {
+            process.kill()?;
         }
         Ok(())
     }
@@ -174,6 +197,11 @@ impl EdgeRouter for Bird {
                 .strip_prefix("BGP state:")
                 .is_some_and(|state| state.trim() == "Established")
         }))
+    }
+
+    fn received_updates(&self, peer: IpAddr) -> Result<ReceivedUpdates> {
+        let text = self.birdc(&["show", "protocols", "all", &self.protocol_of(peer)?])?;
+        parse_received(&text)
     }
 
     fn session_mark(&self, peer: IpAddr) -> Result<Option<String>> {
@@ -217,6 +245,30 @@ fn protocol_line<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     text.lines()
         .find(|line| line.split_whitespace().next() == Some(name))
         .map(str::trim)
+}
+
+/// Sums the `received` column of the `Import updates:` and `Import
+/// withdraws:` lines of `show protocols all NAME` over its channels.
+fn parse_received(text: &str) -> Result<ReceivedUpdates> {
+    let mut counts = ReceivedUpdates::default();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let (field, rest) = if let Some(rest) = line.strip_prefix("Import updates:") {
+            (&mut counts.announced, rest)
+        } else if let Some(rest) = line.strip_prefix("Import withdraws:") {
+            (&mut counts.withdrawn, rest)
+        } else {
+            continue;
+        };
+        let received = rest.split_whitespace().next().unwrap_or_default();
+        *field += received.parse::<u64>().map_err(|_| {
+            Error::parse(
+                "birdc show protocols all",
+                format!("received count {received:?} in {line:?}"),
+            )
+        })?;
+    }
+    Ok(counts)
 }
 
 /// The `Received: ...` part of a BIRD log line about the protocol whose
@@ -395,6 +447,32 @@ Table master6:
             received_notification("<TRACE> spk0: Started", "spk0: "),
             None
         );
+    }
+
+    #[test]
+    fn the_received_counts_are_summed_over_the_channels() {
+        let text = "BIRD 2.0.12 ready.
+spk0       BGP        ---        up     23:42:09.904  Established
+  BGP state:          Established
+  Channel ipv4
+    Route change stats:     received   rejected   filtered    ignored   accepted
+      Import updates:              3          0          0          0          3
+      Import withdraws:            2          0        ---          0          2
+      Export updates:              0          0          0        ---          0
+      Export withdraws:            0        ---        ---        ---          0
+  Channel ipv6
+    Route change stats:     received   rejected   filtered    ignored   accepted
+      Import updates:              1          0          0          0          1
+      Import withdraws:            0          0        ---          0          0
+";
+        assert_eq!(
+            parse_received(text).unwrap(),
+            ReceivedUpdates {
+                announced: 4,
+                withdrawn: 2
+            }
+        );
+        assert!(parse_received("      Import updates:   many").is_err());
     }
 
     #[test]

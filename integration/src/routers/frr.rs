@@ -101,6 +101,19 @@ impl Frr {
     }
 }
 
+/// The value of a community FRR shows by name (RFC 1997, RFC 7999, RFC 8326).
+fn well_known_community(name: &str) -> Option<(u16, u16)> {
+    Some(match name {
+        "gracefulShutdown" => (65535, 0),
+        "blackhole" => (65535, 666),
+        "noExport" => (65535, 65281),
+        "noAdvertise" => (65535, 65282),
+        "localAs" => (65535, 65283),
+        "noPeer" => (65535, 65284),
+        _ => return None,
+    })
+}
+
 /// The bgpd configuration for `peers`, logging into `dir`.
 fn config(dir: &Path, peers: &[PeerConfig]) -> String {
     let mut conf = format!(
@@ -123,11 +136,27 @@ fn config(dir: &Path, peers: &[PeerConfig]) -> String {
         let _ = writeln!(conf, " address-family {family} unicast");
         for peer in peers {
             let _ = writeln!(conf, "  neighbor {} activate", peer.address);
+            let _ = writeln!(
+                conf,
+                "  neighbor {} route-map HONOUR-GSHUT in",
+                peer.address
+            );
         }
         conf.push_str("  maximum-paths 8\n exit-address-family\n");
     }
+    conf.push_str(HONOUR_GRACEFUL_SHUTDOWN);
     conf
 }
+
+/// RFC 8326 §4: routes carrying GRACEFUL_SHUTDOWN (65535:0) get local-pref 0, so a draining
+/// server leaves the multipath route before it withdraws.
+const HONOUR_GRACEFUL_SHUTDOWN: &str = "!
+bgp community-list standard GSHUT seq 5 permit graceful-shutdown
+route-map HONOUR-GSHUT permit 10
+ match community GSHUT
+ set local-preference 0
+route-map HONOUR-GSHUT permit 20
+";
 
 impl EdgeRouter for Frr {
     fn kind(&self) -> RouterKind {
@@ -265,6 +294,10 @@ fn parse_path(prefix: &str, path: &Value) -> std::result::Result<RibRoute, Strin
     }
     let mut communities = Vec::new();
     for community in strings("community") {
+        if let Some(known) = well_known_community(&community) {
+            communities.push(known);
+            continue;
+        }
         let (high, low) = community
             .split_once(':')
             .ok_or_else(|| format!("community {community}"))?;

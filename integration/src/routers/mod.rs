@@ -85,6 +85,15 @@ pub struct RibRoute {
     pub from: IpAddr,
 }
 
+/// Counts of what a router received from one neighbor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReceivedUpdates {
+    /// Routes announced (new or changed).
+    pub announced: u64,
+    /// Routes withdrawn.
+    pub withdrawn: u64,
+}
+
 /// The routers the lab can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouterKind {
@@ -138,6 +147,24 @@ pub trait EdgeRouter {
     fn restart(&mut self) -> Result<()> {
         self.stop()?;
         self.start_again()
+    }
+    /// Kills the router's processes at once (SIGKILL by PID), like a crash:
+    /// no NOTIFICATION is sent and routes it installed stay in the kernel.
+    /// [`EdgeRouter::start_again`] starts it again.
+    fn kill(&mut self) -> Result<()> {
+        Err(crate::error::Error::Check(format!(
+            "{} cannot be killed like a crash by the lab",
+            self.kind()
+        )))
+    }
+    /// How many route announcements and withdrawals the router has received
+    /// from `peer` on its current session (BIRD: `Import updates` and `Import
+    /// withdraws` of `show protocols all`, summed over the channels).
+    fn received_updates(&self, peer: IpAddr) -> Result<ReceivedUpdates> {
+        Err(crate::error::Error::Check(format!(
+            "{} cannot count the updates received from {peer}",
+            self.kind()
+        )))
     }
     /// Every route the router learned from its neighbors (IPv4 and IPv6).
     fn routes(&self) -> Result<Vec<RibRoute>>;

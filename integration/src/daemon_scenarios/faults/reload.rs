@@ -1,0 +1,148 @@
+//! SIGHUP with a broken configuration file: the running configuration and
+//! the session stay, the log names the file and line; a good file then
+//! applies.
+
+use std::time::{Duration, Instant};
+
+use super::{faulted, log_lines, spec, wait_log};
+use crate::daemon_lab::{DaemonLab, LabOptions, VIP};
+use crate::daemon_scenarios::{expect_vip, measured, RETURN_LIMIT};
+use crate::error::{Error, Result};
+use crate::kernel::next_hops;
+use crate::routers::RouterKind;
+use crate::status::Status;
+use crate::topology::ROUTER_V4;
+use crate::wait::{holds_for, POLL};
+
+/// A VIP the good file adds.
+const NEW_VIP: &str = "203.0.113.30/32";
+/// How long a broken file must change nothing at the router.
+const UNCHANGED_FOR: Duration = Duration::from_millis(1500);
+/// The log line of a reload that failed.
+const RELOAD_FAILED: &str = "reload failed; keeping the running configuration";
+/// Slack when comparing the peer's uptime with the time that passed.
+const UPTIME_SLACK: f64 = 0.5;
+
+/// Two broken files (a TOML syntax error, then a value of the wrong type)
+/// sent to web1 with SIGHUP: each time the log says the reload failed,
+/// naming the file and the line, and for a while the route stays via both,
+/// the daemon runs, and the session is not reset (same session at the
+/// router, peer uptime still growing). A good file adding a VIP then
+/// applies, still without a reset.
+pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
+    router: RouterKind,
+    web_server: &str,
+    test: &str,
+) -> Result<()> {
+    faulted(
+        spec(router),
+        LabOptions::default(),
+        (web_server, test),
+        |lab| {
+            let web1 = lab.web(1)?.peer();
+            let mark = lab.router.session_mark(web1)?;
+            let uptime = peer_uptime(&lab.web(1)?.announcer.status()?)?;
+            let since = Instant::now();
+            let good = lab.web(1)?.announcer.config().to_toml();
+            let syntax = good.replacen("remote_as = 65000", "remote_as = 65000 65001", 1);
+            reload_broken(lab, &syntax, line_of(&syntax, "remote_as = 65000 65001")?)?;
+            let wrong_type = good.replacen("local_as = 65001", "local_as = \"AS65001\"", 1);
+            reload_broken(lab, &wrong_type, line_of(&wrong_type, "local_as = ")?)?;
+            let later = peer_uptime(&lab.web(1)?.announcer.status()?)?;
+            let expected = uptime + since.elapsed().as_secs_f64() - UPTIME_SLACK;
+            if later < expected || lab.router.session_mark(web1)? != mark {
+                return Err(Error::Check(format!(
+                "the session was reset by a broken reload: peer uptime {uptime:.1} s then {later:.1} s (expected ≥ {expected:.1}); router {mark:?}"
+            )));
+            }
+            lab.web_mut(1)?
+                .announcer
+                .update_config(|config| config.vips.push(NEW_VIP.to_owned()))?;
+            let seen = log_lines(lab.web(1)?, &["reload: done"])?.len();
+            let start = Instant::now();
+            lab.web_mut(1)?.announcer.signal("HUP")?;
+            let took = lab.wait_next_hops(NEW_VIP, &[web1], start, RETURN_LIMIT)?;
+            measured(
+                "SIGHUP with a good file after broken ones → new VIP announced",
+                took,
+            );
+            wait_log(lab.web(1)?, &["reload: done"], seen)?;
+            let status = lab.web(1)?.announcer.status()?;
+            expect_vip(&status, NEW_VIP, true, true)?;
+            expect_vip(&status, VIP, true, true)?;
+            if lab.router.session_mark(web1)? != mark {
+                return Err(Error::Check("the good reload reset the session".into()));
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Writes `text` as web1's config and sends SIGHUP; checks the log names
+/// the file and `line`, and that nothing changes at the router meanwhile.
+fn reload_broken(lab: &mut DaemonLab, text: &str, line: usize) -> Result<()> {
+    let path = lab.web(1)?.announcer.config_path();
+    let location = format!("{}:{line}:", path.display());
+    let seen = log_lines(lab.web(1)?, &[RELOAD_FAILED])?.len();
+    lab.web(1)?.announcer.write_config_text(text)?;
+    let start = Instant::now();
+    lab.web_mut(1)?.announcer.signal("HUP")?;
+    let logged = wait_log(lab.web(1)?, &[RELOAD_FAILED], seen)?;
+    measured(
+        "SIGHUP with a broken file → failure logged",
+        start.elapsed(),
+    );
+    if !logged.contains(&location) {
+        return Err(Error::Check(format!(
+            "the failed reload's log line does not name {location}: {logged}"
+        )));
+    }
+    let both = lab.both();
+    holds_for(
+        "a broken file to change nothing",
+        UNCHANGED_FOR,
+        POLL,
+        || {
+            let hops = next_hops(&lab.topology.rtr, VIP).map_err(|e| e.to_string())?;
+            if hops == both {
+                Ok(())
+            } else {
+                Err(format!("{VIP} via {hops:?}"))
+            }
+        },
+    )?;
+    if lab.web_mut(1)?.announcer.is_running()? {
+        Ok(())
+    } else {
+        Err(Error::Check(
+            "announcer exited on SIGHUP with a broken file".into(),
+        ))
+    }
+}
+
+/// The 1-based line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> Result<usize> {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map(|index| index + 1)
+        .ok_or_else(|| Error::Check(format!("no line with {needle:?} in:\n{text}")))
+}
+
+/// The router peer's `uptime_secs` in `status`.
+fn peer_uptime(status: &Status) -> Result<f64> {
+    status
+        .peer(&ROUTER_V4.to_string())?
+        .uptime_secs
+        .ok_or_else(|| Error::Check(format!("no peer uptime in {}", status.raw)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_from_one() {
+        assert_eq!(line_of("a\nb = 1\nc", "b =").unwrap(), 2);
+        assert!(line_of("a", "z").is_err());
+    }
+}
