@@ -112,6 +112,8 @@ pub struct Announcer {
     /// The size of the private tmpfs on the state directory, if the daemon
     /// gets one ([`Announcer::use_private_state_tmpfs`]).
     state_tmpfs: Option<u64>,
+    /// Extra environment of the daemon ([`Announcer::set_env`]).
+    env: Vec<(String, String)>,
 }
 
 impl Announcer {
@@ -124,6 +126,7 @@ impl Announcer {
             config,
             process: None,
             state_tmpfs: None,
+            env: Vec::new(),
         };
         announcer.write_config()?;
         Ok(announcer)
@@ -167,6 +170,12 @@ impl Announcer {
         self.state_tmpfs = Some(bytes);
     }
 
+    /// From the next [`Announcer::start`] on, runs the daemon with `key=value` in its
+    /// environment (e.g. systemd's `NOTIFY_SOCKET`).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
     /// Starts `announcer run -c CONFIG` in the namespace and waits until it
     /// answers `status` on its control socket.
     pub fn start(&mut self) -> Result<()> {
@@ -192,7 +201,8 @@ impl Announcer {
             .arg("run")
             .arg("-c")
             .arg(self.config_path())
-            .env("RUST_LOG", LOG_FILTER);
+            .env("RUST_LOG", LOG_FILTER)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         let what = ("announcer to answer on its socket", STARTUP);
         let process = ChildGuard::spawn_ready("announcer", command, &self.dir, what, || {
             self.status().map_err(|e| e.to_string())

@@ -97,3 +97,12 @@ fn a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails() ->
         "daemon_bird::a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails",
     )
 }
+
+#[test]
+fn the_daemon_tells_systemd_it_is_ready_and_pings_the_watchdog_every_second() -> Result<()> {
+    scenarios::the_daemon_notifies_systemd_and_pings_its_watchdog(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::the_daemon_tells_systemd_it_is_ready_and_pings_the_watchdog_every_second",
+    )
+}

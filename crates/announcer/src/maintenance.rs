@@ -124,10 +124,15 @@ fn write_atomically(path: &Path, entries: &BTreeMap<Prefix, Entry>) -> Result<()
         source: e.into(),
     })?;
     let mut file = fs::File::create(&temporary).map_err(io_error(&temporary))?;
-    file.write_all(&bytes)
+    let written = file
+        .write_all(&bytes)
         .and_then(|()| file.sync_all())
-        .map_err(io_error(&temporary))?;
-    fs::rename(&temporary, path).map_err(io_error(path))?;
+        .map_err(io_error(&temporary))
+        .and_then(|()| fs::rename(&temporary, path).map_err(io_error(path)));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written?;
     fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_error(dir))

@@ -10,12 +10,14 @@
 pub mod faults;
 mod graceful;
 mod session;
+mod systemd;
 mod withdrawal;
 
 pub use graceful::{a_drain_moves_traffic_before_the_withdraw, a_graceful_restart_keeps_the_route};
 pub use session::{
     a_frozen_daemon_loses_its_route_at_hold_expiry, sighup_adds_a_vip_without_resetting_the_session,
 };
+pub use systemd::the_daemon_notifies_systemd_and_pings_its_watchdog;
 pub use withdrawal::{
     a_failing_health_check_withdraws_the_server, maintenance_withdraws_and_survives_a_restart,
     sigterm_withdraws_and_says_why,

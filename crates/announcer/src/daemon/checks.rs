@@ -22,10 +22,18 @@ struct Running {
 impl Running {
     /// The loop has not finished a probe for longer than a live one ever takes.
     fn stalled(&self, now: Instant) -> bool {
-        let last_run = self.handle.status.borrow().last_run;
-        now.saturating_duration_since(last_run)
-            > self.spec.interval + self.spec.timeout + STALL_SLACK
+        stalled(&self.spec, self.handle.status.borrow().last_run, now)
     }
+}
+
+/// A loop of `spec` that last finished a probe (or started) at `last_run` is stalled at `now`.
+fn stalled(spec: &CheckSpec, last_run: Instant, now: Instant) -> bool {
+    now.saturating_duration_since(last_run) > stall_limit(spec)
+}
+
+/// The longest a live loop of `spec` goes without finishing a probe, with slack.
+fn stall_limit(spec: &CheckSpec) -> Duration {
+    spec.interval + spec.timeout + STALL_SLACK
 }
 
 impl Drop for Running {
@@ -97,7 +105,7 @@ impl Checks {
                 latency: Duration::ZERO,
                 detail: format!(
                     "check loop stalled: no probe finished for over {:?}",
-                    running.spec.interval + running.spec.timeout + STALL_SLACK
+                    stall_limit(&running.spec)
                 ),
                 at: SystemTime::now(),
             });
@@ -146,5 +154,48 @@ async fn forward_flips(
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use announcer_health::{CheckKind, FilePassIf};
+
+    use super::*;
+
+    fn spec() -> CheckSpec {
+        CheckSpec {
+            name: "web".to_owned(),
+            kind: CheckKind::File {
+                path: PathBuf::from("/nonexistent"),
+                pass_if: FilePassIf::Absent,
+            },
+            interval: Duration::from_secs(2),
+            fast_interval: Duration::from_millis(500),
+            timeout: Duration::from_secs(1),
+            rise: 2,
+            fall: 2,
+        }
+    }
+
+    #[test]
+    fn a_loop_is_stalled_only_after_interval_timeout_and_slack_without_a_probe() {
+        let start = Instant::now();
+        let limit = Duration::from_secs(5);
+        assert!(!stalled(&spec(), start, start));
+        assert!(!stalled(&spec(), start, start + limit));
+        assert!(stalled(
+            &spec(),
+            start,
+            start + limit + Duration::from_millis(1)
+        ));
+    }
+
+    #[test]
+    fn a_probe_in_the_future_of_now_is_not_a_stall() {
+        let now = Instant::now();
+        assert!(!stalled(&spec(), now + Duration::from_secs(60), now));
     }
 }
