@@ -121,7 +121,11 @@ fn vip_line(vip: &VipConfig) -> String {
     } else {
         format!("announced while checks {} pass", vip.checks.join(", "))
     };
-    let mut line = format!("{} on {}: {gate}", vip.prefix, vip.interface);
+    let mut line = if vip.bind {
+        format!("{} on {}: {gate}", vip.prefix, vip.interface)
+    } else {
+        format!("{} (not bound by announcer): {gate}", vip.prefix)
+    };
     let a = &vip.attributes;
     if let Some(med) = a.med {
         let _ = write!(line, "; med {med}");

@@ -6,9 +6,10 @@
 //! binding and unbinding are idempotent (EEXIST on add and EADDRNOTAVAIL on
 //! delete count as success).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use futures::TryStreamExt;
+use futures::{stream, StreamExt, TryStreamExt};
 use rtnetlink::packet_route::address::AddressMessage;
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::Handle;
@@ -19,6 +20,9 @@ use crate::addr::{
 };
 use crate::error::{errno, Error, Operation};
 use crate::link;
+
+/// How many address requests [`Vips::bind_all`] keeps in flight.
+const PIPELINE: usize = 64;
 
 /// The outcome of a successful [`Vips::bind`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,18 +81,74 @@ impl Vips {
                 interface: self.name_or_index(other, &operation).await?,
             });
         }
+        let bound = self.add(index, addr, operation).await;
+        if bound.is_ok() {
+            info!(%addr, interface, "bound");
+        }
+        bound
+    }
+
+    /// [`Vips::bind`] for many addresses on one interface, with one address dump and up to
+    /// [`PIPELINE`] requests in flight: the cost of binding thousands of VIPs at start.
+    /// Each address gets its own outcome; `Err` only when the interface or the dump fails.
+    pub async fn bind_all(
+        &self,
+        interface: &str,
+        addrs: &[IpAddr],
+    ) -> Result<Vec<(IpAddr, Result<Bound, Error>)>, Error> {
+        let operation = |addr| Operation::Bind {
+            interface: interface.to_owned(),
+            addr,
+        };
+        let Some(&first) = addrs.first() else {
+            return Ok(Vec::new());
+        };
+        let index = link::index_of(&self.handle, interface).await?;
+        let mut holders: HashMap<IpAddr, Vec<u32>> = HashMap::new();
+        for msg in self
+            .addresses(AddressFamily::Unspec, &operation(first))
+            .await?
+        {
+            if let Some(addr) = local_addr(&msg) {
+                holders.entry(addr).or_default().push(msg.header.index);
+            }
+        }
+        let mut outcomes = Vec::with_capacity(addrs.len());
+        let mut missing = Vec::new();
+        for &addr in addrs {
+            match holders.get(&addr).map(Vec::as_slice) {
+                Some(held) if held.contains(&index) => {
+                    outcomes.push((addr, Ok(Bound::AlreadyPresent)))
+                }
+                Some(&[other, ..]) => {
+                    let interface = self.name_or_index(other, &operation(addr)).await?;
+                    outcomes.push((addr, Err(Error::OnOtherInterface { addr, interface })));
+                }
+                _ => missing.push(addr),
+            }
+        }
+        let added: Vec<(IpAddr, Result<Bound, Error>)> = stream::iter(missing)
+            .map(|addr| async move { (addr, self.add(index, addr, operation(addr)).await) })
+            .buffer_unordered(PIPELINE)
+            .collect()
+            .await;
+        let count = added.iter().filter(|(_, r)| r.is_ok()).count();
+        info!(interface, added = count, "bound");
+        outcomes.extend(added);
+        Ok(outcomes)
+    }
+
+    /// Adds `addr` as a host address on the interface `index` (no DAD for IPv6).
+    async fn add(&self, index: u32, addr: IpAddr, operation: Operation) -> Result<Bound, Error> {
         let mut request = self
             .handle
             .address()
             .add(index, addr, host_prefix_len(addr));
         skip_dad(request.message_mut());
         match request.execute().await {
-            Ok(()) => {
-                info!(%addr, interface, "bound");
-                Ok(Bound::Added)
-            }
+            Ok(()) => Ok(Bound::Added),
             Err(err) if errno(&err) == Some(libc::EEXIST) => {
-                debug!(%addr, interface, "bound meanwhile by someone else");
+                debug!(%addr, "bound meanwhile by someone else");
                 Ok(Bound::AlreadyPresent)
             }
             Err(err) => Err(Error::from_netlink(operation, err)),

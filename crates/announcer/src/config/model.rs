@@ -52,6 +52,9 @@ pub struct VipConfig {
     pub prefix: Prefix,
     /// The interface the address is bound to (`lo` by default).
     pub interface: String,
+    /// The daemon binds the address (default); `false` when the host delivers it by other
+    /// means (e.g. one local route for a whole range), so it is announced without binding.
+    pub bind: bool,
     /// Names of the checks that must all pass; empty means announced while the daemon runs.
     pub checks: Vec<String>,
     /// The attributes the route is announced with.

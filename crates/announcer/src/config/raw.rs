@@ -98,6 +98,7 @@ pub(super) struct RawVip {
     pub prefix: Leaf,
     pub checks: Option<List>,
     pub interface: Option<Leaf>,
+    pub bind: Option<Leaf>,
     pub med: Option<Leaf>,
     pub local_pref: Option<Leaf>,
     pub communities: Option<List>,

@@ -52,6 +52,7 @@ pub(super) fn vip(
         interface: scope
             .get("interface", &raw.interface, interface)?
             .unwrap_or_else(|| DEFAULT_INTERFACE.to_owned()),
+        bind: scope.get("bind", &raw.bind, Field::bool)?.unwrap_or(true),
         checks: checks(scope, raw.checks.as_ref(), defined, text)?,
         attributes,
     })

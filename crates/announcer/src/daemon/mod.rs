@@ -10,6 +10,7 @@ mod requests;
 mod vip;
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, Speaker, SpeakerCon
 use announcer_netlink::{AddressEvent, Vips};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::control::server::{Call, ControlSocket};
@@ -297,7 +298,11 @@ impl Daemon {
                 prefix_len,
             } => (interface, *addr, *prefix_len, false),
         };
-        let Some(vip) = self.vips.get_mut(&Prefix::host(addr)) else {
+        let Some(vip) = self
+            .vips
+            .get_mut(&Prefix::host(addr))
+            .filter(|v| v.config.bind)
+        else {
             return;
         };
         if &vip.config.interface != interface
@@ -321,6 +326,7 @@ impl Daemon {
         let mut interfaces: Vec<String> = self
             .vips
             .values()
+            .filter(|v| v.config.bind)
             .map(|v| v.config.interface.clone())
             .collect();
         interfaces.sort();
@@ -331,7 +337,7 @@ impl Daemon {
                     for vip in self
                         .vips
                         .values_mut()
-                        .filter(|v| v.config.interface == interface)
+                        .filter(|v| v.config.bind && v.config.interface == interface)
                     {
                         let present = addresses.contains(&vip.config.prefix.addr());
                         if vip.bound && !present {
@@ -353,9 +359,38 @@ impl Daemon {
     }
 
     async fn reconcile_all(&mut self) {
+        self.bind_unbound().await;
         let prefixes: Vec<Prefix> = self.vips.keys().copied().collect();
         for prefix in prefixes {
             self.reconcile(prefix).await;
+        }
+    }
+
+    /// Binds every unbound VIP, one batch per interface (thousands of VIPs at start take one
+    /// address dump, not one each). What fails here is tried again one by one, and reported,
+    /// by the reconcile that follows.
+    async fn bind_unbound(&mut self) {
+        if self.stopping {
+            return;
+        }
+        let mut by_interface: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+        for vip in self.vips.values().filter(|v| !v.bound && v.config.bind) {
+            by_interface
+                .entry(vip.config.interface.clone())
+                .or_default()
+                .push(vip.config.prefix.addr());
+        }
+        for (interface, addrs) in by_interface {
+            match self.netlink.bind_all(&interface, &addrs).await {
+                Ok(outcomes) => {
+                    for (addr, outcome) in outcomes {
+                        if let Some(vip) = self.vips.get_mut(&Prefix::host(addr)) {
+                            vip.record_bind(outcome);
+                        }
+                    }
+                }
+                Err(e) => debug!(%interface, error = %e, "batch bind failed; binding one by one"),
+            }
         }
     }
 
@@ -383,24 +418,13 @@ impl Daemon {
             return;
         };
         match action {
-            Action::Bind => match self
-                .netlink
-                .bind(&vip.config.interface, prefix.addr())
-                .await
-            {
-                Ok(outcome) => {
-                    info!(vip = %prefix, interface = %vip.config.interface, ?outcome, "bound");
-                    vip.bound = true;
-                    vip.bind_error = None;
-                }
-                Err(e) => {
-                    let text = e.to_string();
-                    if vip.bind_error.as_deref() != Some(text.as_str()) {
-                        error!(vip = %prefix, interface = %vip.config.interface, error = %text, "cannot bind");
-                    }
-                    vip.bind_error = Some(text);
-                }
-            },
+            Action::Bind => {
+                let outcome = self
+                    .netlink
+                    .bind(&vip.config.interface, prefix.addr())
+                    .await;
+                vip.record_bind(outcome);
+            }
             Action::Announce | Action::Drain => {
                 let draining = action == Action::Drain;
                 if let Some(speaker) = &self.speaker {

@@ -133,7 +133,7 @@ impl Daemon {
         }
     }
 
-    /// Withdraws a VIP, then unbinds it, and forgets it.
+    /// Withdraws a VIP, then unbinds it (if announcer binds it), and forgets it.
     async fn retire(&mut self, prefix: Prefix) {
         let Some(vip) = self.vips.remove(&prefix) else {
             return;
@@ -145,6 +145,10 @@ impl Daemon {
                 }
                 speaker.sync().await;
             }
+        }
+        if !vip.config.bind {
+            info!(vip = %prefix, "withdrawn");
+            return;
         }
         match self
             .netlink

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 use announcer_bgp::wire::Community;
 use announcer_bgp::RouteAttributes;
 use announcer_health::CheckStatus;
+use announcer_netlink::Bound;
+use tracing::{debug, error};
 
 use crate::config::{DrainConfig, VipConfig};
 use crate::maintenance::Entry;
@@ -30,11 +32,11 @@ pub struct Vip {
 }
 
 impl Vip {
-    /// A VIP not yet bound nor announced.
+    /// A VIP not yet bound nor announced (one with `bind = false` counts as bound).
     pub fn new(config: VipConfig) -> Self {
         Vip {
+            bound: !config.bind,
             config,
-            bound: false,
             bind_error: None,
             announced: false,
             announced_draining: false,
@@ -58,6 +60,25 @@ impl Vip {
                 drain.as_path_prepend.unwrap_or(attributes.as_path_prepend);
         }
         Arc::new(attributes)
+    }
+
+    /// Records the outcome of binding it; a failure is logged once per distinct error.
+    pub fn record_bind(&mut self, outcome: Result<Bound, announcer_netlink::Error>) {
+        let interface = &self.config.interface;
+        match outcome {
+            Ok(outcome) => {
+                debug!(vip = %self.config.prefix, %interface, ?outcome, "bound");
+                self.bound = true;
+                self.bind_error = None;
+            }
+            Err(e) => {
+                let text = e.to_string();
+                if self.bind_error.as_deref() != Some(text.as_str()) {
+                    error!(vip = %self.config.prefix, %interface, error = %text, "cannot bind");
+                }
+                self.bind_error = Some(text);
+            }
+        }
     }
 
     /// Records that the routers were told to carry it (marked to drain or not), or not.
@@ -139,5 +160,42 @@ fn check_report(name: &str, status: Option<&CheckStatus>) -> CheckReport {
                 .unwrap_or(Duration::ZERO)
                 .as_secs_f64(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use announcer_bgp::RouteAttributes;
+
+    use super::*;
+
+    fn config(bind: bool) -> VipConfig {
+        VipConfig {
+            prefix: "203.0.113.10/32".parse().unwrap(),
+            interface: "lo".to_owned(),
+            bind,
+            checks: Vec::new(),
+            attributes: RouteAttributes::default(),
+        }
+    }
+
+    #[test]
+    fn a_vip_announcer_does_not_bind_counts_as_bound_from_the_start() {
+        assert!(Vip::new(config(false)).bound);
+        assert!(!Vip::new(config(true)).bound);
+    }
+
+    #[test]
+    fn draining_adds_graceful_shutdown_once_and_the_drain_med_and_prepend() {
+        let vip = Vip::new(config(true));
+        let drain = DrainConfig {
+            med: Some(1000),
+            as_path_prepend: Some(3),
+            ..DrainConfig::default()
+        };
+        let marked = vip.attributes(&drain, true);
+        assert_eq!(marked.communities, vec![Community::GRACEFUL_SHUTDOWN]);
+        assert_eq!((marked.med, marked.as_path_prepend), (Some(1000), 3));
+        assert_eq!(*vip.attributes(&drain, false), RouteAttributes::default());
     }
 }

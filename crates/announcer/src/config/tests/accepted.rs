@@ -83,6 +83,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             VipConfig {
                 prefix: "203.0.113.10/32".parse().unwrap(),
                 interface: "lo".to_owned(),
+                bind: true,
                 checks: vec!["web".to_owned(), "db".to_owned(), "not-drained".to_owned()],
                 attributes: RouteAttributes {
                     med: Some(10),
@@ -99,6 +100,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             VipConfig {
                 prefix: "2001:db8:100::10/128".parse().unwrap(),
                 interface: "lo".to_owned(),
+                bind: true,
                 checks: vec!["api-port".to_owned()],
                 attributes: RouteAttributes::default(),
             },
@@ -146,6 +148,7 @@ fn a_minimal_configuration_gets_the_documented_defaults() {
         vec![VipConfig {
             prefix: "203.0.113.10/32".parse().unwrap(),
             interface: "lo".to_owned(),
+            bind: true,
             checks: Vec::new(),
             attributes: RouteAttributes::default(),
         }]
@@ -338,4 +341,11 @@ fn graceful_restart_is_on_with_the_default_restart_time_unless_set_otherwise() {
         accept(&text).bgp.restart_time,
         Some(Duration::from_secs(30))
     );
+}
+
+#[test]
+fn a_vip_may_be_left_for_the_host_to_deliver() {
+    let config = accept(&format!("{MINIMAL}bind = false\n"));
+    assert!(!config.vips[0].bind);
+    assert!(accept(MINIMAL).vips[0].bind);
 }
