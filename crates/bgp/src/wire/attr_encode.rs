@@ -60,6 +60,12 @@ fn aggregator(s: &mut dyn Sink, type_code: u8, a: &Aggregator, four_octet: bool)
 
 /// Writes the whole Path Attributes field.
 pub(crate) fn write_attributes(attrs: &PathAttributes, ctx: &WireContext, s: &mut dyn Sink) {
+    if attrs.other.is_empty() {
+        for type_code in MODELLED {
+            write_known(attrs, ctx, type_code, s);
+        }
+        return;
+    }
     for type_code in 0..=u8::MAX {
         write_known(attrs, ctx, type_code, s);
         if expected_flags(type_code).is_none() {
@@ -71,6 +77,24 @@ pub(crate) fn write_attributes(attrs: &PathAttributes, ctx: &WireContext, s: &mu
         }
     }
 }
+
+/// The type codes [`write_known`] writes, ascending: all a message we build can carry (only
+/// re-encoded received messages carry others, and take the full scan).
+const MODELLED: [u8; 13] = [
+    code::ORIGIN,
+    code::AS_PATH,
+    code::NEXT_HOP,
+    code::MED,
+    code::LOCAL_PREF,
+    code::ATOMIC_AGGREGATE,
+    code::AGGREGATOR,
+    code::COMMUNITIES,
+    code::MP_REACH,
+    code::MP_UNREACH,
+    code::AS4_PATH,
+    code::AS4_AGGREGATOR,
+    code::LARGE_COMMUNITY,
+];
 
 /// Writes the modelled attribute with `type_code`, if present.
 fn write_known(attrs: &PathAttributes, ctx: &WireContext, type_code: u8, s: &mut dyn Sink) {
