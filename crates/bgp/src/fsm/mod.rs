@@ -121,6 +121,16 @@ pub struct Negotiated {
     pub peer_capabilities: Vec<Capability>,
 }
 
+impl Negotiated {
+    /// The peer sent the graceful restart capability (RFC 4724): it keeps our routes when
+    /// the session ends without a NOTIFICATION.
+    pub fn peer_graceful_restart(&self) -> bool {
+        self.peer_capabilities
+            .iter()
+            .any(|c| matches!(c, Capability::GracefulRestart(_)))
+    }
+}
+
 /// Something that happened, fed to [`Fsm::handle`].
 // An input is built once and moved straight into `handle`; boxing the message would only
 // add an allocation per received message.

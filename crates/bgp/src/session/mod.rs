@@ -23,7 +23,7 @@ use crate::config::PeerConfig;
 use crate::fsm::{ConnId, DownReason, Fsm, Input, Negotiated, Output};
 use crate::rib_out::{AdjRibOut, RouteAttributes, SessionView, Unsendable};
 use crate::types::{Asn, Family, Prefix};
-use crate::wire::{self, Capability, CeaseSubcode, Message, Notification, Update};
+use crate::wire::{self, CeaseSubcode, Message, Notification, Update};
 use conn::{Conn, IoEvent};
 
 /// How long a clean shutdown waits for queued messages to reach the socket.
@@ -326,10 +326,7 @@ impl Session {
             hold_time = negotiated.hold_time.seconds(),
             families = ?negotiated.wire.families,
             four_octet_as = negotiated.wire.four_octet_as,
-            graceful_restart = negotiated
-                .peer_capabilities
-                .iter()
-                .any(|c| matches!(c, Capability::GracefulRestart(_))),
+            graceful_restart = negotiated.peer_graceful_restart(),
             "session established"
         );
         if self.table_held {
@@ -474,11 +471,11 @@ impl Session {
 
     /// The Established peer sent the graceful restart capability.
     fn peer_keeps_routes(&self) -> bool {
-        self.status.borrow().negotiated.as_ref().is_some_and(|n| {
-            n.peer_capabilities
-                .iter()
-                .any(|c| matches!(c, Capability::GracefulRestart(_)))
-        })
+        self.status
+            .borrow()
+            .negotiated
+            .as_ref()
+            .is_some_and(Negotiated::peer_graceful_restart)
     }
 
     fn set_last_error(&mut self, error: String) {
