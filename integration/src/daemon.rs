@@ -53,6 +53,8 @@ pub struct AnnouncerConfig {
     /// When set, the `[[check]]` is `type = "exec"` running this program and
     /// its arguments instead of fetching `health_url`.
     pub exec_command: Option<Vec<String>>,
+    /// The peer's `password_file` (TCP MD5), if set.
+    pub password_file: Option<PathBuf>,
     /// One `[[vip]]` per prefix, each gated by the check.
     pub vips: Vec<String>,
     /// `[control] socket`.
@@ -70,6 +72,9 @@ impl AnnouncerConfig {
         );
         if let Some(hold_time) = self.hold_time {
             let _ = writeln!(toml, "hold_time = \"{}s\"", hold_time.as_secs());
+        }
+        if let Some(file) = &self.password_file {
+            let _ = writeln!(toml, "password_file = \"{}\"", file.display());
         }
         let probe = match &self.exec_command {
             None => format!("type = \"http\"\nurl = \"{}\"", self.health_url),
@@ -289,6 +294,23 @@ impl Announcer {
             .map_err(|e| Error::io(format!("run {command:?}"), e))
     }
 
+    /// `announcer check-config` of this announcer's file: its stdout and stderr.
+    pub fn check_config(&self) -> Result<String> {
+        let mut command = Command::new(&self.binary);
+        command
+            .arg("check-config")
+            .arg("-c")
+            .arg(self.config_path());
+        let output = command
+            .output()
+            .map_err(|e| Error::io(format!("run {command:?}"), e))?;
+        Ok(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+
     /// Runs a client command that must succeed; returns its stdout.
     pub fn control(&self, args: &[&str]) -> Result<String> {
         let output = self.client(args)?;
@@ -345,6 +367,7 @@ mod tests {
             hold_time: Some(Duration::from_secs(3)),
             health_url: "http://127.0.0.1:8080/healthz".into(),
             exec_command: None,
+            password_file: None,
             vips: vec!["203.0.113.10/32".into(), "203.0.113.20/32".into()],
             socket: "/lab/web1/announcer.sock".into(),
             state_dir: "/lab/web1/state".into(),

@@ -79,6 +79,9 @@ pub struct LabOptions {
     /// Each announcer gets a private tmpfs of this many bytes as its state
     /// directory ([`Announcer::use_private_state_tmpfs`]).
     pub state_tmpfs: Option<u64>,
+    /// TCP MD5 on every session: the router's configuration has it, each
+    /// announcer reads it from a `password_file` (mode 0600) in its directory.
+    pub password: Option<String>,
 }
 
 /// How a web server's endpoints can be made to stall (the `web-server`'s
@@ -197,7 +200,10 @@ impl DaemonLab {
         let peers = topology
             .speakers
             .iter()
-            .map(|host| PeerConfig::new(host.peer_address(), WEB_AS))
+            .map(|host| PeerConfig {
+                password: options.password.clone(),
+                ..PeerConfig::new(host.peer_address(), WEB_AS)
+            })
             .collect();
         let mut router = spec.router.start(RouterSetup {
             ns: topology.rtr.clone(),
@@ -216,6 +222,10 @@ impl DaemonLab {
             let health_file = dir.join("unhealthy");
             let server =
                 start_web_server(Path::new(web_server), &host.ns, &dir, &name, &health_file)?;
+            let password_file = match &options.password {
+                Some(password) => Some(write_key_file(&dir, password)?),
+                None => None,
+            };
             let config = AnnouncerConfig {
                 local_as: WEB_AS,
                 router_id: host.v4,
@@ -230,6 +240,7 @@ impl DaemonLab {
                         .map(|arg| arg.replace(DIR_PLACEHOLDER, &dir))
                         .collect()
                 }),
+                password_file,
                 vips: std::iter::once(VIP.to_owned())
                     .chain(options.extra_vips.iter().cloned())
                     .collect(),
@@ -406,4 +417,20 @@ pub fn start_web_server(
             Err(e) => Err(e.to_string()),
         },
     )
+}
+
+/// Writes `password` to `dir/peer.key`, readable by its owner only (the daemon refuses a key
+/// file others can read).
+fn write_key_file(dir: &Path, password: &str) -> Result<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join("peer.key");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| Error::io(format!("create {}", path.display()), e))?;
+    std::io::Write::write_all(&mut file, password.as_bytes())
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+    Ok(path)
 }

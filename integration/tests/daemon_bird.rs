@@ -106,3 +106,12 @@ fn the_daemon_tells_systemd_it_is_ready_and_pings_the_watchdog_every_second() ->
         "daemon_bird::the_daemon_tells_systemd_it_is_ready_and_pings_the_watchdog_every_second",
     )
 }
+
+#[test]
+fn the_md5_password_reaches_the_session_and_never_the_logs_status_or_check_config() -> Result<()> {
+    scenarios::the_md5_password_never_appears_in_logs_status_or_errors(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::the_md5_password_reaches_the_session_and_never_the_logs_status_or_check_config",
+    )
+}

@@ -9,11 +9,13 @@
 
 pub mod faults;
 mod graceful;
+mod secrets;
 mod session;
 mod systemd;
 mod withdrawal;
 
 pub use graceful::{a_drain_moves_traffic_before_the_withdraw, a_graceful_restart_keeps_the_route};
+pub use secrets::the_md5_password_never_appears_in_logs_status_or_errors;
 pub use session::{
     a_frozen_daemon_loses_its_route_at_hold_expiry, sighup_adds_a_vip_without_resetting_the_session,
 };
@@ -28,7 +30,8 @@ use std::time::Duration;
 
 use crate::daemon::RISE;
 use crate::daemon_lab::{
-    start_web_server, DaemonLab, DaemonLabSpec, HEALTH_PORT, HTTP_PORT, VIP, VIP_ADDRESS,
+    start_web_server, DaemonLab, DaemonLabSpec, LabOptions, HEALTH_PORT, HTTP_PORT, VIP,
+    VIP_ADDRESS,
 };
 use crate::error::{Error, Result};
 use crate::http::{get_many, get_once};
@@ -81,7 +84,18 @@ fn settled_with(
     test: &str,
     body: impl FnOnce(&mut DaemonLab) -> Result<()>,
 ) -> Result<()> {
-    let Some(lab) = DaemonLab::start(spec, web_server, test)? else {
+    settled_with_options(spec, &LabOptions::default(), web_server, test, body)
+}
+
+/// [`settled`] with a given spec and options.
+fn settled_with_options(
+    spec: DaemonLabSpec,
+    options: &LabOptions,
+    web_server: &str,
+    test: &str,
+    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+) -> Result<()> {
+    let Some(lab) = DaemonLab::start_with(spec, options, web_server, test)? else {
         return Ok(());
     };
     match lab.wait_all_announced(SETTLE) {
