@@ -96,6 +96,9 @@ pub enum Problem {
         /// The missing key.
         key: &'static str,
     },
+    /// A `[[vip]]` with neither `prefix` nor `prefixes`.
+    #[error("missing: a VIP needs `prefix` (one host route) or `prefixes` (a list of them)")]
+    MissingPrefix,
     /// Two keys that exclude each other are both set.
     #[error("cannot be combined with `{other}`")]
     Exclusive {

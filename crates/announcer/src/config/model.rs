@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use announcer_bgp::{Asn, PeerConfig, Prefix, RouteAttributes, RouterId};
@@ -45,20 +46,21 @@ impl BgpConfig {
     pub const DEFAULT_RESTART_TIME: Duration = Duration::from_secs(120);
 }
 
-/// `[[vip]]`: one service address.
+/// `[[vip]]`: one service address. The VIPs of one `[[vip]]` table (its `prefixes`) share
+/// one copy of the interface name, the check names and the attributes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VipConfig {
     /// The host route announced (/32 or /128).
     pub prefix: Prefix,
     /// The interface the address is bound to (`lo` by default).
-    pub interface: String,
+    pub interface: Arc<str>,
     /// The daemon binds the address (default); `false` when the host delivers it by other
     /// means (e.g. one local route for a whole range), so it is announced without binding.
     pub bind: bool,
     /// Names of the checks that must all pass; empty means announced while the daemon runs.
-    pub checks: Vec<String>,
+    pub checks: Arc<[String]>,
     /// The attributes the route is announced with.
-    pub attributes: RouteAttributes,
+    pub attributes: Arc<RouteAttributes>,
 }
 
 /// `[control]`: the local control socket and where state survives restarts.

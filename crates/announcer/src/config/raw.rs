@@ -29,9 +29,9 @@ pub(super) struct RawConfig {
     /// `[[check]]`.
     #[serde(default)]
     pub check: Vec<RawCheck>,
-    /// `[[vip]]`.
+    /// `[[vip]]`, each with its position (for a missing `prefix`).
     #[serde(default)]
-    pub vip: Vec<RawVip>,
+    pub vip: Vec<Spanned<RawVip>>,
     /// `[control]`.
     pub control: Option<RawControl>,
     /// `[drain]`.
@@ -91,11 +91,12 @@ pub(super) struct RawCheck {
     pub pass_if: Option<Leaf>,
 }
 
-/// One `[[vip]]`.
+/// One `[[vip]]`: one host route (`prefix`) or several sharing the other keys (`prefixes`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawVip {
-    pub prefix: Leaf,
+    pub prefix: Option<Leaf>,
+    pub prefixes: Option<List>,
     pub checks: Option<List>,
     pub interface: Option<Leaf>,
     pub bind: Option<Leaf>,

@@ -69,10 +69,13 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
     let mut prefixes = Unique::new("VIP prefix");
     for (index, raw_vip) in raw.vip.iter().enumerate() {
         let scope = Scope::new(format!("vip[{index}]"));
-        let vip = vip::vip(raw_vip, &scope, &defined, source.text)?;
-        let prefix = scope.field("prefix", &raw_vip.prefix);
-        prefixes.insert(vip.prefix, &prefix, source.text)?;
-        vips.push(vip);
+        vips.extend(vip::vips(
+            raw_vip,
+            &scope,
+            &defined,
+            &mut prefixes,
+            source.text,
+        )?);
     }
 
     let control = match &raw.control {

@@ -1,14 +1,17 @@
-//! `[[vip]]` → [`VipConfig`]: the host route, the interface it is bound to, the checks it
-//! depends on, and the attributes it is announced with.
+//! `[[vip]]` → [`VipConfig`]s: the host routes (one, or a list sharing the other keys), the
+//! interface they are bound to, the checks they depend on, and the attributes they are
+//! announced with.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use announcer_bgp::wire::{Community, LargeCommunity};
 use announcer_bgp::{Prefix, RouteAttributes};
 use ipnet::IpNet;
+use toml::Spanned;
 
-use super::error::Problem;
+use super::error::{Invalid, Problem};
 use super::model::VipConfig;
 use super::raw::{List, RawVip};
 use super::validate::Unique;
@@ -19,16 +22,74 @@ const DEFAULT_INTERFACE: &str = "lo";
 /// The most extra copies of our AS `as_path_prepend` may add.
 const MAX_PREPEND: u8 = 16;
 
-/// The VIP described by `raw`, at key path `scope`; `defined` holds the check names, and
-/// `text` is the file (for the line of a repeated check).
-pub(super) fn vip(
-    raw: &RawVip,
+/// The VIPs one `[[vip]]` describes, at key path `scope`: one per host route in `prefix` or
+/// `prefixes`, all with its interface, checks and attributes. `defined` holds the check names,
+/// `routes` the host routes of the VIPs before it (each may appear once in the file), and
+/// `text` is the file (for the line of a first occurrence).
+pub(super) fn vips(
+    raw: &Spanned<RawVip>,
     scope: &Scope,
     defined: &HashSet<&str>,
+    routes: &mut Unique<Prefix>,
     text: &str,
-) -> Result<VipConfig> {
+) -> Result<Vec<VipConfig>> {
+    let table = raw.get_ref();
+    let interface: Arc<str> = scope
+        .get("interface", &table.interface, interface)?
+        .map_or_else(|| Arc::from(DEFAULT_INTERFACE), Arc::from);
+    let bind = scope.get("bind", &table.bind, Field::bool)?.unwrap_or(true);
+    let checks: Arc<[String]> = checks(scope, table.checks.as_ref(), defined, text)?.into();
+    let attributes = Arc::new(attributes(table, scope)?);
+    let mut vips = Vec::new();
+    let mut add = |field: &Field<'_>| {
+        let prefix = host_route(field)?;
+        routes.insert(prefix, field, text)?;
+        vips.push(VipConfig {
+            prefix,
+            interface: Arc::clone(&interface),
+            bind,
+            checks: Arc::clone(&checks),
+            attributes: Arc::clone(&attributes),
+        });
+        Ok(())
+    };
+    match (&table.prefix, &table.prefixes) {
+        (Some(prefix), None) => add(&scope.field("prefix", prefix))?,
+        (None, Some(list)) if !list.get_ref().is_empty() => scope
+            .items("prefixes", list)
+            .try_for_each(|field| add(&field))?,
+        (None, Some(list)) => {
+            return Err(Invalid::new(
+                list.span().start,
+                scope.key("prefixes"),
+                Problem::Expected {
+                    expected: "at least one host route",
+                    found: "[]".to_owned(),
+                },
+            ))
+        }
+        (Some(_), Some(list)) => {
+            return Err(Invalid::new(
+                list.span().start,
+                scope.key("prefixes"),
+                Problem::Exclusive { other: "prefix" },
+            ))
+        }
+        (None, None) => {
+            return Err(Invalid::new(
+                raw.span().start,
+                scope.key("prefix"),
+                Problem::MissingPrefix,
+            ))
+        }
+    }
+    Ok(vips)
+}
+
+/// The attributes a `[[vip]]` announces its routes with.
+fn attributes(raw: &RawVip, scope: &Scope) -> Result<RouteAttributes> {
     let number = |expected| move |field: &Field<'_>| field.u32(expected, 0..=u32::MAX);
-    let attributes = RouteAttributes {
+    Ok(RouteAttributes {
         med: scope.get("med", &raw.med, number("a MED (0-4294967295)"))?,
         local_pref: scope.get(
             "local_pref",
@@ -46,15 +107,6 @@ pub(super) fn vip(
             .get("as_path_prepend", &raw.as_path_prepend, prepend)?
             .unwrap_or(0),
         ..RouteAttributes::default()
-    };
-    Ok(VipConfig {
-        prefix: host_route(&scope.field("prefix", &raw.prefix))?,
-        interface: scope
-            .get("interface", &raw.interface, interface)?
-            .unwrap_or_else(|| DEFAULT_INTERFACE.to_owned()),
-        bind: scope.get("bind", &raw.bind, Field::bool)?.unwrap_or(true),
-        checks: checks(scope, raw.checks.as_ref(), defined, text)?,
-        attributes,
     })
 }
 
@@ -152,8 +204,7 @@ fn large_community(field: &Field<'_>) -> Result<LargeCommunity> {
     )
 }
 
-/// How many extra copies of our AS to prepend, 0-16.
-/// An `as_path_prepend` count.
+/// An `as_path_prepend` count: how many extra copies of our AS, 0-16.
 pub(super) fn prepend(field: &Field<'_>) -> Result<u8> {
     const EXPECTED: &str = "a prepend count (0-16)";
     let count = field.integer(EXPECTED, 0..=i64::from(MAX_PREPEND))?;

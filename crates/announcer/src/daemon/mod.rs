@@ -12,6 +12,7 @@ mod vip;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, Speaker, SpeakerConfig, Target};
@@ -305,7 +306,7 @@ impl Daemon {
         else {
             return;
         };
-        if &vip.config.interface != interface
+        if *vip.config.interface != **interface
             || Prefix::host(addr).len() != prefix_len
             || vip.bound == present
         {
@@ -323,11 +324,11 @@ impl Daemon {
 
     /// Compares the bound flags with the kernel and reconciles every VIP.
     async fn resync(&mut self) {
-        let mut interfaces: Vec<String> = self
+        let mut interfaces: Vec<Arc<str>> = self
             .vips
             .values()
             .filter(|v| v.config.bind)
-            .map(|v| v.config.interface.clone())
+            .map(|v| Arc::clone(&v.config.interface))
             .collect();
         interfaces.sort();
         interfaces.dedup();
@@ -373,10 +374,10 @@ impl Daemon {
         if self.stopping {
             return;
         }
-        let mut by_interface: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+        let mut by_interface: BTreeMap<Arc<str>, Vec<IpAddr>> = BTreeMap::new();
         for vip in self.vips.values().filter(|v| !v.bound && v.config.bind) {
             by_interface
-                .entry(vip.config.interface.clone())
+                .entry(Arc::clone(&vip.config.interface))
                 .or_default()
                 .push(vip.config.prefix.addr());
         }

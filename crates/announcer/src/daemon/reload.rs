@@ -1,6 +1,8 @@
 //! SIGHUP: read the configuration again and apply only the difference. A file that does not
 //! load leaves the running configuration as it is.
 
+use std::collections::HashSet;
+
 use announcer_bgp::{Prefix, Target};
 use tracing::{error, info, warn};
 
@@ -93,10 +95,11 @@ impl Daemon {
     /// Removed VIPs are withdrawn, then unbound; changed ones re-announced (or moved to their
     /// new interface); new ones bound and announced by the reconcile that follows.
     async fn reload_vips(&mut self, new: &Config) {
+        let kept: HashSet<Prefix> = new.vips.iter().map(|v| v.prefix).collect();
         let removed: Vec<Prefix> = self
             .vips
             .keys()
-            .filter(|p| !new.vips.iter().any(|v| v.prefix == **p))
+            .filter(|p| !kept.contains(p))
             .copied()
             .collect();
         for prefix in removed {

@@ -47,18 +47,18 @@ impl Vip {
     /// The attributes the routers should have now: the configured ones, or while draining
     /// those with the GRACEFUL_SHUTDOWN community (RFC 8326) and the drain's MED and prepend.
     pub fn attributes(&self, drain: &DrainConfig, draining: bool) -> Arc<RouteAttributes> {
-        let mut attributes = self.config.attributes.clone();
-        if draining {
-            if !attributes
-                .communities
-                .contains(&Community::GRACEFUL_SHUTDOWN)
-            {
-                attributes.communities.push(Community::GRACEFUL_SHUTDOWN);
-            }
-            attributes.med = drain.med.or(attributes.med);
-            attributes.as_path_prepend =
-                drain.as_path_prepend.unwrap_or(attributes.as_path_prepend);
+        if !draining {
+            return Arc::clone(&self.config.attributes);
         }
+        let mut attributes = RouteAttributes::clone(&self.config.attributes);
+        if !attributes
+            .communities
+            .contains(&Community::GRACEFUL_SHUTDOWN)
+        {
+            attributes.communities.push(Community::GRACEFUL_SHUTDOWN);
+        }
+        attributes.med = drain.med.or(attributes.med);
+        attributes.as_path_prepend = drain.as_path_prepend.unwrap_or(attributes.as_path_prepend);
         Arc::new(attributes)
     }
 
@@ -126,7 +126,7 @@ impl Vip {
     ) -> VipReport {
         VipReport {
             prefix: self.config.prefix.to_string(),
-            interface: self.config.interface.clone(),
+            interface: self.config.interface.to_string(),
             bound: self.bound,
             announced: self.announced,
             maintenance: maintenance.map(|m| MaintenanceReport {
@@ -172,10 +172,10 @@ mod tests {
     fn config(bind: bool) -> VipConfig {
         VipConfig {
             prefix: "203.0.113.10/32".parse().unwrap(),
-            interface: "lo".to_owned(),
+            interface: "lo".into(),
             bind,
-            checks: Vec::new(),
-            attributes: RouteAttributes::default(),
+            checks: Arc::default(),
+            attributes: Arc::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use announcer_bgp::wire::{Community, LargeCommunity};
@@ -82,10 +83,10 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
         vips: vec![
             VipConfig {
                 prefix: "203.0.113.10/32".parse().unwrap(),
-                interface: "lo".to_owned(),
+                interface: "lo".into(),
                 bind: true,
-                checks: vec!["web".to_owned(), "db".to_owned(), "not-drained".to_owned()],
-                attributes: RouteAttributes {
+                checks: ["web", "db", "not-drained"].map(String::from).into(),
+                attributes: Arc::new(RouteAttributes {
                     med: Some(10),
                     local_pref: Some(200),
                     communities: vec![Community::new(65000, 100)],
@@ -95,14 +96,14 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
                         local2: 2,
                     }],
                     ..RouteAttributes::default()
-                },
+                }),
             },
             VipConfig {
                 prefix: "2001:db8:100::10/128".parse().unwrap(),
-                interface: "lo".to_owned(),
+                interface: "lo".into(),
                 bind: true,
-                checks: vec!["api-port".to_owned()],
-                attributes: RouteAttributes::default(),
+                checks: ["api-port".to_owned()].into(),
+                attributes: Arc::default(),
             },
         ],
         control: ControlConfig {
@@ -147,10 +148,10 @@ fn a_minimal_configuration_gets_the_documented_defaults() {
         config.vips,
         vec![VipConfig {
             prefix: "203.0.113.10/32".parse().unwrap(),
-            interface: "lo".to_owned(),
+            interface: "lo".into(),
             bind: true,
-            checks: Vec::new(),
-            attributes: RouteAttributes::default(),
+            checks: Arc::default(),
+            attributes: Arc::default(),
         }]
     );
     assert_eq!(
@@ -348,4 +349,30 @@ fn a_vip_may_be_left_for_the_host_to_deliver() {
     let config = accept(&format!("{MINIMAL}bind = false\n"));
     assert!(!config.vips[0].bind);
     assert!(accept(MINIMAL).vips[0].bind);
+}
+
+#[test]
+fn a_vip_table_may_list_several_prefixes_sharing_its_other_keys() {
+    let text = MINIMAL.replace(
+        "prefix = \"203.0.113.10/32\"\n",
+        "prefixes = [\"203.0.113.10/32\", \"203.0.113.11\", \"2001:db8::11\"]\n\
+         bind = false\nmed = 7\n[[vip]]\nprefix = \"203.0.113.12/32\"\n",
+    );
+    let vips = accept(&text).vips;
+    let routes: Vec<String> = vips.iter().map(|vip| vip.prefix.to_string()).collect();
+    assert_eq!(
+        routes,
+        [
+            "203.0.113.10/32",
+            "203.0.113.11/32",
+            "2001:db8::11/128",
+            "203.0.113.12/32"
+        ]
+    );
+    for vip in &vips[..3] {
+        assert!(!vip.bind);
+        assert_eq!(vip.attributes.med, Some(7));
+    }
+    assert!(vips[3].bind);
+    assert_eq!(vips[3].attributes.med, None);
 }

@@ -357,3 +357,42 @@ fn a_drain_prepend_beyond_sixteen_is_rejected() {
     let (line, key, _) = reject(&format!("{MINIMAL}\n[drain]\nas_path_prepend = 17\n"));
     assert_eq!((line, key.as_str()), (12, "drain.as_path_prepend"));
 }
+
+#[test]
+fn a_vip_needs_exactly_one_of_prefix_and_a_non_empty_prefixes() {
+    let (line, key, message) = reject(&vip_with("[[vip]]\nbind = false"));
+    assert_eq!((line, key.as_str()), (10, "vip[1].prefix"));
+    assert_eq!(
+        message,
+        "missing: a VIP needs `prefix` (one host route) or `prefixes` (a list of them)"
+    );
+    let (line, key, message) = reject(&vip_with("prefixes = [\"203.0.113.11/32\"]"));
+    assert_eq!((line, key.as_str()), (10, "vip[0].prefixes"));
+    assert_eq!(message, "cannot be combined with `prefix`");
+    let text = MINIMAL.replace("prefix = \"203.0.113.10/32\"", "prefixes = []");
+    let (line, key, message) = reject(&text);
+    assert_eq!((line, key.as_str()), (9, "vip[0].prefixes"));
+    assert_eq!(message, "expected at least one host route, found []");
+}
+
+#[test]
+fn each_listed_prefix_is_checked_and_unique_across_vips() {
+    let (line, key, message) = reject(&vip_with(
+        "[[vip]]\nprefixes = [\n\"203.0.113.11/32\",\n\"203.0.113.10\",\n]",
+    ));
+    assert_eq!((line, key.as_str()), (13, "vip[1].prefixes[1]"));
+    assert_eq!(
+        message,
+        "duplicate VIP prefix: 203.0.113.10/32 (first on line 9)"
+    );
+    let text = MINIMAL.replace(
+        "prefix = \"203.0.113.10/32\"",
+        "prefixes = [\"203.0.113.10/32\", \"203.0.113.0/24\"]",
+    );
+    let (line, key, message) = reject(&text);
+    assert_eq!((line, key.as_str()), (9, "vip[0].prefixes[1]"));
+    assert!(
+        message.starts_with("203.0.113.0/24 is not a host route"),
+        "{message}"
+    );
+}
