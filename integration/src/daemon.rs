@@ -3,13 +3,13 @@
 //! the control client (`status`, `withdraw`, `announce`) talking to it over
 //! its Unix socket.
 
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config_toml::{self, Probe};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::process::ChildGuard;
@@ -66,41 +66,32 @@ pub struct AnnouncerConfig {
 impl AnnouncerConfig {
     /// The TOML text.
     pub fn to_toml(&self) -> String {
-        let mut toml = format!(
-            "[bgp]\nlocal_as = {}\nrouter_id = \"{}\"\n\n[[peer]]\naddress = \"{}\"\nremote_as = {}\n",
-            self.local_as, self.router_id, self.peer, self.peer_as
-        );
-        if let Some(hold_time) = self.hold_time {
-            let _ = writeln!(toml, "hold_time = \"{}s\"", hold_time.as_secs());
-        }
-        if let Some(file) = &self.password_file {
-            let _ = writeln!(toml, "password_file = \"{}\"", file.display());
-        }
-        let probe = match &self.exec_command {
-            None => format!("type = \"http\"\nurl = \"{}\"", self.health_url),
-            Some(command) => {
-                let command: toml_edit::Array = command.iter().map(String::as_str).collect();
-                format!("type = \"exec\"\ncommand = {command}")
-            }
+        let mut toml = String::new();
+        config_toml::bgp(&mut toml, self.local_as, self.router_id);
+        let peer = config_toml::Peer {
+            address: self.peer,
+            remote_as: self.peer_as,
+            hold_time: self.hold_time,
+            password_file: self.password_file.as_deref(),
         };
-        let _ = write!(
-            toml,
-            "\n[[check]]\nname = \"{CHECK_NAME}\"\n{probe}\ninterval = \"{}ms\"\ntimeout = \"{}ms\"\nrise = {RISE}\nfall = {FALL}\n",
-            CHECK_INTERVAL.as_millis(),
-            CHECK_TIMEOUT.as_millis()
-        );
+        config_toml::peer(&mut toml, &peer);
+        let probe = match &self.exec_command {
+            None => Probe::Http(&self.health_url),
+            Some(command) => Probe::Exec(command),
+        };
+        let check = config_toml::Check {
+            name: CHECK_NAME,
+            probe,
+            interval: CHECK_INTERVAL,
+            timeout: Some(CHECK_TIMEOUT),
+            rise: RISE,
+            fall: FALL,
+        };
+        config_toml::check(&mut toml, &check);
         for prefix in &self.vips {
-            let _ = write!(
-                toml,
-                "\n[[vip]]\nprefix = \"{prefix}\"\nchecks = [\"{CHECK_NAME}\"]\n"
-            );
+            config_toml::vip(&mut toml, prefix, &[CHECK_NAME], true);
         }
-        let _ = write!(
-            toml,
-            "\n[control]\nsocket = \"{}\"\nstate_dir = \"{}\"\n",
-            self.socket.display(),
-            self.state_dir.display()
-        );
+        config_toml::control(&mut toml, &self.socket, &self.state_dir);
         toml
     }
 }

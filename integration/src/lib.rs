@@ -10,11 +10,15 @@
 //! [`reference`](mod@reference) → [`topology`] → [`scenarios`].
 //!
 //! The daemon lab runs the real `announcer` binary instead: [`http`] (the
-//! client side of the lab's `web-server`), [`daemon`] and [`status`] (the
-//! daemon, its config and its control client) → [`daemon_lab`] (router, two
-//! web servers, a client) → [`daemon_scenarios`].
+//! client side of the lab's `web-server`), [`config_toml`] (the tables of
+//! its config file), [`daemon`] and [`status`] (the daemon, its config and
+//! its control client) → [`daemon_lab`] (router, two web servers, a client)
+//! → [`daemon_scenarios`]. The benchmark ([`bench`], `scripts/bench`) runs
+//! it against ExaBGP and GoBGP on the same foundations.
 
+pub mod bench;
 pub mod clab;
+pub mod config_toml;
 pub mod daemon;
 pub mod daemon_lab;
 pub mod daemon_scenarios;

@@ -156,6 +156,23 @@ impl ChildGuard {
         crate::netns::run(Command::new("kill").args([&format!("-{signal}"), &pid])).map(drop)
     }
 
+    /// Sends `signal` to the process by PID straight from this process
+    /// (`kill(2)`, no `kill(1)` to spawn), so a harness timing what follows
+    /// the signal does not count a fork and exec. Like [`ChildGuard::signal`],
+    /// fails once the process has exited and been reaped.
+    pub fn send_signal(&mut self, signal: nix::sys::signal::Signal) -> Result<()> {
+        if let Some(status) = self.try_exited()? {
+            return Err(self.failure(format!(
+                "cannot send {signal} to {}: it exited ({status})",
+                self.name
+            )));
+        }
+        let pid = i32::try_from(self.pid())
+            .map_err(|e| Error::Check(format!("pid {} of {}: {e}", self.pid(), self.name)))?;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
+            .map_err(|e| Error::io(format!("send {signal} to {}", self.name), e.into()))
+    }
+
     /// Kills the process (SIGKILL by PID) and reaps it.
     pub fn kill(&mut self) -> Result<()> {
         if self.try_exited()?.is_some() {

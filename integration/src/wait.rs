@@ -18,13 +18,27 @@ pub fn wait_until<T>(
     what: &str,
     timeout: Duration,
     poll: Duration,
+    check: impl FnMut() -> std::result::Result<T, String>,
+) -> Result<T> {
+    wait_until_unless(what, timeout, poll, || Ok(()), check)
+}
+
+/// [`wait_until`] that also calls `interrupted` before every attempt and
+/// gives up with its error as soon as it returns one (e.g. the benchmark's
+/// stop flag, so Ctrl-C ends a long wait at once).
+pub fn wait_until_unless<T>(
+    what: &str,
+    timeout: Duration,
+    poll: Duration,
+    interrupted: impl Fn() -> Result<()>,
     mut check: impl FnMut() -> std::result::Result<T, String>,
 ) -> Result<T> {
     let start = Instant::now();
     let deadline = start + timeout;
-    let attempts = timeout.as_millis() / poll.as_millis().max(1) + 1;
+    let attempts = timeout.as_micros() / poll.as_micros().max(1) + 1;
     let mut last = String::from("(not checked)");
     for _ in 0..attempts {
+        interrupted()?;
         match check() {
             Ok(value) => return Ok(value),
             Err(observed) => last = observed,
@@ -102,6 +116,31 @@ mod tests {
             error.contains("never") && error.contains("still no"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn wait_until_unless_gives_up_once_interrupted() {
+        let calls = std::cell::Cell::new(0);
+        let error = wait_until_unless::<()>(
+            "never",
+            Duration::from_secs(10),
+            Duration::from_millis(1),
+            || {
+                if calls.get() >= 2 {
+                    Err(Error::Check("interrupted".to_owned()))
+                } else {
+                    Ok(())
+                }
+            },
+            || {
+                calls.set(calls.get() + 1);
+                Err("not yet".to_owned())
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("interrupted"), "{error}");
+        assert_eq!(calls.get(), 2);
     }
 
     #[test]

@@ -24,6 +24,37 @@ use crate::process::{tail, ChildGuard};
 /// How long BIRD may take to open its control socket.
 const STARTUP: Duration = Duration::from_secs(10);
 
+/// How the generated configuration differs from the lab's default (for
+/// harnesses such as the benchmarks; [`Bird::start`] uses the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirdOptions {
+    /// Export BGP routes to the kernel (`protocol kernel`, multipath). Off,
+    /// BIRD only keeps them in its own tables. Default: on.
+    pub kernel_export: bool,
+    /// Show protocol state-change times (the `Since` column of `show
+    /// protocols`) and log times as Unix time with milliseconds
+    /// (`1795229045.047`) instead of the time of day. Default: off.
+    pub unix_times: bool,
+    /// Log each BGP session's states and events (`debug { states, events
+    /// }`: connecting, connected, established, ...). Default: off.
+    pub trace_sessions: bool,
+    /// Start every BGP protocol disabled (`disabled on`), to be enabled
+    /// over the control socket (`enable spk0`) when the harness chooses.
+    /// Default: off.
+    pub start_disabled: bool,
+}
+
+impl Default for BirdOptions {
+    fn default() -> Self {
+        BirdOptions {
+            kernel_export: true,
+            unix_times: false,
+            trace_sessions: false,
+            start_disabled: false,
+        }
+    }
+}
+
 /// A running BIRD edge router.
 #[derive(Debug)]
 pub struct Bird {
@@ -34,7 +65,12 @@ pub struct Bird {
 impl Bird {
     /// Writes the configuration and starts BIRD in `setup.ns`.
     pub fn start(setup: RouterSetup) -> Result<Self> {
-        let conf = config(&setup.dir, &setup.peers);
+        Self::start_with(setup, BirdOptions::default())
+    }
+
+    /// [`Bird::start`] with the configuration varied as `options` says.
+    pub fn start_with(setup: RouterSetup, options: BirdOptions) -> Result<Self> {
+        let conf = config(&setup.dir, &setup.peers, options);
         let path = setup.dir.join("bird.conf");
         std::fs::write(&path, conf)
             .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
@@ -46,11 +82,14 @@ impl Bird {
         Ok(bird)
     }
 
-    fn control_socket(&self) -> PathBuf {
+    /// BIRD's control socket (what `birdc -s` talks to); a Unix socket, so
+    /// reachable from any network namespace.
+    pub fn control_socket(&self) -> PathBuf {
         self.setup.dir.join("bird.ctl")
     }
 
-    fn log_file(&self) -> PathBuf {
+    /// BIRD's log file (`log "..." all`).
+    pub fn log_file(&self) -> PathBuf {
         self.setup.dir.join("bird.log")
     }
 
@@ -89,8 +128,8 @@ impl Bird {
     }
 }
 
-/// The BGP protocol name of the `index`th neighbor.
-fn protocol_name(index: usize) -> String {
+/// The BGP protocol name of the `index`th neighbor (`spk0` for the first).
+pub fn protocol_name(index: usize) -> String {
     format!("spk{index}")
 }
 
@@ -102,23 +141,31 @@ const HONOUR_GRACEFUL_SHUTDOWN: &str = "filter honour_graceful_shutdown {
 }
 ";
 
-/// The BIRD configuration for `peers`, logging into `dir`.
-fn config(dir: &Path, peers: &[PeerConfig]) -> String {
+/// The kernel protocols: BGP routes into the kernel, equal ones merged into
+/// one multipath route.
+const KERNEL_EXPORT: &str = "protocol kernel kernel4 {
+  ipv4 { export where source = RTS_BGP; };
+  merge paths on;
+}
+protocol kernel kernel6 {
+  ipv6 { export where source = RTS_BGP; };
+  merge paths on;
+}
+";
+
+/// The BIRD configuration for `peers`, logging into `dir`, varied by `options`.
+fn config(dir: &Path, peers: &[PeerConfig], options: BirdOptions) -> String {
     let mut conf = format!(
-        r#"log "{log}" all;
-router id {ROUTER_ID};
-protocol device {{ scan time 10; }}
-protocol kernel kernel4 {{
-  ipv4 {{ export where source = RTS_BGP; }};
-  merge paths on;
-}}
-protocol kernel kernel6 {{
-  ipv6 {{ export where source = RTS_BGP; }};
-  merge paths on;
-}}
-"#,
+        "log \"{log}\" all;\nrouter id {ROUTER_ID};\n",
         log = dir.join("bird.log").display()
     );
+    if options.unix_times {
+        conf.push_str("timeformat protocol \"%s.%3f\";\ntimeformat log \"%s.%3f\";\n");
+    }
+    conf.push_str("protocol device { scan time 10; }\n");
+    if options.kernel_export {
+        conf.push_str(KERNEL_EXPORT);
+    }
     conf.push_str(HONOUR_GRACEFUL_SHUTDOWN);
     for (index, peer) in peers.iter().enumerate() {
         let _ = writeln!(conf, "protocol bgp {} {{", protocol_name(index));
@@ -130,6 +177,12 @@ protocol kernel kernel6 {{
         }
         if peer.mode == Mode::Passive {
             conf.push_str("  passive on;\n");
+        }
+        if options.start_disabled {
+            conf.push_str("  disabled on;\n");
+        }
+        if options.trace_sessions {
+            conf.push_str("  debug { states, events };\n");
         }
         for family in ["ipv4", "ipv6"] {
             let _ = writeln!(
@@ -527,7 +580,7 @@ spk1       BGP        ---        start  23:42:08.101  Active        Socket: Conn
         peer.password = Some("s3cret".into());
         peer.mode = Mode::Passive;
         let peers = [peer, PeerConfig::new("192.0.2.12".parse().unwrap(), 65002)];
-        let conf = config(Path::new("/lab"), &peers);
+        let conf = config(Path::new("/lab"), &peers, BirdOptions::default());
         assert!(conf.contains(r#"log "/lab/bird.log" all;"#));
         assert!(conf.contains("protocol bgp spk0 {"));
         assert!(conf.contains("neighbor 192.0.2.11 as 65001;"));
@@ -535,5 +588,25 @@ spk1       BGP        ---        start  23:42:08.101  Active        Socket: Conn
         assert!(conf.contains("passive on;"));
         assert!(conf.contains("neighbor 192.0.2.12 as 65002;"));
         assert_eq!(conf.matches("merge paths on;").count(), 2);
+        assert!(!conf.contains("timeformat") && !conf.contains("disabled on;"));
+        assert!(!conf.contains("debug {"));
+    }
+
+    #[test]
+    fn options_drop_the_kernel_protocols_and_change_times_and_start_state() {
+        let peers = [PeerConfig::new("192.0.2.11".parse().unwrap(), 65001)];
+        let options = BirdOptions {
+            kernel_export: false,
+            unix_times: true,
+            trace_sessions: true,
+            start_disabled: true,
+        };
+        let conf = config(Path::new("/lab"), &peers, options);
+        assert!(!conf.contains("protocol kernel"));
+        assert!(conf.contains("timeformat protocol \"%s.%3f\";\n"));
+        assert!(conf.contains("timeformat log \"%s.%3f\";\n"));
+        assert!(conf.contains("  disabled on;\n"));
+        assert!(conf.contains("  debug { states, events };\n"));
+        assert!(conf.contains("neighbor 192.0.2.11 as 65001;"));
     }
 }

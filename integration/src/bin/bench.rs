@@ -1,0 +1,194 @@
+//! `bench`: the benchmark runner behind `scripts/bench` (root only).
+//!
+//! `bench [scale] [failover] [footprint] [--quick] [--n N,...] [--trials T]
+//! [--footprint-secs S] [--speakers announcer,exabgp,gobgp] [--json]`: runs
+//! the scenarios (all by default) for announcer and the alternatives in
+//! network namespaces with BIRD 2 as the router, alternating the speakers
+//! trial by trial, and prints a table of medians, min–max and ratios (ours /
+//! theirs), or with `--json` the same with every sample. Progress goes to
+//! stderr. Exit status: 0 done (failed trials are in the report), 1 could
+//! not run, 130 interrupted.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use announcer_integration::bench::plan::{Binaries, Plan, Scenario, Speaker, MAX_SCALE_ROUTES};
+use announcer_integration::bench::{self, stop, table};
+use clap::{Parser, ValueEnum};
+
+/// Command-line options.
+#[derive(Parser, Debug)]
+#[command(
+    name = "bench",
+    about = "announcer against ExaBGP and GoBGP, with BIRD 2 as the router"
+)]
+struct Options {
+    /// Scenarios to run, in this order (default: all).
+    #[arg(value_enum)]
+    scenarios: Vec<ScenarioArg>,
+    /// A quick run: N = 1,000 × 3 trials, failover × 5, footprint 10 s.
+    #[arg(long)]
+    quick: bool,
+    /// Scale: route counts, comma-separated (at most 131072).
+    #[arg(long = "n", value_delimiter = ',')]
+    sizes: Vec<usize>,
+    /// Trials per speaker of every selected scenario.
+    #[arg(long)]
+    trials: Option<usize>,
+    /// Footprint: seconds of CPU measurement.
+    #[arg(long)]
+    footprint_secs: Option<u64>,
+    /// Speakers, comma-separated (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    speakers: Vec<SpeakerArg>,
+    /// Scale: how often BIRD is asked, in milliseconds.
+    #[arg(long)]
+    poll_ms: Option<u64>,
+    /// Scale: how long one trial may take, in seconds.
+    #[arg(long)]
+    timeout_secs: Option<u64>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// The announcer binary (default: next to this one).
+    #[arg(long)]
+    announcer: Option<PathBuf>,
+    /// The lab's web-server binary (default: next to this one).
+    #[arg(long)]
+    web_server: Option<PathBuf>,
+}
+
+/// A scenario on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ScenarioArg {
+    /// N routes from process start to BIRD holding all.
+    Scale,
+    /// Health failure, withdraw --now and SIGTERM to the route leaving.
+    Failover,
+    /// CPU and memory with 100 checks, and idle.
+    Footprint,
+}
+
+/// A speaker on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SpeakerArg {
+    /// announcer.
+    Announcer,
+    /// ExaBGP.
+    Exabgp,
+    /// GoBGP.
+    Gobgp,
+}
+
+impl Options {
+    /// The plan these options describe.
+    fn plan(&self) -> Result<Plan, String> {
+        let here =
+            std::env::current_exe().map_err(|e| format!("cannot locate this executable: {e}"))?;
+        let dir = here.parent().map(PathBuf::from).unwrap_or_default();
+        let binaries = Binaries {
+            announcer: self
+                .announcer
+                .clone()
+                .unwrap_or_else(|| dir.join("announcer")),
+            web_server: self
+                .web_server
+                .clone()
+                .unwrap_or_else(|| dir.join("web-server")),
+            probe_loop: dir.join("probe-loop"),
+        };
+        let mut plan = if self.quick {
+            Plan::quick(binaries)
+        } else {
+            Plan::full(binaries)
+        };
+        if !self.scenarios.is_empty() {
+            plan.scenarios = self
+                .scenarios
+                .iter()
+                .map(|s| match s {
+                    ScenarioArg::Scale => Scenario::Scale,
+                    ScenarioArg::Failover => Scenario::Failover,
+                    ScenarioArg::Footprint => Scenario::Footprint,
+                })
+                .collect();
+        }
+        if !self.speakers.is_empty() {
+            plan.speakers = Speaker::ALL
+                .into_iter()
+                .filter(|speaker| {
+                    self.speakers.iter().any(|arg| {
+                        matches!(
+                            (arg, speaker),
+                            (SpeakerArg::Announcer, Speaker::Announcer)
+                                | (SpeakerArg::Exabgp, Speaker::Exabgp)
+                                | (SpeakerArg::Gobgp, Speaker::Gobgp)
+                        )
+                    })
+                })
+                .collect();
+        }
+        if !self.sizes.is_empty() {
+            if let Some(n) = self.sizes.iter().find(|&&n| n == 0 || n > MAX_SCALE_ROUTES) {
+                return Err(format!("--n {n}: from 1 to {MAX_SCALE_ROUTES} routes"));
+            }
+            plan.scale_sizes = self.sizes.clone();
+        }
+        if let Some(trials) = self.trials {
+            if trials == 0 {
+                return Err("--trials 0: at least one trial".to_owned());
+            }
+            plan.scale_trials = trials;
+            plan.failover_trials = trials;
+            plan.footprint_trials = trials;
+        }
+        if let Some(secs) = self.footprint_secs {
+            plan.footprint_window = Duration::from_secs(secs.max(1));
+        }
+        if let Some(ms) = self.poll_ms {
+            plan.poll = Duration::from_millis(ms.max(1));
+        }
+        if let Some(secs) = self.timeout_secs {
+            plan.scale_timeout = Duration::from_secs(secs.max(1));
+        }
+        Ok(plan)
+    }
+}
+
+fn main() -> ExitCode {
+    let options = Options::parse();
+    let plan = match options.plan() {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = stop::install() {
+        eprintln!("bench: {e}");
+        return ExitCode::FAILURE;
+    }
+    let report = match bench::run(&plan) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if options.json {
+        match serde_json::to_string_pretty(&report.to_json()) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("bench: cannot print JSON: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", table::render(&report));
+    }
+    if stop::requested() {
+        return ExitCode::from(130);
+    }
+    ExitCode::SUCCESS
+}
