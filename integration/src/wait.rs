@@ -30,7 +30,7 @@ pub fn wait_until_unless<T>(
     what: &str,
     timeout: Duration,
     poll: Duration,
-    interrupted: impl Fn() -> Result<()>,
+    mut interrupted: impl FnMut() -> Result<()>,
     mut check: impl FnMut() -> std::result::Result<T, String>,
 ) -> Result<T> {
     let start = Instant::now();

@@ -25,7 +25,7 @@ use super::prefixes::{host_route, FAILOVER_VIP};
 use super::report::{Metric, Report, Row, Style, Unit};
 use super::route_watch::RouteWatch;
 use super::running::Running;
-use super::stop::{self, poll_until};
+use super::stop;
 use super::table::first_line;
 use crate::daemon_lab::{start_web_server, HEALTH_PORT};
 use crate::error::{Error, Result};
@@ -240,17 +240,14 @@ fn measure(
 ) -> Result<Duration> {
     let vip = host_route(FAILOVER_VIP);
     let want = vec![lab.speaker_address()?];
-    poll_until(
+    speaker.poll_until(
         &format!("the kernel route {vip} via the speaker"),
         ANNOUNCE_TIMEOUT,
         ROUTE_POLL,
-        || {
-            speaker.alive()?;
-            match next_hops(&lab.topology.rtr, &vip) {
-                Ok(hops) if hops == want => Ok(()),
-                Ok(hops) => Err(format!("next hops {hops:?}")),
-                Err(e) => Err(e.to_string()),
-            }
+        || match next_hops(&lab.topology.rtr, &vip) {
+            Ok(hops) if hops == want => Ok(()),
+            Ok(hops) => Err(format!("next hops {hops:?}")),
+            Err(e) => Err(e.to_string()),
         },
     )?;
     let watch = RouteWatch::start(&lab.topology.rtr, dir)?;

@@ -33,10 +33,10 @@ use super::plan::{rotated, Plan, Scenario, Speaker};
 use super::prefixes::service_vips;
 use super::report::{Metric, Report, Row, Unit};
 use super::running::Running;
-use super::stop::{self, poll_until};
+use super::stop;
 use super::{procfs, table};
 use crate::daemon_lab::{start_web_server, HEALTH_PORT};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::process::{ChildGuard, Streams};
 
 /// VIPs (and checks) of the busy load.
@@ -291,16 +291,13 @@ fn measure(
     let mut control = lab.control()?;
     let protocol = speaker_protocol();
     let view = |control: &mut BirdControl| control.protocol(&protocol);
-    poll_until(
+    running.poll_until(
         &format!("BIRD to hold {routes} routes"),
         ANNOUNCE_TIMEOUT,
         Duration::from_millis(50),
-        || {
-            running.alive()?;
-            match view(&mut control).map_err(|e| e.to_string())?.imported {
-                n if n >= routes as u64 => Ok(()),
-                n => Err(format!("{n} routes")),
-            }
+        || match view(&mut control).map_err(|e| e.to_string())?.imported {
+            n if n >= routes as u64 => Ok(()),
+            n => Err(format!("{n} routes")),
         },
     )?;
     stop::sleep(SETTLE)?;
@@ -335,6 +332,6 @@ fn cpu_over_window(plan: &Plan, running: &mut Running) -> Result<f64> {
     stop::sleep(plan.footprint_window)?;
     let after = procfs::tree_cpu(pid)?;
     let window = start.elapsed();
-    running.alive().map_err(Error::Check)?;
+    running.alive()?;
     Ok(after.saturating_sub(before).as_secs_f64() / window.as_secs_f64() * 100.0)
 }

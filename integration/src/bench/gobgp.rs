@@ -90,16 +90,14 @@ pub fn spawn(ns: &Netns, dir: &Path, config: &Path) -> Result<Running> {
 /// itself would back off for a second after a refused connection), then
 /// until `gobgp global` answers. Fails early if gobgpd exits.
 pub fn wait_api(ns: &Netns, gobgpd: &mut Running) -> Result<()> {
-    poll_until("gobgpd to listen on its API", API_TIMEOUT, API_POLL, || {
-        gobgpd.alive()?;
+    gobgpd.poll_until("gobgpd to listen on its API", API_TIMEOUT, API_POLL, || {
         in_namespace(ns.name(), || {
             TcpStream::connect_timeout(&API, API_POLL).map(drop)
         })
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())
     })?;
-    poll_until("gobgpd to answer on its API", API_TIMEOUT, API_POLL, || {
-        gobgpd.alive()?;
+    gobgpd.poll_until("gobgpd to answer on its API", API_TIMEOUT, API_POLL, || {
         run(cli(ns).arg("global"))
             .map(drop)
             .map_err(|e| e.to_string())

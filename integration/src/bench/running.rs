@@ -9,9 +9,10 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use super::procfs;
-use super::stop::poll_until;
+use super::stop::{self, poll_until};
 use crate::error::Result;
 use crate::process::{ChildGuard, Streams};
+use crate::wait::wait_until_unless;
 
 /// How often [`run_bounded`] looks whether its command finished.
 const RUN_POLL: Duration = Duration::from_millis(1);
@@ -38,16 +39,29 @@ impl Running {
         self.process.send_signal(signal)
     }
 
-    /// An error unless it is still running: `Err` with its log if it exited.
-    pub fn alive(&mut self) -> std::result::Result<(), String> {
-        match self.process.try_exited() {
-            Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(self
-                .process
-                .failure(format!("it exited ({status})"))
-                .to_string()),
-            Err(e) => Err(e.to_string()),
+    /// An error, with its log, unless it is still running.
+    pub fn alive(&mut self) -> Result<()> {
+        match self.process.try_exited()? {
+            None => Ok(()),
+            Some(status) => Err(self.process.failure(format!("it exited ({status})"))),
         }
+    }
+
+    /// Calls `check_once` every `poll` until it returns `Ok`, for at most
+    /// `timeout`, like [`poll_until`], while this process runs: its exit ends
+    /// the wait at once, with its log, as does an interruption of the run.
+    pub fn poll_until<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        poll: Duration,
+        check_once: impl FnMut() -> std::result::Result<T, String>,
+    ) -> Result<T> {
+        let running = || {
+            stop::check()?;
+            self.alive()
+        };
+        wait_until_unless(what, timeout, poll, running, check_once)
     }
 
     /// Waits (bounded) until it exits on its own.

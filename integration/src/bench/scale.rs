@@ -38,7 +38,7 @@ use super::plan::{rotated, Plan, Scenario, Speaker, KERNEL_FLOOR_MAX};
 use super::prefixes::SCALE_BLOCK;
 use super::report::{Metric, Report, Row, Unit};
 use super::running::{run_bounded, Running};
-use super::stop::{self, poll_until};
+use super::stop;
 use super::table::{first_line, thousands};
 use super::timefmt::unix_now;
 use super::{announcer, exabgp, gobgp, prefixes, procfs};
@@ -461,8 +461,7 @@ fn wait_all(
 ) -> Result<(Instant, ProtocolView)> {
     let protocol = speaker_protocol();
     let what = format!("BIRD to import {} routes", thousands(n));
-    poll_until(&what, plan.scale_timeout, plan.poll, || {
-        speaker.alive()?;
+    speaker.poll_until(&what, plan.scale_timeout, plan.poll, || {
         let view = control.protocol(&protocol).map_err(|e| e.to_string())?;
         if view.imported >= n as u64 {
             Ok((Instant::now(), view))
