@@ -109,6 +109,16 @@ fn measured(what: &str, took: Duration) {
     eprintln!("measured: {what} took {} ms", took.as_millis());
 }
 
+/// [`expect_vip`] for a VIP serving normally: announced, its checks healthy, and no
+/// maintenance on it.
+fn expect_serving(status: &Status, prefix: &str) -> Result<()> {
+    expect_vip(status, prefix, true, true)?;
+    status.expect(
+        status.vip(prefix)?.maintenance.is_none(),
+        &format!("no maintenance of {prefix}"),
+    )
+}
+
 /// Checks `status` shows `prefix` announced (or not) with its checks healthy
 /// (or not) and the peer Established.
 fn expect_vip(status: &Status, prefix: &str, announced: bool, healthy: bool) -> Result<()> {
@@ -233,9 +243,8 @@ pub fn both_healthy_servers_share_the_vip(
                 return Err(Error::Check(format!("{VIP} is not on {}'s lo", web.name)));
             }
             let status = web.announcer.status()?;
-            expect_vip(&status, VIP, true, true)?;
+            expect_serving(&status, VIP)?;
             let vip = status.vip(VIP)?;
-            status.expect(vip.maintenance.is_none(), "no maintenance")?;
             status.expect(vip.interface == "lo", "interface lo")?;
             status.expect(
                 vip.checks.iter().all(|c| c.streak >= u64::from(RISE)),

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{
-    expect_answers, expect_routes_sent, expect_vip, measured, settled, EXIT_LIMIT,
+    expect_answers, expect_routes_sent, expect_serving, expect_vip, measured, settled, EXIT_LIMIT,
     MAINTENANCE_REASON, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
 use crate::daemon::{CHECK_INTERVAL, FALL, RISE};
@@ -137,11 +137,7 @@ pub fn maintenance_withdraws_and_survives_a_restart(
         let took = lab.wait_next_hops(VIP, &lab.both(), start, RETURN_LIMIT)?;
         measured("announcer announce", took);
         let status = lab.web(2)?.announcer.status()?;
-        expect_vip(&status, VIP, true, true)?;
-        status.expect(
-            status.vip(VIP)?.maintenance.is_none(),
-            "maintenance cleared",
-        )
+        expect_serving(&status, VIP)
     })
 }
 

@@ -53,17 +53,8 @@ pub fn a_stalled_health_endpoint_withdraws_the_server(
                 Stall::MidResponse => "health endpoint stalled mid-response",
                 Stall::Mute => "health endpoint accepting and never answering",
             };
-            let seen = log_lines(lab.web(1)?, &["up → down"])?.len();
-            let fds = open_fds(lab.web(1)?.announcer.pid()?)?;
-            let start = Instant::now();
-            lab.web(1)?.set_stall(stall, true)?;
-            let (took, slowest) = withdrawn_while_responsive(lab, start)?;
-            measured(&format!("{what} → route withdrawn"), took);
-            measured("slowest `announcer status` meanwhile", slowest);
+            hanging_withdraws_in_time(lab, what, |lab| lab.web(1)?.set_stall(stall, true))?;
             let web1 = lab.web(1)?;
-            expect_timed_out(web1)?;
-            wait_log(web1, &["up → down", "timed out"], seen)?;
-            keep_failing(web1, fds)?;
             let start = Instant::now();
             web1.set_stall(stall, false)?;
             let took = lab.wait_next_hops(VIP, &lab.both(), start, RETURN_LIMIT)?;
@@ -91,19 +82,12 @@ pub fn an_exec_check_that_never_exits_is_killed(
         ..LabOptions::default()
     };
     faulted(spec(router), options, (web_server, test), |lab| {
-        let seen = log_lines(lab.web(1)?, &["up → down"])?.len();
-        let fds = open_fds(lab.web(1)?.announcer.pid()?)?;
         let file = lab.web(1)?.dir().join(EXEC_HANG_FILE);
-        let start = Instant::now();
-        std::fs::write(&file, "hang\n")
-            .map_err(|e| Error::io(format!("write {}", file.display()), e))?;
-        let (took, slowest) = withdrawn_while_responsive(lab, start)?;
-        measured("exec check hanging → route withdrawn", took);
-        measured("slowest `announcer status` meanwhile", slowest);
+        hanging_withdraws_in_time(lab, "exec check hanging", |_| {
+            std::fs::write(&file, "hang\n")
+                .map_err(|e| Error::io(format!("write {}", file.display()), e))
+        })?;
         let web1 = lab.web(1)?;
-        expect_timed_out(web1)?;
-        wait_log(web1, &["up → down", "timed out"], seen)?;
-        keep_failing(web1, fds)?;
         let start = Instant::now();
         std::fs::remove_file(&file)
             .map_err(|e| Error::io(format!("remove {}", file.display()), e))?;
@@ -116,6 +100,28 @@ pub fn an_exec_check_that_never_exits_is_killed(
         );
         Ok(())
     })
+}
+
+/// Makes web1's check hang with `hang`, then: web1's next hop leaves the
+/// router in time with `announcer status` answering all along (both timed
+/// under `what`), status and log say the check timed out, and while it keeps
+/// timing out the daemon's open file descriptors stay flat.
+fn hanging_withdraws_in_time(
+    lab: &DaemonLab,
+    what: &str,
+    hang: impl FnOnce(&DaemonLab) -> Result<()>,
+) -> Result<()> {
+    let seen = log_lines(lab.web(1)?, &["up → down"])?.len();
+    let fds = open_fds(lab.web(1)?.announcer.pid()?)?;
+    let start = Instant::now();
+    hang(lab)?;
+    let (took, slowest) = withdrawn_while_responsive(lab, start)?;
+    measured(&format!("{what} → route withdrawn"), took);
+    measured("slowest `announcer status` meanwhile", slowest);
+    let web1 = lab.web(1)?;
+    expect_timed_out(web1)?;
+    wait_log(web1, &["up → down", "timed out"], seen)?;
+    keep_failing(web1, fds)
 }
 
 /// Waits until web1's next hop leaves the router, timing `announcer status`

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::procfs::rss_kib;
 use super::{faulted, log_lines, measured_count, spec, state_file};
 use crate::daemon_lab::{LabOptions, Web, VIP};
-use crate::daemon_scenarios::{expect_vip, measured, RETURN_LIMIT, WITHDRAW_LIMIT};
+use crate::daemon_scenarios::{expect_serving, measured, RETURN_LIMIT, WITHDRAW_LIMIT};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 
@@ -67,11 +67,7 @@ pub fn a_thousand_maintenance_commands_end_in_the_last_state(
             let after = lab.wait_next_hops(VIP, &lab.both(), done, RETURN_LIMIT)?;
             measured("last announce → route via both", after);
             let status = web1.announcer.status()?;
-            expect_vip(&status, VIP, true, true)?;
-            status.expect(
-                status.vip(VIP)?.maintenance.is_none(),
-                "no maintenance of the VIP",
-            )?;
+            expect_serving(&status, VIP)?;
             if state_file(web1)?.get(VIP).is_some() {
                 return Err(Error::Check(format!(
                     "the state file still has {VIP} after the last announce: {}",
