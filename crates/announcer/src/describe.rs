@@ -49,7 +49,15 @@ pub fn describe(config: &Config) -> String {
     }
     out.push('\n');
     for peer in &config.peers {
-        let _ = writeln!(out, "peer {}", peer_line(peer));
+        let mut line = peer_line(peer);
+        if let Some(bfd) = config.bfd.get(&peer.address) {
+            let _ = write!(
+                line,
+                ", BFD tx {} rx {} x{}",
+                bfd.desired_min_tx, bfd.required_min_rx, bfd.multiplier
+            );
+        }
+        let _ = writeln!(out, "peer {line}");
     }
     for check in &config.checks {
         let _ = writeln!(out, "check {}", check_line(check));

@@ -34,6 +34,9 @@ pub enum Error {
     /// The BGP speaker could not start.
     #[error("bgp: {0}")]
     Bgp(#[from] announcer_bgp::Error),
+    /// The BFD sessions could not start.
+    #[error("bfd: {0}")]
+    Bfd(#[from] announcer_bfd::Error),
     /// The runtime or signal handling could not start.
     #[error("{context}: {source}")]
     Io {

@@ -1,6 +1,7 @@
 //! `announcer`: the daemon (`run`) and its command-line client (`status`, `withdraw`,
 //! `announce`, `check-config`).
 
+mod bfd_handoff;
 mod cli;
 mod control;
 mod daemon;

@@ -30,6 +30,56 @@ pub struct PeerReport {
     pub routes_sent: usize,
     /// The last reason a session or attempt failed.
     pub last_error: Option<String>,
+    /// The peer's BFD session, when `bfd = true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bfd: Option<BfdReport>,
+}
+
+/// One peer's BFD session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BfdReport {
+    /// Our session state: AdminDown, Down, Init or Up.
+    pub state: String,
+    /// The state the peer last reported.
+    pub remote_state: String,
+    /// Why the session last left Up, or why it is not Up (RFC 5880 names).
+    pub diagnostic: String,
+    /// The interval between our packets in force, in milliseconds (before jitter); none
+    /// while the peer asks for no packets.
+    pub transmit_interval_ms: Option<f64>,
+    /// How long the peer may be silent before we declare it Down, in milliseconds; none
+    /// until it has been heard.
+    pub detection_time_ms: Option<f64>,
+    /// Our detection multiplier.
+    pub multiplier: u8,
+    /// Our discriminator and the peer's.
+    pub local_discriminator: u32,
+    /// See `local_discriminator`.
+    pub remote_discriminator: Option<u32>,
+    /// How often the session failed (Up to Down), each time resetting the BGP session.
+    pub failures: u64,
+    /// Whether the session has been Up since the daemon started.
+    pub ever_up: bool,
+}
+
+impl fmt::Display for BfdReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bfd {}", self.state)?;
+        if !self.ever_up && self.state != "Up" {
+            f.write_str(" (never up)")?;
+        }
+        if let Some(tx) = self.transmit_interval_ms {
+            write!(f, ", tx {tx}ms")?;
+        }
+        if let Some(detect) = self.detection_time_ms {
+            write!(f, ", detect {detect}ms")?;
+        }
+        write!(
+            f,
+            ", x{}, peer {}, diagnostic: {}, failures {}",
+            self.multiplier, self.remote_state, self.diagnostic, self.failures
+        )
+    }
 }
 
 /// One VIP.
@@ -102,6 +152,9 @@ impl fmt::Display for StatusReport {
                 write!(f, "; last error: {e}")?;
             }
             writeln!(f)?;
+            if let Some(bfd) = &p.bfd {
+                writeln!(f, "    {bfd}")?;
+            }
         }
         writeln!(f, "vips:")?;
         for v in &self.vips {
@@ -163,6 +216,18 @@ mod tests {
                 uptime_secs: Some(61.0),
                 routes_sent: 1,
                 last_error: None,
+                bfd: Some(BfdReport {
+                    state: "Up".into(),
+                    remote_state: "Up".into(),
+                    diagnostic: "none".into(),
+                    transmit_interval_ms: Some(100.0),
+                    detection_time_ms: Some(300.0),
+                    multiplier: 3,
+                    local_discriminator: 7,
+                    remote_discriminator: Some(99),
+                    failures: 0,
+                    ever_up: true,
+                }),
             }],
             vips: vec![VipReport {
                 prefix: "203.0.113.10/32".into(),
@@ -187,6 +252,12 @@ mod tests {
         let text = report.to_string();
         assert!(
             text.contains("edge (192.0.2.1, AS65000) Established up 1m1s, 1 routes sent"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "    bfd Up, tx 100ms, detect 300ms, x3, peer Up, diagnostic: none, failures 0"
+            ),
             "{text}"
         );
         assert!(

@@ -15,6 +15,7 @@ use crate::fsm::{Fsm, FsmConfig};
 use crate::rib_out::RouteAttributes;
 use crate::session::{set_md5, Command, Ending, PeerStatus, Session, SessionEvent};
 use crate::types::{Asn, Prefix, RouterId};
+use crate::wire::{CeaseSubcode, ErrorCode, Notification};
 use crate::Error;
 
 /// Which peers a route change applies to.
@@ -143,6 +144,18 @@ impl Speaker {
             .remove(&address);
         stop_peers(vec![peer], Ending::Cease(reason.to_owned())).await;
         Ok(())
+    }
+
+    /// Resets the session with a peer whose forwarding path failed (BFD Down, RFC 5882
+    /// §3.2): Cease / BFD Down (RFC 9384) on its connections, which close; our routes are
+    /// gone from the peer, and the session starts again after the backoff.
+    pub fn reset_peer(&self, address: IpAddr) -> Result<(), Error> {
+        let notification = Notification::new(ErrorCode::Cease(CeaseSubcode::BfdDown), Vec::new());
+        self.each(Target::Peer(address), |p| {
+            p.commands
+                .send(Command::Reset(notification.clone()))
+                .is_ok()
+        })
     }
 
     /// Wants `prefix` announced with `attributes` to the target peers.

@@ -1,11 +1,13 @@
 //! The validated configuration the daemon runs from: typed values, defaults filled in,
 //! cross-references checked. Nothing here can be invalid.
 
-use std::net::SocketAddr;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use announcer_bfd::SessionConfig;
 use announcer_bgp::{Asn, PeerConfig, Prefix, RouteAttributes, RouterId};
 use announcer_health::CheckSpec;
 
@@ -16,6 +18,8 @@ pub struct Config {
     pub bgp: BgpConfig,
     /// `[[peer]]`: the BGP sessions, addresses unique.
     pub peers: Vec<PeerConfig>,
+    /// The BFD session of each peer with `bfd = true`, by peer address.
+    pub bfd: BTreeMap<IpAddr, SessionConfig>,
     /// `[[check]]`: the health checks, names unique.
     pub checks: Vec<CheckSpec>,
     /// `[[vip]]`: the service addresses, prefixes unique, every check they name defined.

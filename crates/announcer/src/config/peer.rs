@@ -9,7 +9,9 @@ use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
+use announcer_bfd::{Interval, Multiplier, SessionConfig};
 use announcer_bgp::{HoldTime, Password, PeerConfig, TtlMode};
 use toml::Value;
 
@@ -53,6 +55,48 @@ pub(super) fn peer(raw: &RawPeer, scope: &Scope, base_dir: &Path) -> Result<Peer
         ttl: ttl(raw, scope)?,
         ..defaults
     })
+}
+
+/// `bfd_min_tx` and `bfd_min_rx` when not set.
+pub const DEFAULT_BFD_INTERVAL: Duration = Duration::from_millis(300);
+/// The shortest and longest BFD interval accepted.
+const BFD_INTERVALS: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(10)..=Duration::from_secs(60);
+
+/// The peer's BFD session when `bfd = true`: `bfd_min_tx` (Desired Min TX), `bfd_min_rx`
+/// (Required Min RX), both 300 ms by default, and `bfd_multiplier` (3). The interval keys
+/// are checked whether or not `bfd` is on.
+pub(super) fn bfd(raw: &RawPeer, scope: &Scope) -> Result<Option<SessionConfig>> {
+    let interval = |field: &Field<'_>| -> Result<Interval> {
+        const EXPECTED: &str = "a BFD interval from \"10ms\" to \"60s\"";
+        let duration = field.duration()?;
+        if !BFD_INTERVALS.contains(&duration) {
+            return Err(field.expected(EXPECTED));
+        }
+        Ok(Interval::from_duration(duration))
+    };
+    let desired_min_tx = scope
+        .get("bfd_min_tx", &raw.bfd_min_tx, interval)?
+        .unwrap_or(Interval::from_duration(DEFAULT_BFD_INTERVAL));
+    let required_min_rx = scope
+        .get("bfd_min_rx", &raw.bfd_min_rx, interval)?
+        .unwrap_or(Interval::from_duration(DEFAULT_BFD_INTERVAL));
+    let multiplier = scope
+        .get("bfd_multiplier", &raw.bfd_multiplier, |field| {
+            const EXPECTED: &str = "a BFD detection multiplier (1-255)";
+            let n = field.u32(EXPECTED, 1..=255)?;
+            u8::try_from(n)
+                .ok()
+                .and_then(Multiplier::new)
+                .ok_or_else(|| field.expected(EXPECTED))
+        })?
+        .unwrap_or(Multiplier::DEFAULT);
+    let on = scope.get("bfd", &raw.bfd, Field::bool)?.unwrap_or(false);
+    Ok(on.then_some(SessionConfig {
+        desired_min_tx,
+        required_min_rx,
+        multiplier,
+    }))
 }
 
 /// A TCP port, 1-65535.

@@ -65,6 +65,10 @@ pub(super) struct RawPeer {
     pub next_hop: Option<Leaf>,
     pub ttl_security: Option<Leaf>,
     pub multihop: Option<Leaf>,
+    pub bfd: Option<Leaf>,
+    pub bfd_min_tx: Option<Leaf>,
+    pub bfd_min_rx: Option<Leaf>,
+    pub bfd_multiplier: Option<Leaf>,
 }
 
 /// One `[[check]]`: the common keys and those of every type (validation rejects the keys

@@ -3,6 +3,7 @@
 //! checks). The first problem found is returned.
 
 use std::collections::hash_map::{Entry, HashMap};
+use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::fmt::Display;
 use std::hash::Hash;
@@ -35,11 +36,15 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
     let mut bgp = bgp(&raw.bgp)?;
 
     let mut peers = Vec::with_capacity(raw.peer.len());
+    let mut bfd = BTreeMap::new();
     let mut addresses = Unique::new("peer address");
     let mut names = Unique::new("peer name");
     for (index, raw_peer) in raw.peer.iter().enumerate() {
         let scope = Scope::new(format!("peer[{index}]"));
         let peer = peer::peer(raw_peer, &scope, source.base_dir)?;
+        if let Some(session) = peer::bfd(raw_peer, &scope)? {
+            bfd.insert(peer.address, session);
+        }
         let address = scope.field("address", &raw_peer.address);
         addresses.insert(peer.address, &address, source.text)?;
         let name = raw_peer.name.as_ref().map(|name| scope.field("name", name));
@@ -89,6 +94,7 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
     Ok(Config {
         bgp,
         peers,
+        bfd,
         checks,
         vips,
         control,

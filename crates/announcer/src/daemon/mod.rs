@@ -3,6 +3,7 @@
 //! into the state, and the affected VIPs are reconciled (bind → announce, withdraw → unbind)
 //! through the BGP speaker and netlink.
 
+mod bfd;
 mod checks;
 mod drain;
 mod reload;
@@ -21,6 +22,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
+use crate::bfd_handoff;
 use crate::config::Config;
 use crate::control::server::{Call, ControlSocket};
 use crate::error::Error;
@@ -28,6 +30,7 @@ use crate::maintenance::Maintenance;
 use crate::reconcile::Action;
 use crate::restart_mark;
 use crate::systemd::Systemd;
+use bfd::BfdSessions;
 use checks::Checks;
 use drain::PendingDrain;
 use vip::Vip;
@@ -79,6 +82,8 @@ pub struct Daemon {
     systemd: Systemd,
     /// While the first table is held: when it is sent anyway, decided or not.
     table_deadline: Option<Instant>,
+    /// The BFD sessions of the peers with `bfd = true`, if any.
+    bfd: Option<BfdSessions>,
 }
 
 impl Daemon {
@@ -94,6 +99,14 @@ impl Daemon {
                 false
             })
         });
+        let handoffs = if restarting {
+            bfd_handoff::take(&config.control.state_dir, bfd::RESTART_DETECTION).unwrap_or_else(|e| {
+                warn!(state_dir = %config.control.state_dir.display(), error = %e, "cannot read the BFD sessions of the previous process; starting them afresh");
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
         let netlink = Vips::new().await?;
         let router_id = router_id(path, &config, &netlink).await?;
         let mut checks = Checks::new();
@@ -117,7 +130,10 @@ impl Daemon {
             stalled: Vec::new(),
             systemd: Systemd::from_env(),
             table_deadline: None,
+            bfd: None,
         };
+        let alive_for = daemon.lease();
+        daemon.bfd = BfdSessions::start(&daemon.config, &handoffs, alive_for).await?;
         if restarting {
             info!("graceful restart: this start follows one; peers kept our routes");
         }
@@ -158,11 +174,7 @@ impl Daemon {
         let mut sighup = signal_stream(SignalKind::hangup())?;
         let mut addresses = self.watch_addresses().await;
         let mut resync = tokio::time::interval(RESYNC_INTERVAL);
-        let mut liveness = tokio::time::interval(
-            self.systemd
-                .watchdog_period()
-                .map_or(LIVENESS_INTERVAL, |p| p.min(LIVENESS_INTERVAL)),
-        );
+        let mut liveness = tokio::time::interval(self.liveness_period());
         let mut sigusr2 = signal_stream(SignalKind::user_defined2())?;
         let stop = loop {
             let drain_end = self.next_drain_end();
@@ -184,6 +196,7 @@ impl Daemon {
                 }
                 () = sleep_until(drain_end) => self.drains_due().await,
                 _ = liveness.tick() => self.liveness().await,
+                () = BfdSessions::changed(&mut self.bfd) => self.bfd_changed(),
                 _ = resync.tick() => {
                     if addresses.is_none() {
                         addresses = self.watch_addresses().await;
@@ -216,6 +229,7 @@ impl Daemon {
         if let Some(speaker) = self.speaker.take() {
             speaker.shutdown(&reason).await;
         }
+        self.shutdown_bfd().await;
         for vip in self.vips.values_mut() {
             vip.set_announced(false, false);
         }
@@ -235,6 +249,7 @@ impl Daemon {
             restart_time_secs = restart_time.as_secs(),
             "stopping for a graceful restart (SIGUSR2): routes kept at the peers, VIPs stay bound; start announcer again within the restart time"
         );
+        self.stop_bfd_for_restart(restart_time).await;
         if let Some(speaker) = self.speaker.take() {
             speaker.close_for_restart().await;
         }
@@ -258,8 +273,23 @@ impl Daemon {
         }
         if self.stalled.is_empty() {
             self.systemd.watchdog();
+            self.renew_bfd(self.lease());
         }
         self.release_table_when_decided();
+    }
+
+    /// How often liveness is checked (and systemd's watchdog pinged).
+    fn liveness_period(&self) -> Duration {
+        self.systemd
+            .watchdog_period()
+            .map_or(LIVENESS_INTERVAL, |p| p.min(LIVENESS_INTERVAL))
+    }
+
+    /// How long BFD packets go on after a liveness check passed: two and a half periods,
+    /// so one late tick does not stop them, while a stalled daemon stops them within
+    /// seconds.
+    fn lease(&self) -> Duration {
+        self.liveness_period() * 5 / 2
     }
 
     /// Address events from now on, or `None` (then the periodic resync stands in, and

@@ -31,6 +31,9 @@ impl Daemon {
             error!(error = %e, "reload: BGP settings not applied; keeping the running configuration");
             return;
         }
+        if let Err(e) = self.reload_bfd(&new, self.lease()).await {
+            error!(error = %e, "reload: BFD settings not applied");
+        }
         let restarted = self.checks.apply(&new.checks);
         if !restarted.is_empty() {
             info!(checks = ?restarted, "reload: checks started or restarted");

@@ -1,13 +1,14 @@
 //! Control requests: status, withdraw and announce. A request naming a VIP that is not
 //! configured, or one whose state cannot be saved, changes nothing.
 
+use announcer_bfd::PeerBfdStatus;
 use announcer_bgp::Prefix;
 use tokio::sync::mpsc;
 use tracing::{error, info};
 
 use super::{list, Daemon};
 use crate::control::protocol::{Reply, Request};
-use crate::status::{PeerReport, StatusReport};
+use crate::status::{BfdReport, PeerReport, StatusReport};
 
 /// The reason recorded when `announcer withdraw` gives none.
 const DEFAULT_REASON: &str = "withdrawn by operator";
@@ -93,6 +94,7 @@ impl Daemon {
     }
 
     fn status(&self) -> StatusReport {
+        let bfd = self.bfd.as_ref().map(|b| b.status()).unwrap_or_default();
         let peers = self
             .speaker
             .iter()
@@ -105,6 +107,7 @@ impl Daemon {
                 uptime_secs: p.uptime().map(|u| u.as_secs_f64()),
                 routes_sent: p.routes_advertised,
                 last_error: p.last_error.clone(),
+                bfd: bfd.iter().find(|b| b.address == p.address).map(bfd_report),
             })
             .collect();
         let vips = self
@@ -120,5 +123,22 @@ impl Daemon {
             })
             .collect();
         StatusReport { peers, vips }
+    }
+}
+
+/// A BFD session as `status` shows it.
+fn bfd_report(status: &PeerBfdStatus) -> BfdReport {
+    let millis = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    BfdReport {
+        state: status.state.to_string(),
+        remote_state: status.remote_state.to_string(),
+        diagnostic: status.diagnostic.to_string(),
+        transmit_interval_ms: status.transmit_interval.map(|i| millis(i.as_duration())),
+        detection_time_ms: status.detection_time.map(millis),
+        multiplier: status.multiplier.get(),
+        local_discriminator: status.local_discriminator.get(),
+        remote_discriminator: status.remote_discriminator.map(|d| d.get()),
+        failures: status.failures,
+        ever_up: status.ever_up,
     }
 }

@@ -163,6 +163,7 @@ impl Fsm {
         match input {
             Input::Start => self.start(now, &mut out),
             Input::Stop(n) => self.stop(n, &mut out),
+            Input::Reset(n) => self.reset(n, now, &mut out),
             Input::Connected(id) => self.connected(id, now, &mut out),
             Input::ConnectFailed => self.connect_failed(now),
             Input::Accepted(id) => self.accepted(id, now, &mut out),
@@ -224,6 +225,20 @@ impl Fsm {
         self.connecting = false;
         self.connect_timeout_at = None;
         self.retry_at = None;
+    }
+
+    /// A reset from outside the session (BFD Down): every connection gets `n` and is closed,
+    /// any attempt is abandoned, and the automatic restart follows the backoff. Nothing
+    /// happens in Idle or while only waiting to connect.
+    fn reset(&mut self, n: Notification, now: Instant, out: &mut Vec<Output>) {
+        if self.conns.is_empty() && !self.connecting {
+            return;
+        }
+        for conn in std::mem::take(&mut self.conns) {
+            out.push(Output::Send(conn.id, Message::Notification(n.clone())));
+            out.push(Output::Close(conn.id));
+        }
+        self.session_lost(DownReason::Sent(n), now, out);
     }
 
     /// TcpCRAcked (Event 16): our attempt succeeded; send OPEN (→ OpenSent). A connection

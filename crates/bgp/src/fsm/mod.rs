@@ -143,6 +143,10 @@ pub enum Input {
     /// an OPEN (none: close without one, so that a peer that negotiated graceful restart
     /// keeps our routes), close them all, go to Idle and stay there (ManualStop).
     Stop(Option<Notification>),
+    /// Reset the session (its forwarding path failed, RFC 5882 §3.2): send this NOTIFICATION
+    /// on every connection that has sent an OPEN, close them all, and start again after the
+    /// backoff, as after any error.
+    Reset(Notification),
     /// Our outbound connection is up (TcpCRAcked).
     Connected(ConnId),
     /// The outbound connection attempt failed (TcpConnectionFails).

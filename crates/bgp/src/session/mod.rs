@@ -46,6 +46,9 @@ pub(crate) enum Command {
     Sync(oneshot::Sender<()>),
     /// The first table is complete: send it, and End-of-RIB, from now on.
     ReleaseTable,
+    /// Reset the session with this NOTIFICATION (its forwarding path failed); it starts
+    /// again after the backoff.
+    Reset(Notification),
     /// End the session as this says, then answer.
     Shutdown(Ending, oneshot::Sender<()>),
 }
@@ -183,6 +186,10 @@ impl Session {
                     let (updates, unsendable) = self.rib.full_table(view, None);
                     self.send_updates(id, updates, &unsendable);
                 }
+            }
+            Command::Reset(notification) => {
+                warn!(reason = %notification, "resetting the session");
+                self.input(Input::Reset(notification));
             }
             Command::Shutdown(..) => {}
         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use announcer_bfd::{Interval, Multiplier, SessionConfig};
 use announcer_bgp::wire::{Community, LargeCommunity};
 use announcer_bgp::{Asn, HoldTime, PeerConfig, RouteAttributes, RouterId, TtlMode};
 use announcer_health::{CheckKind, CheckSpec, ExpectStatus, FilePassIf, HttpCheck, HttpMethod};
@@ -58,6 +59,15 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             restart_time: Some(Duration::from_secs(120)),
         },
         peers: vec![tor_a, PeerConfig::new(ip("2001:db8::1"), Asn::new(65000))],
+        bfd: [(
+            ip("192.0.2.1"),
+            SessionConfig {
+                desired_min_tx: Interval::from_micros(100_000),
+                required_min_rx: Interval::from_micros(100_000),
+                multiplier: Multiplier::DEFAULT,
+            },
+        )]
+        .into(),
         checks: vec![
             check("web", web),
             check(
@@ -375,4 +385,29 @@ fn a_vip_table_may_list_several_prefixes_sharing_its_other_keys() {
     }
     assert!(vips[3].bind);
     assert_eq!(vips[3].attributes.med, None);
+}
+
+#[test]
+fn bfd_is_off_unless_asked_for_and_takes_300ms_times_3_by_default() {
+    assert!(accept(MINIMAL).bfd.is_empty());
+    let text = MINIMAL.replace("remote_as = 65000\n", "remote_as = 65000\nbfd = true\n");
+    let config = accept(&text);
+    let session = config.bfd.get(&ip("192.0.2.1")).copied();
+    assert_eq!(
+        session,
+        Some(SessionConfig {
+            desired_min_tx: Interval::from_micros(300_000),
+            required_min_rx: Interval::from_micros(300_000),
+            multiplier: Multiplier::DEFAULT,
+        })
+    );
+}
+
+#[test]
+fn bfd_intervals_without_bfd_leave_it_off() {
+    let text = MINIMAL.replace(
+        "remote_as = 65000\n",
+        "remote_as = 65000\nbfd = false\nbfd_min_tx = \"50ms\"\n",
+    );
+    assert!(accept(&text).bfd.is_empty());
 }

@@ -396,3 +396,45 @@ fn each_listed_prefix_is_checked_and_unique_across_vips() {
         "{message}"
     );
 }
+
+#[test]
+fn bfd_keys_out_of_range_are_rejected_at_their_line() {
+    let cases = [
+        ("bfd = \"yes\"", "peer[0].bfd", "expected true or false"),
+        (
+            "bfd = true\nbfd_min_tx = \"5ms\"",
+            "peer[0].bfd_min_tx",
+            "expected a BFD interval",
+        ),
+        (
+            "bfd = true\nbfd_min_rx = \"2m\"",
+            "peer[0].bfd_min_rx",
+            "expected a BFD interval",
+        ),
+        (
+            "bfd = true\nbfd_min_rx = 100",
+            "peer[0].bfd_min_rx",
+            "expected a duration",
+        ),
+        (
+            "bfd = true\nbfd_multiplier = 0",
+            "peer[0].bfd_multiplier",
+            "expected a BFD detection multiplier",
+        ),
+        (
+            "bfd = true\nbfd_multiplier = 256",
+            "peer[0].bfd_multiplier",
+            "expected a BFD detection multiplier",
+        ),
+    ];
+    for (lines, expected_key, expected_message) in cases {
+        let (line, key, message) = reject(&peer_with(lines));
+        let expected_line = 6 + lines.lines().count();
+        assert_eq!(
+            (line, key.as_str()),
+            (expected_line, expected_key),
+            "{lines}"
+        );
+        assert!(message.starts_with(expected_message), "{lines}: {message}");
+    }
+}

@@ -7,6 +7,7 @@ mod established;
 mod graceful_restart;
 mod negotiation;
 mod properties;
+mod reset;
 mod start;
 mod stop;
 mod unexpected;

@@ -62,6 +62,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => conn_id().prop_map(|id| Step::Input(Box::new(Input::Closed(id)))),
         8 => (conn_id(), message()).prop_map(|(id, m)| Step::Input(Box::new(Input::Received(id, m)))),
         1 => conn_id().prop_map(|id| Step::Input(Box::new(Input::Malformed(id, DecodeError::BadMarker)))),
+        1 => Just(Step::Input(Box::new(Input::Reset(Notification::new(ErrorCode::Cease(CeaseSubcode::BfdDown), Vec::new()))))),
         4 => (0u64..300).prop_map(|s| Step::Advance(Duration::from_secs(s))),
     ]
 }
@@ -101,7 +102,7 @@ impl Driver {
                 }
                 live
             }
-            Input::Start | Input::Stop(_) => true,
+            Input::Start | Input::Stop(_) | Input::Reset(_) => true,
         }
     }
 
