@@ -10,23 +10,10 @@
     clippy::indexing_slicing
 )]
 
-use announcer_bfd::{ControlPacket, Discard, SessionState};
+mod common;
 
-/// Bytes from hex text; whitespace is ignored.
-fn unhex(text: &str) -> Vec<u8> {
-    let digits: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-    assert!(
-        digits.len() % 2 == 0,
-        "odd number of hex digits in {text:?}"
-    );
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let s: String = pair.iter().collect();
-            u8::from_str_radix(&s, 16).unwrap_or_else(|_| panic!("not hex: {s:?}"))
-        })
-        .collect()
-}
+use announcer_bfd::{ControlPacket, Discard, SessionState};
+use common::unhex;
 
 /// A valid Up packet (discriminators 0x6b8b4567 and 0x327b23c6, 300 ms both ways), which the
 /// cases break one field at a time.

@@ -17,26 +17,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::unhex;
 use std::path::PathBuf;
 
 use announcer_bfd::packet::LENGTH;
 use announcer_bfd::{ControlPacket, Diagnostic, Discriminator, Interval, Multiplier, SessionState};
-
-/// Bytes from hex text; whitespace is ignored.
-fn unhex(text: &str) -> Vec<u8> {
-    let digits: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-    assert!(
-        digits.len() % 2 == 0,
-        "odd number of hex digits in {text:?}"
-    );
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let s: String = pair.iter().collect();
-            u8::from_str_radix(&s, 16).unwrap_or_else(|_| panic!("not hex: {s:?}"))
-        })
-        .collect()
-}
 
 /// The names of the header's six words, for the diff.
 const WORDS: [&str; 6] = [

@@ -73,15 +73,7 @@ impl BfdSessions {
     /// The peers whose session failed since the last call.
     fn new_failures(&mut self) -> Vec<IpAddr> {
         let statuses = self.status.borrow_and_update().clone();
-        let mut failed = Vec::new();
-        for status in statuses {
-            let seen = self.failures_seen.entry(status.address).or_insert(0);
-            if status.failures > *seen {
-                failed.push(status.address);
-            }
-            *seen = status.failures;
-        }
-        failed
+        new_failures(&mut self.failures_seen, &statuses)
     }
 
     /// Every session's status.
@@ -165,6 +157,21 @@ impl Daemon {
     }
 }
 
+/// The peers whose failure count grew past what `seen` holds, which is brought up to date.
+/// A session replaced by a reload starts counting again, so a count below the one seen is
+/// taken as it is.
+fn new_failures(seen: &mut BTreeMap<IpAddr, u64>, statuses: &[PeerBfdStatus]) -> Vec<IpAddr> {
+    let mut failed = Vec::new();
+    for status in statuses {
+        let known = seen.insert(status.address, status.failures).unwrap_or(0);
+        if status.failures > known {
+            failed.push(status.address);
+        }
+    }
+    seen.retain(|address, _| statuses.iter().any(|s| s.address == *address));
+    failed
+}
+
 /// The BFD sessions a configuration asks for, in peer order.
 fn bfd_peers(config: &Config) -> Vec<BfdPeer> {
     config
@@ -179,4 +186,46 @@ fn bfd_peers(config: &Config) -> Vec<BfdPeer> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use announcer_bfd::{Diagnostic, Discriminator, Multiplier, SessionState};
+
+    use super::*;
+
+    fn status(last: u8, failures: u64) -> PeerBfdStatus {
+        PeerBfdStatus {
+            address: IpAddr::from([192, 0, 2, last]),
+            state: SessionState::Up,
+            remote_state: SessionState::Up,
+            diagnostic: Diagnostic::None,
+            local_discriminator: Discriminator::MIN,
+            remote_discriminator: None,
+            transmit_interval: None,
+            detection_time: None,
+            multiplier: Multiplier::DEFAULT,
+            failures,
+            ever_up: true,
+        }
+    }
+
+    #[test]
+    fn each_failure_is_acted_on_once_however_quickly_the_session_recovered() {
+        let mut seen = BTreeMap::new();
+        assert!(new_failures(&mut seen, &[status(1, 0), status(2, 0)]).is_empty());
+        let failed = new_failures(&mut seen, &[status(1, 2), status(2, 0)]);
+        assert_eq!(failed, vec![IpAddr::from([192, 0, 2, 1])]);
+        assert!(new_failures(&mut seen, &[status(1, 2), status(2, 0)]).is_empty());
+    }
+
+    #[test]
+    fn a_session_restarted_by_a_reload_counts_afresh() {
+        let mut seen = BTreeMap::new();
+        new_failures(&mut seen, &[status(1, 3)]);
+        assert!(new_failures(&mut seen, &[status(1, 0)]).is_empty());
+        assert_eq!(new_failures(&mut seen, &[status(1, 1)]).len(), 1);
+        assert!(new_failures(&mut seen, &[]).is_empty());
+        assert!(seen.is_empty());
+    }
 }

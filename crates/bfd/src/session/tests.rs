@@ -53,15 +53,24 @@ fn up(now: Instant) -> Session {
     s.receive(&remote(SessionState::Down), now);
     s.receive(&remote(SessionState::Up), now);
     assert_eq!(s.state(), SessionState::Up);
-    s.receive(
-        &ControlPacket {
-            final_: true,
-            ..remote(SessionState::Up)
-        },
-        now,
-    );
+    s.receive(&final_up(), now);
     assert!(!s.polling());
     s
+}
+
+/// The remote's Final while Up.
+fn final_up() -> ControlPacket {
+    ControlPacket {
+        final_: true,
+        ..remote(SessionState::Up)
+    }
+}
+
+/// The configuration with one change.
+fn configured(change: impl FnOnce(&mut SessionConfig)) -> SessionConfig {
+    let mut config = config();
+    change(&mut config);
+    config
 }
 
 /// A packet from the remote that keeps us from declaring it Down for 25.5 s.
@@ -264,13 +273,7 @@ fn reaching_up_polls_for_the_fast_intervals_until_the_final() {
     assert!(p.poll);
     assert_eq!(p.desired_min_tx, FAST);
     assert_eq!(s.transmit_interval(), Some(FAST));
-    s.receive(
-        &ControlPacket {
-            final_: true,
-            ..remote(SessionState::Up)
-        },
-        now,
-    );
+    s.receive(&final_up(), now);
     assert!(!s.polling());
     let later = sent(&mut s, now + ms(1), now + ms(500));
     assert!(later.iter().all(|(_, p)| !p.poll));
@@ -281,10 +284,7 @@ fn a_poll_is_answered_at_once_with_a_final_and_no_poll() {
     let now = Instant::now();
     let mut s = up(now);
     s.set_config(
-        SessionConfig {
-            required_min_rx: Interval::from_micros(50_000),
-            ..config()
-        },
+        configured(|c| c.required_min_rx = Interval::from_micros(50_000)),
         now,
     );
     assert!(s.polling());
@@ -331,10 +331,7 @@ fn the_transmit_interval_is_the_slower_of_ours_and_the_remote_rx_with_jitter() {
 #[test]
 fn with_a_multiplier_of_one_the_jitter_keeps_packets_within_ninety_percent() {
     let now = Instant::now();
-    let one = SessionConfig {
-        multiplier: Multiplier::new(1).unwrap(),
-        ..config()
-    };
+    let one = configured(|c| c.multiplier = Multiplier::new(1).unwrap());
     let mut s = Session::new(one, discr(7), 5, now);
     s.receive(&remote(SessionState::Init), now);
     s.receive(
@@ -387,23 +384,11 @@ fn a_slower_desired_tx_takes_effect_only_after_the_final() {
     let now = Instant::now();
     let mut s = up(now);
     let slow = Interval::from_micros(500_000);
-    s.set_config(
-        SessionConfig {
-            desired_min_tx: slow,
-            ..config()
-        },
-        now,
-    );
+    s.set_config(configured(|c| c.desired_min_tx = slow), now);
     assert!(s.polling());
     assert_eq!(s.transmit_interval(), Some(FAST));
     assert_eq!(s.poll_transmit(now + ms(100)).unwrap().desired_min_tx, slow);
-    s.receive(
-        &ControlPacket {
-            final_: true,
-            ..remote(SessionState::Up)
-        },
-        now + ms(110),
-    );
+    s.receive(&final_up(), now + ms(110));
     assert_eq!(s.transmit_interval(), Some(slow));
 }
 
@@ -419,13 +404,7 @@ fn a_faster_desired_tx_takes_effect_at_once() {
         },
         now,
     );
-    s.set_config(
-        SessionConfig {
-            desired_min_tx: fast,
-            ..config()
-        },
-        now,
-    );
+    s.set_config(configured(|c| c.desired_min_tx = fast), now);
     assert_eq!(s.transmit_interval(), Some(fast));
     assert!(s.next_deadline().unwrap() <= now + ms(50));
 }
@@ -440,10 +419,7 @@ fn a_lower_required_rx_shortens_detection_only_after_the_final() {
     };
     s.receive(&remote_fast, now);
     s.set_config(
-        SessionConfig {
-            required_min_rx: Interval::from_micros(10_000),
-            ..config()
-        },
+        configured(|c| c.required_min_rx = Interval::from_micros(10_000)),
         now,
     );
     assert_eq!(s.detection_time(), Some(ms(300)));
@@ -462,10 +438,7 @@ fn a_higher_required_rx_lengthens_detection_at_once() {
     let now = Instant::now();
     let mut s = up(now);
     s.set_config(
-        SessionConfig {
-            required_min_rx: Interval::from_micros(400_000),
-            ..config()
-        },
+        configured(|c| c.required_min_rx = Interval::from_micros(400_000)),
         now,
     );
     assert_eq!(s.detection_time(), Some(ms(1200)));
@@ -476,34 +449,16 @@ fn a_change_during_a_poll_sequence_is_polled_again_after_its_final() {
     let now = Instant::now();
     let mut s = up(now);
     s.set_config(
-        SessionConfig {
-            desired_min_tx: Interval::from_micros(200_000),
-            ..config()
-        },
+        configured(|c| c.desired_min_tx = Interval::from_micros(200_000)),
         now,
     );
     s.set_config(
-        SessionConfig {
-            desired_min_tx: Interval::from_micros(300_000),
-            ..config()
-        },
+        configured(|c| c.desired_min_tx = Interval::from_micros(300_000)),
         now,
     );
-    s.receive(
-        &ControlPacket {
-            final_: true,
-            ..remote(SessionState::Up)
-        },
-        now,
-    );
+    s.receive(&final_up(), now);
     assert!(s.polling(), "the second change needs its own Final");
-    s.receive(
-        &ControlPacket {
-            final_: true,
-            ..remote(SessionState::Up)
-        },
-        now,
-    );
+    s.receive(&final_up(), now);
     assert!(!s.polling());
     assert_eq!(s.transmit_interval(), Some(Interval::from_micros(300_000)));
 }
@@ -513,10 +468,7 @@ fn a_new_multiplier_goes_out_in_the_next_packet_without_a_reset() {
     let now = Instant::now();
     let mut s = up(now);
     s.set_config(
-        SessionConfig {
-            multiplier: Multiplier::new(5).unwrap(),
-            ..config()
-        },
+        configured(|c| c.multiplier = Multiplier::new(5).unwrap()),
         now,
     );
     assert_eq!(s.state(), SessionState::Up);
@@ -560,13 +512,7 @@ fn stretching_for_a_restart_polls_for_a_remote_detection_time_that_long() {
         p.multiplier.times(p.desired_min_tx),
         Duration::from_secs(30)
     );
-    s.receive(
-        &ControlPacket {
-            final_: true,
-            ..remote(SessionState::Up)
-        },
-        now + ms(110),
-    );
+    s.receive(&final_up(), now + ms(110));
     assert!(!s.polling());
 }
 
@@ -575,13 +521,7 @@ fn a_resumed_session_carries_on_up_with_the_same_discriminators_and_polls_back()
     let now = Instant::now();
     let mut old = up(now);
     old.stretch_for_restart(Duration::from_secs(30), now);
-    old.receive(
-        &ControlPacket {
-            final_: true,
-            ..remote(SessionState::Up)
-        },
-        now,
-    );
+    old.receive(&final_up(), now);
     let snapshot = old.snapshot();
     let later = now + Duration::from_secs(2);
     let mut s = Session::resume(&snapshot, config(), 9, later);
