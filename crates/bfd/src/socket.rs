@@ -19,6 +19,10 @@ pub const TTL: u8 = 255;
 /// The source ports a session may use (§4).
 pub const SOURCE_PORTS: std::ops::RangeInclusive<u16> = 49152..=65535;
 
+/// The receive buffer asked for (the kernel caps it at `net.core.rmem_max`): a burst of
+/// garbage must not crowd out the peers' packets.
+const RECEIVE_BUFFER_BYTES: usize = 1 << 20;
+
 /// The largest packet read: a control packet with the longest authentication section is 52
 /// bytes; more is cut and then fails the Length check or is ignored.
 const RECEIVE_BUFFER: usize = 128;
@@ -47,6 +51,7 @@ pub fn receiver(ipv6: bool) -> io::Result<UdpSocket> {
     } else {
         socket::setsockopt(&socket, sockopt::Ipv4RecvTtl, &true)?;
     }
+    socket.set_recv_buffer_size(RECEIVE_BUFFER_BYTES)?;
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())

@@ -121,6 +121,21 @@ impl Diagnostic {
         }
     }
 
+    /// Whether the diagnostic reports a failed forwarding path (detection time or Echo
+    /// expired, a forwarding-plane reset, a path down), as opposed to none, a session
+    /// brought down by the other side, or an administrative one.
+    pub fn is_path_failure(self) -> bool {
+        matches!(
+            self,
+            Diagnostic::ControlDetectionTimeExpired
+                | Diagnostic::EchoFunctionFailed
+                | Diagnostic::ForwardingPlaneReset
+                | Diagnostic::PathDown
+                | Diagnostic::ConcatenatedPathDown
+                | Diagnostic::ReverseConcatenatedPathDown
+        )
+    }
+
     /// The diagnostic of a 5-bit wire value (only the low five bits count).
     pub fn from_bits(bits: u8) -> Self {
         match bits & 0b1_1111 {

@@ -1,9 +1,10 @@
 //! BFD in the daemon (RFC 5882): the sessions of the peers with `bfd = true`, tied to the
 //! daemon's liveness and to their BGP sessions.
 //!
-//! - A session that goes from Up to Down (other than by the peer's AdminDown) resets its BGP
-//!   session at once (Cease / BFD Down, RFC 9384); the peer's router does the same on its
-//!   side, so our routes are gone from it within the detection time.
+//! - A session that fails ([`announcer_bfd::StateChange::is_failure`]: Up to Down for a
+//!   path failure seen by either side) resets its BGP session at once (Cease / BFD Down,
+//!   RFC 9384); the peer's router does the same on its side, so our routes are gone from it
+//!   within the detection time.
 //! - A BGP session whose BFD has not come Up is left alone: BFD only ever takes a session
 //!   down on a failure it saw. Holding BGP until BFD is Up would let a router without BFD
 //!   configured (or a BFD packet filter) quietly keep a healthy server out of service; the

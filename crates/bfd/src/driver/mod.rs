@@ -64,8 +64,8 @@ pub struct PeerBfdStatus {
     pub detection_time: Option<Duration>,
     /// Our multiplier in force.
     pub multiplier: Multiplier,
-    /// How often the session went from Up to Down other than by the peer's AdminDown: a
-    /// counter the daemon compares to learn of each failure, however quickly it recovered.
+    /// How often the session failed ([`crate::StateChange::is_failure`]): a counter the
+    /// daemon compares to learn of each failure, however quickly it recovered.
     pub failures: u64,
     /// Whether the session has ever been Up.
     pub ever_up: bool,

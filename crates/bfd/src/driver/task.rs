@@ -445,28 +445,24 @@ impl Peer {
         }
     }
 
-    /// Logs a state change and counts failures: Up to Down other than by the peer's
-    /// AdminDown, which RFC 5882 §3.2 says is no failure.
+    /// Logs a state change and counts failures ([`StateChange::is_failure`]).
     fn changed(&mut self, change: StateChange) {
         let StateChange {
             from,
             to,
             diagnostic,
+            remote_diagnostic,
         } = change;
-        match to {
-            SessionState::Up => {
-                self.ever_up = true;
-                info!(%from, %to, "BFD session up");
-            }
-            SessionState::Down if from == SessionState::Up => {
-                if self.session.remote_state() == SessionState::AdminDown {
-                    info!(%from, %to, %diagnostic, "BFD session down: the peer took it administratively down (no failure)");
-                } else {
-                    self.failures += 1;
-                    warn!(%from, %to, %diagnostic, "BFD session down");
-                }
-            }
-            _ => info!(%from, %to, %diagnostic, "BFD session state changed"),
+        if change.is_failure() {
+            self.failures += 1;
+            warn!(%from, %to, %diagnostic, %remote_diagnostic, "BFD session down: the forwarding path failed");
+        } else if to == SessionState::Up {
+            self.ever_up = true;
+            info!(%from, %to, "BFD session up");
+        } else if from == SessionState::Up {
+            info!(%from, %to, %diagnostic, %remote_diagnostic, remote_state = %self.session.remote_state(), "BFD session down, by the peer and not for a path failure: the BGP session is left alone");
+        } else {
+            info!(%from, %to, %diagnostic, "BFD session state changed");
         }
     }
 

@@ -49,6 +49,23 @@ pub struct StateChange {
     pub to: SessionState,
     /// Why (bfd.LocalDiag after the change).
     pub diagnostic: Diagnostic,
+    /// The diagnostic of the remote's last packet: why the remote went down, when it did.
+    pub remote_diagnostic: Diagnostic,
+}
+
+impl StateChange {
+    /// Whether this change is a failure of the forwarding path that a client (BGP) must act
+    /// on: Up to Down because our detection time expired, or because the remote said Down
+    /// with a path failure diagnostic (its own detection time expired: our packets no longer
+    /// reach it). A remote that takes the session administratively down, or restarts or
+    /// replaces its session (Down with no path failure, as FRR 8 does when its BGP session
+    /// comes up), is talking to us over a working path: no failure (RFC 5882 §3.2).
+    pub fn is_failure(&self) -> bool {
+        self.from == SessionState::Up
+            && self.to == SessionState::Down
+            && (self.diagnostic == Diagnostic::ControlDetectionTimeExpired
+                || self.remote_diagnostic.is_path_failure())
+    }
 }
 
 /// A Poll Sequence (§6.5).
@@ -67,6 +84,8 @@ pub struct Session {
     config: SessionConfig,
     state: SessionState,
     remote_state: SessionState,
+    /// The diagnostic of the remote's last packet.
+    remote_diagnostic: Diagnostic,
     local_discriminator: Discriminator,
     remote_discriminator: Option<Discriminator>,
     diagnostic: Diagnostic,
@@ -107,6 +126,7 @@ impl Session {
             config,
             state: SessionState::Down,
             remote_state: SessionState::Down,
+            remote_diagnostic: Diagnostic::None,
             local_discriminator,
             remote_discriminator: None,
             diagnostic: Diagnostic::None,
@@ -209,6 +229,7 @@ impl Session {
     pub fn receive(&mut self, packet: &ControlPacket, now: Instant) -> Option<StateChange> {
         self.remote_discriminator = Some(packet.my_discriminator);
         self.remote_state = packet.state;
+        self.remote_diagnostic = packet.diagnostic;
         self.remote_desired_tx = packet.desired_min_tx;
         self.remote_multiplier = Some(packet.multiplier);
         self.set_remote_min_rx(packet.required_min_rx, now);
@@ -310,6 +331,7 @@ impl Session {
             from,
             to,
             diagnostic,
+            remote_diagnostic: self.remote_diagnostic,
         })
     }
 

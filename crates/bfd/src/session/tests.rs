@@ -536,3 +536,59 @@ fn a_resumed_session_carries_on_up_with_the_same_discriminators_and_polls_back()
     assert_eq!(s.detection_time(), Some(ms(300)));
     assert_eq!(s.receive(&remote(SessionState::Up), later), None);
 }
+
+#[test]
+fn our_detection_time_expiring_is_a_failure() {
+    let now = Instant::now();
+    let mut s = up(now);
+    assert!(s.handle_timeout(now + ms(300)).unwrap().is_failure());
+}
+
+#[test]
+fn the_remote_timing_us_out_is_a_failure_but_its_restart_or_admin_down_is_not() {
+    let cases = [
+        (
+            SessionState::Down,
+            Diagnostic::ControlDetectionTimeExpired,
+            true,
+        ),
+        (SessionState::Down, Diagnostic::PathDown, true),
+        (SessionState::Down, Diagnostic::ForwardingPlaneReset, true),
+        (SessionState::Down, Diagnostic::None, false),
+        (
+            SessionState::Down,
+            Diagnostic::NeighborSignaledSessionDown,
+            false,
+        ),
+        (
+            SessionState::AdminDown,
+            Diagnostic::AdministrativelyDown,
+            false,
+        ),
+        (SessionState::AdminDown, Diagnostic::None, false),
+    ];
+    for (state, diagnostic, failure) in cases {
+        let now = Instant::now();
+        let mut s = up(now);
+        let change = s
+            .receive(
+                &ControlPacket {
+                    diagnostic,
+                    ..remote(state)
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(change.to, SessionState::Down, "{state} {diagnostic}");
+        assert_eq!(change.is_failure(), failure, "{state} {diagnostic}");
+    }
+}
+
+#[test]
+fn leaving_init_is_never_a_failure() {
+    let now = Instant::now();
+    let mut s = session(now);
+    s.receive(&remote(SessionState::Down), now);
+    let change = s.handle_timeout(now + Duration::from_secs(3)).unwrap();
+    assert!(!change.is_failure());
+}
