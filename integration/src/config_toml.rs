@@ -9,6 +9,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;
 
+use crate::routers::bfd::BfdTimers;
+
 /// The one `[[peer]]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer<'a> {
@@ -66,6 +68,15 @@ pub fn peer(toml: &mut String, peer: &Peer<'_>) {
     if let Some(file) = peer.password_file {
         key(toml, "password_file", &file.to_string_lossy());
     }
+}
+
+/// Appends BFD with the peer to the `[[peer]]` just appended: `bfd = true`,
+/// `bfd_min_tx`, `bfd_min_rx` (in milliseconds) and `bfd_multiplier`.
+pub fn peer_bfd(toml: &mut String, timers: &BfdTimers) {
+    toml.push_str("bfd = true\n");
+    key(toml, "bfd_min_tx", &millis(timers.min_tx));
+    key(toml, "bfd_min_rx", &millis(timers.min_rx));
+    let _ = writeln!(toml, "bfd_multiplier = {}", timers.multiplier);
 }
 
 /// Appends a `[[check]]`.
@@ -173,6 +184,14 @@ mod tests {
                 password_file: None,
             },
         );
+        peer_bfd(
+            &mut toml,
+            &BfdTimers {
+                min_tx: Duration::from_millis(100),
+                min_rx: Duration::from_millis(300),
+                multiplier: 5,
+            },
+        );
         vip(&mut toml, "198.18.0.0/32", &[] as &[&str], false);
         vip(&mut toml, "203.0.113.1/32", &["c1"], true);
         vip_list(
@@ -197,6 +216,11 @@ mod tests {
             Some("198.18.0.2/32")
         );
         assert_eq!(parsed["control"]["socket"].as_str(), Some("/lab/a.sock"));
+        let peer = &parsed["peer"][0];
+        assert_eq!(peer["bfd"].as_bool(), Some(true));
+        assert_eq!(peer["bfd_min_tx"].as_str(), Some("100ms"));
+        assert_eq!(peer["bfd_min_rx"].as_str(), Some("300ms"));
+        assert_eq!(peer["bfd_multiplier"].as_integer(), Some(5));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::config_toml::{self, Probe};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::process::ChildGuard;
+use crate::routers::bfd::BfdTimers;
 use crate::status::Status;
 
 /// The health check's `interval`.
@@ -66,6 +67,11 @@ pub struct AnnouncerConfig {
 impl AnnouncerConfig {
     /// The TOML text.
     pub fn to_toml(&self) -> String {
+        self.to_toml_with_bfd(None)
+    }
+
+    /// The TOML text, with BFD with the peer at `bfd`'s timers if set.
+    pub fn to_toml_with_bfd(&self, bfd: Option<&BfdTimers>) -> String {
         let mut toml = String::new();
         config_toml::bgp(&mut toml, self.local_as, self.router_id);
         let peer = config_toml::Peer {
@@ -75,6 +81,9 @@ impl AnnouncerConfig {
             password_file: self.password_file.as_deref(),
         };
         config_toml::peer(&mut toml, &peer);
+        if let Some(timers) = bfd {
+            config_toml::peer_bfd(&mut toml, timers);
+        }
         let probe = match &self.exec_command {
             None => Probe::Http(&self.health_url),
             Some(command) => Probe::Exec(command),
@@ -110,6 +119,8 @@ pub struct Announcer {
     state_tmpfs: Option<u64>,
     /// Extra environment of the daemon ([`Announcer::set_env`]).
     env: Vec<(String, String)>,
+    /// BFD with the peer at these timers ([`Announcer::set_bfd`]).
+    bfd: Option<BfdTimers>,
 }
 
 impl Announcer {
@@ -123,6 +134,7 @@ impl Announcer {
             process: None,
             state_tmpfs: None,
             env: Vec::new(),
+            bfd: None,
         };
         announcer.write_config()?;
         Ok(announcer)
@@ -146,7 +158,25 @@ impl Announcer {
     }
 
     fn write_config(&self) -> Result<()> {
-        self.write_config_text(&self.config.to_toml())
+        self.write_config_text(&self.config_text())
+    }
+
+    /// The configuration file's text as last written from the configuration
+    /// (with the BFD keys of [`Announcer::set_bfd`]).
+    pub fn config_text(&self) -> String {
+        self.config.to_toml_with_bfd(self.bfd.as_ref())
+    }
+
+    /// The BFD timers of the configuration, if it has BFD.
+    pub fn bfd(&self) -> Option<BfdTimers> {
+        self.bfd
+    }
+
+    /// Rewrites the configuration file with BFD with the peer at `timers`
+    /// (none: no BFD); the running daemon sees it on SIGHUP or restart.
+    pub fn set_bfd(&mut self, timers: Option<BfdTimers>) -> Result<()> {
+        self.bfd = timers;
+        self.write_config()
     }
 
     /// Overwrites the configuration file with `text` (e.g. an invalid one);
@@ -379,6 +409,11 @@ mod tests {
             ..config
         };
         assert!(!without_hold.to_toml().contains("hold_time"));
+        assert!(!without_hold.to_toml().contains("bfd"));
+        let with_bfd = without_hold.to_toml_with_bfd(Some(&crate::routers::bfd::FAST));
+        assert!(with_bfd.contains(
+            "remote_as = 65000\nbfd = true\nbfd_min_tx = \"100ms\"\nbfd_min_rx = \"100ms\"\nbfd_multiplier = 3\n"
+        ));
         let exec = AnnouncerConfig {
             exec_command: Some(vec!["sh".into(), "-c".into(), r#"test ! -e "$0""#.into()]),
             ..without_hold

@@ -16,11 +16,12 @@
 //!
 //! For fault scenarios, [`DaemonLab::start_with`] varies the lab
 //! ([`LabOptions`]: more VIPs, the router unreachable at first, an exec
-//! check, a private state tmpfs) and [`Web::set_stall`] makes a web
-//! server's endpoints stall.
+//! check, a private state tmpfs, BFD with the router) and [`Web::set_stall`]
+//! makes a web server's endpoints stall.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,9 +29,10 @@ use crate::daemon::{Announcer, AnnouncerConfig};
 use crate::error::{Error, Result};
 use crate::http::{get_many, get_once, Tally};
 use crate::kernel::next_hops;
-use crate::lab::{require_announcer, require_lab};
-use crate::netns::Netns;
+use crate::lab::{find_binary, require_announcer, require_lab, REQUIRED_ENV};
+use crate::netns::{run, Netns};
 use crate::process::ChildGuard;
+use crate::routers::bfd::BfdTimers;
 use crate::routers::{EdgeRouter, PeerConfig, RouterKind, RouterSetup, LOCAL_AS};
 use crate::topology::{Topology, ROUTER_V4};
 use crate::wait::{wait_until, POLL};
@@ -82,6 +84,16 @@ pub struct LabOptions {
     /// TCP MD5 on every session: the router's configuration has it, each
     /// announcer reads it from a `password_file` (mode 0600) in its directory.
     pub password: Option<String>,
+    /// BFD on every session at these timers: the router runs it with every
+    /// web server, each announcer has `bfd = true` and the same timers.
+    pub bfd: Option<BfdTimers>,
+    /// Programs the scenario runs besides the router's (e.g. `nft`): without
+    /// one, the lab skips like [`require_lab`].
+    pub tools: Vec<&'static str>,
+    /// Executable files (name, text) written into each web server's
+    /// directory before its announcer starts, e.g. a script an
+    /// [`LabOptions::exec_check`] runs as `{dir}/NAME`.
+    pub web_files: Vec<(&'static str, &'static str)>,
 }
 
 /// How a web server's endpoints can be made to stall (the `web-server`'s
@@ -144,6 +156,18 @@ impl Web {
         result.map_err(|e| Error::io(format!("flip health file {}", path.display()), e))
     }
 
+    /// The PIDs of every process in its network namespace (`ip netns pids`):
+    /// its announcer, its web server and what they run.
+    pub fn pids(&self) -> Result<Vec<u32>> {
+        let text = run(Command::new("ip").args(["netns", "pids", self.ns.name()]))?;
+        text.split_whitespace()
+            .map(|pid| {
+                pid.parse()
+                    .map_err(|_| Error::parse("ip netns pids", format!("pid {pid:?}")))
+            })
+            .collect()
+    }
+
     /// Whether `prefix` is on the namespace's `lo`, as the kernel shows it.
     pub fn has_on_lo(&self, prefix: &str) -> Result<bool> {
         let text = self.ns.ip(&["-4", "-br", "addr", "show", "dev", "lo"])?;
@@ -194,6 +218,9 @@ impl DaemonLab {
         let Some(announcer) = require_announcer(test)? else {
             return Ok(None);
         };
+        if !require_tools(&options.tools, test)? {
+            return Ok(None);
+        }
         let topology = Topology::new(2)?;
         topology.route_speakers_via_router()?;
         let client = topology.add_client()?;
@@ -205,11 +232,12 @@ impl DaemonLab {
                 ..PeerConfig::new(host.peer_address(), WEB_AS)
             })
             .collect();
-        let mut router = spec.router.start(RouterSetup {
+        let setup = RouterSetup {
             ns: topology.rtr.clone(),
             dir: topology.subdir("router")?,
             peers,
-        })?;
+        };
+        let mut router = spec.router.start_with_bfd(setup, options.bfd)?;
         if options.router_unreachable {
             router.stop()?;
             let address = format!("{ROUTER_V4}/24");
@@ -222,6 +250,9 @@ impl DaemonLab {
             let health_file = dir.join("unhealthy");
             let server =
                 start_web_server(Path::new(web_server), &host.ns, &dir, &name, &health_file)?;
+            for (file, text) in &options.web_files {
+                write_executable(&dir.join(file), text)?;
+            }
             let password_file = match &options.password {
                 Some(password) => Some(write_key_file(&dir, password)?),
                 None => None,
@@ -251,6 +282,7 @@ impl DaemonLab {
             if let Some(bytes) = options.state_tmpfs {
                 announcer.use_private_state_tmpfs(bytes);
             }
+            announcer.set_bfd(options.bfd)?;
             announcer.start()?;
             webs.push(Web {
                 name,
@@ -375,6 +407,26 @@ impl DaemonLab {
     }
 }
 
+/// `Ok(true)` when every one of `tools` is installed; otherwise, like
+/// [`require_lab`], a skip line and `Ok(false)`, or an error when the lab is
+/// required ([`REQUIRED_ENV`]).
+fn require_tools(tools: &[&str], test: &str) -> Result<bool> {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|tool| find_binary(tool).is_none())
+        .collect();
+    if missing.is_empty() {
+        return Ok(true);
+    }
+    let reason = format!("the scenario needs {}", missing.join(", "));
+    if std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1") {
+        return Err(Error::LabUnavailable(format!("{test}: {reason}")));
+    }
+    eprintln!("SKIP {test}: {reason} (set {REQUIRED_ENV}=1 to make this a failure)");
+    Ok(false)
+}
+
 /// The file that makes the web server in `dir` stall as `stall` says.
 fn stall_file(dir: &Path, stall: Stall) -> PathBuf {
     dir.join(match stall {
@@ -417,6 +469,14 @@ pub fn start_web_server(
             Err(e) => Err(e.to_string()),
         },
     )
+}
+
+/// Writes `text` to `path`, executable (mode 0755).
+fn write_executable(path: &Path, text: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text)
+        .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)))
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))
 }
 
 /// Writes `password` to `dir/peer.key`, readable by its owner only (the daemon refuses a key

@@ -17,6 +17,7 @@
 //! it against ExaBGP and GoBGP on the same foundations.
 
 pub mod bench;
+pub mod bfd_hostile;
 pub mod clab;
 pub mod config_toml;
 pub mod daemon;

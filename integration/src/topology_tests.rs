@@ -1,7 +1,9 @@
 //! Helpers for the tests of `integration/topologies/`: a topology brought up
 //! with the `lab` runner (and always brought down again by a guard), and what
-//! the tests observe in its namespaces: a node's kernel route for a VIP and
-//! which web server answers a client.
+//! the tests observe in its namespaces: a node's kernel route for a VIP,
+//! which web server answers a client and an FRR router's BFD sessions; and a
+//! node frozen (every process in its namespace stopped, as a hung host) until
+//! a guard resumes it.
 //!
 //! The runner names a node's namespace `clab-<lab>-<node>`; kernel routes are
 //! read with `ip -n`, and the client's requests are made from a thread that
@@ -13,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -23,6 +27,8 @@ use crate::wait::wait_until;
 
 /// How often the timed waits look at a kernel route.
 const POLL: Duration = Duration::from_millis(20);
+/// How often a BFD wait asks the router (each look runs `vtysh`).
+const BFD_POLL: Duration = Duration::from_millis(100);
 /// The last lines of each node log attached to a failure.
 const LOG_LINES: usize = 25;
 
@@ -155,6 +161,73 @@ impl RunningTopology {
         )
     }
 
+    /// The BFD sessions of FRR node `node` (`show bfd peers json`): each
+    /// peer's address and `status` (`up`, `down`, `init`, ...), sorted.
+    pub fn bfd_peers(&self, node: &str) -> Result<Vec<(IpAddr, String)>> {
+        parse_bfd_peers(&self.exec(node, &["vtysh", "-c", "show bfd peers json"])?)
+    }
+
+    /// Waits until FRR node `node` has a BFD session in status `up` with
+    /// each of `peers`, for at most `limit` after `since`; returns the time
+    /// since `since`.
+    pub fn wait_bfd_up(
+        &self,
+        node: &str,
+        peers: &[IpAddr],
+        since: Instant,
+        limit: Duration,
+    ) -> Result<Duration> {
+        let what = format!("{node}'s BFD sessions with {peers:?} up within {limit:?}");
+        wait_until(
+            &what,
+            limit.saturating_sub(since.elapsed()),
+            BFD_POLL,
+            || match self.bfd_peers(node) {
+                Ok(sessions) => {
+                    let up = |peer: &IpAddr| {
+                        sessions
+                            .iter()
+                            .any(|(address, status)| address == peer && status == "up")
+                    };
+                    if peers.iter().all(up) {
+                        Ok(since.elapsed())
+                    } else {
+                        Err(format!("sessions {sessions:?}"))
+                    }
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        )
+    }
+
+    /// Stops (SIGSTOP) every process in `node`'s namespace, as a hung host:
+    /// nothing answers, but no socket closes. The processes resume when the
+    /// returned guard is dropped or [`Frozen::resume`]d.
+    pub fn freeze(&self, node: &str) -> Result<Frozen> {
+        let namespace = self.namespace(node);
+        let output = Command::new("ip")
+            .args(["netns", "pids", &namespace])
+            .output()
+            .map_err(|e| Error::io(format!("run ip netns pids {namespace}"), e))?;
+        let pids: Vec<Pid> = String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .filter_map(|pid| pid.parse().ok())
+            .map(Pid::from_raw)
+            .collect();
+        if pids.is_empty() {
+            return Err(Error::Check(format!("no process runs in {namespace}")));
+        }
+        let frozen = Frozen {
+            node: node.to_owned(),
+            pids,
+        };
+        for pid in &frozen.pids {
+            kill(*pid, Signal::SIGSTOP)
+                .map_err(|e| Error::Check(format!("SIGSTOP to pid {pid} on {node}: {e}")))?;
+        }
+        Ok(frozen)
+    }
+
     /// `count` GETs of `http://address/` from `node`'s namespace, each on a
     /// new connection (a new source port for the routers' L4 hash).
     pub fn client_gets(&self, node: &str, address: SocketAddr, count: usize) -> Result<Tally> {
@@ -190,6 +263,37 @@ impl Drop for RunningTopology {
     fn drop(&mut self) {
         if let Err(e) = self.lab(&["down", &self.file]) {
             eprintln!("{}: lab down failed: {e}", self.name);
+        }
+    }
+}
+
+/// The processes of a node stopped by [`RunningTopology::freeze`]; they get
+/// SIGCONT when this is dropped (also when a test fails while they are
+/// stopped).
+#[derive(Debug)]
+pub struct Frozen {
+    node: String,
+    pids: Vec<Pid>,
+}
+
+impl Frozen {
+    /// The stopped processes.
+    pub fn pids(&self) -> &[Pid] {
+        &self.pids
+    }
+
+    /// Resumes the processes now.
+    pub fn resume(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        for pid in &self.pids {
+            if let Err(e) = kill(*pid, Signal::SIGCONT) {
+                eprintln!("{}: SIGCONT to pid {pid}: {e}", self.node);
+            }
         }
     }
 }
@@ -239,6 +343,29 @@ fn parse_next_hops(text: &str) -> Result<Vec<IpAddr>> {
     Ok(hops)
 }
 
+/// Parses FRR's `show bfd peers json` (an array of sessions with `peer` and
+/// `status`) into sorted `(peer, status)` pairs.
+fn parse_bfd_peers(text: &str) -> Result<Vec<(IpAddr, String)>> {
+    let bad = |detail: String| Error::parse("show bfd peers json", detail);
+    let sessions: Vec<Value> =
+        serde_json::from_str(text).map_err(|e| bad(format!("{e}: {text}")))?;
+    let mut peers = sessions
+        .iter()
+        .map(|session| {
+            let peer = session
+                .get("peer")
+                .and_then(Value::as_str)
+                .and_then(|peer| peer.parse().ok());
+            let status = session.get("status").and_then(Value::as_str);
+            peer.zip(status)
+                .map(|(peer, status)| (peer, status.to_owned()))
+                .ok_or_else(|| bad(format!("session without peer or status: {session}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    peers.sort();
+    Ok(peers)
+}
+
 /// Every `*.log` file up to two directories below `root`, sorted.
 fn logs_under(root: &Path) -> Vec<PathBuf> {
     let mut logs = Vec::new();
@@ -276,6 +403,23 @@ mod tests {
         );
         assert!(parse_next_hops("").unwrap().is_empty());
         assert!(parse_next_hops("not json").is_err());
+    }
+
+    #[test]
+    fn bfd_peers_give_each_peer_and_its_status() {
+        let text = r#"[{"multihop":false,"peer":"192.0.2.6","local":"192.0.2.5",
+            "status":"up","diagnostic":"ok"},{"peer":"192.0.2.2","status":"down"}]"#;
+        let v4 = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            parse_bfd_peers(text).unwrap(),
+            vec![
+                (v4("192.0.2.2"), "down".into()),
+                (v4("192.0.2.6"), "up".into())
+            ]
+        );
+        assert!(parse_bfd_peers("[]").unwrap().is_empty());
+        assert!(parse_bfd_peers(r#"[{"peer":"192.0.2.2"}]"#).is_err());
+        assert!(parse_bfd_peers("% Unknown command").is_err());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Every topology of `integration/topologies/` brought up with the `lab`
 //! runner, asserting what its README says: the multipath route and the client
 //! answered by both servers (`ecmp`, `ecmp-bird`), a failing health check
-//! removing its server within `fall × interval + 1 s`, anycast's nearest site
+//! removing its server within `fall × interval + 1 s`, `ecmp`'s BFD sessions
+//! Up at the router and a frozen server (every process stopped) leaving the
+//! route within [`FROZEN`] and coming back once resumed, anycast's nearest site
 //! and the fail-over across sites and back (`anycast`), and the IPv6 VIP
 //! reached over IPv6 (`dual-stack`).
 //!
@@ -28,6 +30,10 @@ const HTTP: u16 = 80;
 const SETTLE: Duration = Duration::from_secs(30);
 /// The announcers' check: `fall × interval + 1 s` (2 × 500 ms + 1 s).
 const FAILOVER: Duration = Duration::from_millis(2 * 500 + 1000);
+/// BFD at 100 ms × 3 detects a frozen server in 300 ms; FRR's route update
+/// adds about 75 ms (LAB-NOTES measured 319–377 ms). Hold-time expiry would
+/// take 9 s.
+const FROZEN: Duration = Duration::from_millis(1500);
 /// Requests per tally: enough for the L4 hash to pick both servers.
 const REQUESTS: usize = 40;
 
@@ -47,8 +53,10 @@ fn vip4() -> SocketAddr {
 
 /// `ecmp` and `ecmp-bird`: one multipath route via web1 (192.0.2.2) and
 /// web2 (192.0.2.6); the client answered by both; web1's failing check
-/// leaves web2 alone within [`FAILOVER`]; recovery restores both.
-fn ecmp(name: &str, router: RouterKind, test: &str) -> Result<()> {
+/// leaves web2 alone within [`FAILOVER`]; recovery restores both. With
+/// `bfd` (FRR's bfdd): both BFD sessions Up, and web1 frozen leaves web2
+/// alone within [`FROZEN`]; resumed, web1 and its BFD session come back.
+fn ecmp(name: &str, router: RouterKind, bfd: bool, test: &str) -> Result<()> {
     let Some(lab) = RunningTopology::up(LAB, name, router, test)? else {
         return Ok(());
     };
@@ -56,6 +64,10 @@ fn ecmp(name: &str, router: RouterKind, test: &str) -> Result<()> {
         let both = [v4(2), v4(6)];
         let settled = lab.wait_next_hops("rtr", VIP4, &both, Instant::now(), SETTLE)?;
         println!("measured: {name}: multipath route via both servers {settled:?} after lab up");
+        if bfd {
+            let up = lab.wait_bfd_up("rtr", &both, Instant::now(), SETTLE)?;
+            println!("measured: {name}: both BFD sessions up {up:?} after the route");
+        }
         let tally = lab.client_gets("client", vip4(), REQUESTS)?;
         println!("measured: {name}: client answers {:?}", tally.answers);
         expect_answers(&tally, &["web1", "web2"], true)?;
@@ -70,8 +82,31 @@ fn ecmp(name: &str, router: RouterKind, test: &str) -> Result<()> {
         lab.set_healthy("web1", true)?;
         let back = lab.wait_next_hops("rtr", VIP4, &both, start, FAILOVER)?;
         println!("measured: {name}: web1 healthy again -> both next hops in {back:?}");
+        if bfd {
+            frozen_server_leaves_and_returns(name, lab)?;
+        }
         Ok(())
     })
+}
+
+/// web1 frozen: route via web2 only within [`FROZEN`] and the client
+/// answered by web2; resumed: both next hops and both BFD sessions back.
+fn frozen_server_leaves_and_returns(name: &str, lab: &RunningTopology) -> Result<()> {
+    let both = [v4(2), v4(6)];
+    let start = Instant::now();
+    let frozen = lab.freeze("web1")?;
+    let gone = lab.wait_next_hops("rtr", VIP4, &[v4(6)], start, FROZEN)?;
+    println!(
+        "measured: {name}: web1 frozen ({} processes stopped) -> route via web2 only in {gone:?}",
+        frozen.pids().len()
+    );
+    expect_answers(&lab.client_gets("client", vip4(), 10)?, &["web2"], true)?;
+    let start = Instant::now();
+    frozen.resume();
+    let back = lab.wait_next_hops("rtr", VIP4, &both, start, SETTLE)?;
+    let up = lab.wait_bfd_up("rtr", &both, start, SETTLE)?;
+    println!("measured: {name}: web1 resumed -> both next hops in {back:?}, BFD up in {up:?}");
+    Ok(())
 }
 
 #[test]
@@ -79,6 +114,7 @@ fn ecmp_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Result<()
     ecmp(
         "ecmp",
         RouterKind::Frr,
+        true,
         "topologies::ecmp_spreads_the_vip_over_both_servers_and_drops_a_failing_one",
     )
 }
@@ -88,6 +124,7 @@ fn ecmp_bird_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Resu
     ecmp(
         "ecmp-bird",
         RouterKind::Bird,
+        false,
         "topologies::ecmp_bird_spreads_the_vip_over_both_servers_and_drops_a_failing_one",
     )
 }

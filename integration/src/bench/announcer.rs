@@ -6,11 +6,13 @@
 //! anything, so its start is the trial's zero), `announcer withdraw --now`,
 //! and when its log says it was running (every VIP set up).
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use super::edge::BfdTimers;
 use super::lab::{write_file, SPEAKER_AS};
 use super::prefixes::host_route;
 use super::running::{run_bounded, Running};
@@ -57,11 +59,32 @@ pub struct Vip {
     pub bind: bool,
 }
 
-/// An `announcer run` configuration for the benchmark's one-peer lab.
+/// A `[[peer]]`: a router of AS [`LOCAL_AS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// Its address.
+    pub address: Ipv4Addr,
+    /// BFD with it (`bfd = true` and the timers), or none.
+    pub bfd: Option<BfdTimers>,
+}
+
+impl Peer {
+    /// The lab's router ([`ROUTER_V4`]), without BFD.
+    pub fn router() -> Self {
+        Peer {
+            address: ROUTER_V4,
+            bfd: None,
+        }
+    }
+}
+
+/// An `announcer run` configuration for the benchmark's lab.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The router id (the speaker's LAN address).
     pub router_id: Ipv4Addr,
+    /// The peers (hold time 9 s each).
+    pub peers: Vec<Peer>,
     /// The checks.
     pub checks: Vec<HttpCheck>,
     /// The `[[vip]]` tables.
@@ -73,19 +96,29 @@ pub struct Config {
 }
 
 impl Config {
-    /// The configuration's TOML: AS [`SPEAKER_AS`], one peer (the router,
-    /// AS [`LOCAL_AS`], hold time 9 s), the checks, the VIPs, the control
-    /// table; everything else at its default.
+    /// The configuration's TOML: AS [`SPEAKER_AS`], the peers (AS
+    /// [`LOCAL_AS`], hold time 9 s, BFD keys where set), the checks, the
+    /// VIPs, the control table; everything else at its default.
     pub fn to_toml(&self) -> String {
         let mut toml = String::new();
         config_toml::bgp(&mut toml, SPEAKER_AS, self.router_id);
-        let peer = config_toml::Peer {
-            address: IpAddr::V4(ROUTER_V4),
-            remote_as: LOCAL_AS,
-            hold_time: Some(HOLD_TIME),
-            password_file: None,
-        };
-        config_toml::peer(&mut toml, &peer);
+        for peer in &self.peers {
+            let table = config_toml::Peer {
+                address: IpAddr::V4(peer.address),
+                remote_as: LOCAL_AS,
+                hold_time: Some(HOLD_TIME),
+                password_file: None,
+            };
+            config_toml::peer(&mut toml, &table);
+            if let Some(bfd) = peer.bfd {
+                let ms = bfd.millis();
+                let _ = writeln!(
+                    toml,
+                    "bfd = true\nbfd_min_tx = \"{ms}ms\"\nbfd_min_rx = \"{ms}ms\"\nbfd_multiplier = {}",
+                    bfd.multiplier
+                );
+            }
+        }
         for check in &self.checks {
             let check = config_toml::Check {
                 name: &check.name,
@@ -123,6 +156,7 @@ impl Config {
             .collect();
         Config {
             router_id,
+            peers: vec![Peer::router()],
             checks,
             vips,
             socket: dir.join("announcer.sock"),
@@ -257,6 +291,27 @@ mod tests {
             "{shared}"
         );
         assert_eq!(shared.matches("[[vip]]").count(), 1);
+    }
+
+    #[test]
+    fn peers_with_bfd_carry_its_keys() {
+        let mut config = config("/lab", &[Ipv4Addr::new(203, 0, 113, 10)], Vec::new());
+        config.peers = vec![
+            Peer {
+                bfd: Some(BfdTimers {
+                    interval: Duration::from_millis(100),
+                    multiplier: 3,
+                }),
+                ..Peer::router()
+            },
+            Peer {
+                address: Ipv4Addr::new(192, 0, 2, 2),
+                bfd: None,
+            },
+        ];
+        let toml = config.to_toml();
+        assert!(toml.contains("[[peer]]\naddress = \"192.0.2.1\"\nremote_as = 65000\nhold_time = \"9s\"\nbfd = true\nbfd_min_tx = \"100ms\"\nbfd_min_rx = \"100ms\"\nbfd_multiplier = 3\n\n[[peer]]\naddress = \"192.0.2.2\"\nremote_as = 65000\nhold_time = \"9s\"\n\n"), "{toml}");
+        assert_eq!(toml.matches("bfd = true").count(), 1);
     }
 
     #[test]

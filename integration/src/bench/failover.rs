@@ -224,7 +224,10 @@ fn start_speaker(plan: &Plan, lab: &TrialLab, dir: &Path, kind: Kind) -> Result<
             exabgp::spawn(&ns, dir, &path)
         }
         Speaker::Gobgp => gobgp::start_announcing(lab, dir, &[FAILOVER_VIP], ANNOUNCE_TIMEOUT),
-        Speaker::KernelFloor => Err(Error::Check("the kernel floor is no speaker".to_owned())),
+        Speaker::KernelFloor | Speaker::Bird => Err(Error::Check(format!(
+            "{} is no speaker of these trials",
+            kind.speaker
+        ))),
     }
 }
 
@@ -276,7 +279,7 @@ fn measure(
 
 /// A pseudo-random wait below `interval` for `trial` (splitmix64 of the
 /// clock and the trial number), so triggers fall anywhere between probes.
-fn phase(trial: usize, interval: Duration) -> Duration {
+pub fn phase(trial: usize, interval: Duration) -> Duration {
     let clock = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());

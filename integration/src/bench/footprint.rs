@@ -36,7 +36,7 @@ use super::running::Running;
 use super::stop;
 use super::{procfs, table};
 use crate::daemon_lab::{start_web_server, HEALTH_PORT};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::process::{ChildGuard, Streams};
 
 /// VIPs (and checks) of the busy load.
@@ -278,6 +278,9 @@ fn start_speaker(
             let probes = ChildGuard::spawn("probe-loop", command, dir, Streams::Logged)?;
             Ok(Running::new(probes))
         }
+        Speaker::Bird => Err(Error::Check(
+            "BIRD as a speaker is only the frozen-server reference".to_owned(),
+        )),
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 use super::plan::{Plan, Scenario, Speaker};
 use super::procfs::{self, ticks_to_duration};
 use super::table::thousands;
+use crate::routers::RouterKind;
 
 /// Other processes using at least this share of one core are reported.
 const BUSY_PERCENT: f64 = 5.0;
@@ -97,6 +98,9 @@ pub fn versions(plan: &Plan) -> Vec<(String, String)> {
     if plan.runs(Speaker::Gobgp) {
         programs.push(("gobgpd", "gobgpd".to_owned()));
     }
+    if plan.scenarios.contains(&Scenario::Failover) && plan.routers.contains(&RouterKind::Frr) {
+        programs.push(("FRR", "/usr/lib/frr/zebra".to_owned()));
+    }
     programs
         .into_iter()
         .map(|(name, program)| {
@@ -143,7 +147,16 @@ pub fn describe(plan: &Plan) -> String {
                     .join(", "),
                 plan.scale_trials
             ),
-            Scenario::Failover => format!("failover × {} trials", plan.failover_trials),
+            Scenario::Failover => {
+                let routers: Vec<String> = plan.routers.iter().map(ToString::to_string).collect();
+                format!(
+                    "failover × {} trials (frozen server at {}, {} without BFD; idle BFD {} s)",
+                    plan.failover_trials,
+                    routers.join(" and "),
+                    plan.hold_expiry_trials.min(plan.failover_trials),
+                    plan.bfd_idle_window.as_secs()
+                )
+            }
             Scenario::Footprint => format!(
                 "footprint {} s × {} trials",
                 plan.footprint_window.as_secs(),
@@ -218,7 +231,7 @@ mod tests {
         let text = describe(&Plan::quick(binaries()));
         assert_eq!(
             text,
-            "scale N = 1,000 × 3 trials; failover × 5 trials; footprint 10 s × 1 trials; speakers announcer, ExaBGP, GoBGP"
+            "scale N = 1,000 × 3 trials; failover × 5 trials (frozen server at BIRD and FRR, 2 without BFD; idle BFD 10 s); footprint 10 s × 1 trials; speakers announcer, ExaBGP, GoBGP"
         );
     }
 }

@@ -3,24 +3,30 @@
 //!
 //! Scenarios: [`scale`] (N routes from process start to BIRD holding all),
 //! [`failover`] (health failure, `withdraw --now` and SIGTERM to the next
-//! hop leaving the router's kernel route), [`footprint`] (CPU and memory
-//! with 100 HTTP checks, and idle). Every trial gets a fresh lab
+//! hop leaving the router's kernel route; then [`frozen`]: a frozen server
+//! leaving it by BFD or hold-time expiry at BIRD and FRR, and
+//! [`bfd_idle`]: what idle BFD sessions cost), [`footprint`] (CPU and
+//! memory with 100 HTTP checks, and idle). Every trial gets a fresh lab
 //! ([`lab`]: namespaces and BIRD), speakers take turns trial by trial, and
 //! the [`report`] holds every sample, printed as a [`table`] of medians,
 //! ranges and ratios (ours / theirs) or as JSON.
 //!
 //! Layers, bottom up: [`stats`], [`timefmt`], [`procfs`], [`prefixes`],
 //! [`mrt`], [`stop`], [`probe_loop`] (pure or nearly) → [`birdctl`], [`route_watch`],
-//! [`running`], [`lab`] → the speakers ([`announcer`], [`exabgp`],
-//! [`gobgp`]) → the scenarios → [`run`].
+//! [`running`], [`freeze`], [`lab`], [`edge`] → the speakers ([`announcer`],
+//! [`exabgp`], [`gobgp`]) → the scenarios → [`run`].
 
 pub mod announcer;
+pub mod bfd_idle;
 pub mod birdctl;
+pub mod edge;
 pub mod exabgp;
 pub mod failover;
 #[cfg(test)]
 mod fixtures;
 pub mod footprint;
+pub mod freeze;
+pub mod frozen;
 pub mod gobgp;
 pub mod lab;
 pub mod meta;
@@ -40,6 +46,7 @@ pub mod timefmt;
 
 use crate::error::{Error, Result};
 use crate::lab::find_binary;
+use crate::routers::RouterKind;
 use plan::{Plan, Scenario};
 use report::{Meta, Report};
 
@@ -69,7 +76,11 @@ pub fn run(plan: &Plan) -> Result<Report> {
         }
         match scenario {
             Scenario::Scale => scale::run(plan, &mut report),
-            Scenario::Failover => failover::run(plan, &mut report),
+            Scenario::Failover => {
+                failover::run(plan, &mut report);
+                frozen::run(plan, &mut report);
+                bfd_idle::run(plan, &mut report);
+            }
             Scenario::Footprint => footprint::run(plan, &mut report),
         }
     }
@@ -77,6 +88,18 @@ pub fn run(plan: &Plan) -> Result<Report> {
     report.meta.busy = snapshot.busy_since();
     Ok(report)
 }
+
+/// The edge routers the plan runs besides the lab's BIRD: those of the
+/// frozen-server trials, FRR with its bfdd.
+fn edge_routers(plan: &Plan) -> Vec<RouterKind> {
+    if !plan.scenarios.contains(&Scenario::Failover) {
+        return Vec::new();
+    }
+    plan.routers.clone()
+}
+
+/// What FRR needs besides [`RouterKind::binaries`]: its BFD daemon.
+const FRR_BFDD: &str = "/usr/lib/frr/bfdd";
 
 /// Fails unless running as root with every tool and binary the plan needs.
 fn preflight(plan: &Plan) -> Result<()> {
@@ -88,9 +111,13 @@ fn preflight(plan: &Plan) -> Result<()> {
     let mut missing: Vec<String> = LAB_TOOLS
         .iter()
         .chain(plan.speakers.iter().flat_map(|s| s.binaries()))
+        .chain(edge_routers(plan).iter().flat_map(|r| r.binaries()))
         .filter(|tool| find_binary(tool).is_none())
         .map(|tool| (*tool).to_owned())
         .collect();
+    if edge_routers(plan).contains(&RouterKind::Frr) && find_binary(FRR_BFDD).is_none() {
+        missing.push(FRR_BFDD.to_owned());
+    }
     let binaries = &plan.binaries;
     for binary in [
         &binaries.announcer,

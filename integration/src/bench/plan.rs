@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::routers::RouterKind;
+
 /// The largest scale N: the addresses of 198.18.0.0/15.
 pub const MAX_SCALE_ROUTES: usize = 1 << 17;
 
@@ -60,6 +62,9 @@ pub enum Speaker {
     /// each on a fresh connection, from a minimal blocking loop (the
     /// `probe-loop` binary). Measured whenever announcer is.
     KernelFloor,
+    /// BIRD 2 as the speaker on the web server (a static route, BFD): the
+    /// reference of the frozen-server trials, measured whenever announcer is.
+    Bird,
 }
 
 impl Speaker {
@@ -73,6 +78,7 @@ impl Speaker {
             Speaker::Exabgp => &["exabgp", "python3", "curl"],
             Speaker::Gobgp => &["gobgpd", "gobgp"],
             Speaker::KernelFloor => &["ip"],
+            Speaker::Bird => &["bird"],
         }
     }
 }
@@ -84,6 +90,7 @@ impl fmt::Display for Speaker {
             Speaker::Exabgp => "ExaBGP",
             Speaker::Gobgp => "GoBGP",
             Speaker::KernelFloor => "kernel alone",
+            Speaker::Bird => "BIRD 2",
         })
     }
 }
@@ -113,8 +120,16 @@ pub struct Plan {
     pub scale_trials: usize,
     /// Scale: how long one trial may take before it counts as failed.
     pub scale_timeout: Duration,
-    /// Failover: trials per speaker and trigger.
+    /// Failover: trials per speaker and trigger, and per row of the
+    /// frozen-server trials with BFD.
     pub failover_trials: usize,
+    /// Failover: trials of a frozen server without BFD (hold-time expiry,
+    /// about 9 s each), per router; at most `failover_trials`.
+    pub hold_expiry_trials: usize,
+    /// Failover: the edge routers of the frozen-server trials (BIRD, FRR).
+    pub routers: Vec<RouterKind>,
+    /// Failover: how long the idle BFD cost's CPU is measured.
+    pub bfd_idle_window: Duration,
     /// Footprint: trials per speaker and load.
     pub footprint_trials: usize,
     /// Footprint: how long CPU time is measured.
@@ -127,7 +142,8 @@ pub struct Plan {
 
 impl Plan {
     /// The full run of issue 6: N = 1,000, 10,000 and 100,000 (5 trials,
-    /// each at most 300 s), failover 20 trials, footprint 60 s.
+    /// each at most 300 s), failover 20 trials (5 by hold-time expiry) at
+    /// BIRD and FRR, idle BFD cost over 20 s, footprint 60 s.
     pub fn full(binaries: Binaries) -> Plan {
         Plan {
             scenarios: Scenario::ALL.to_vec(),
@@ -136,6 +152,9 @@ impl Plan {
             scale_trials: 5,
             scale_timeout: Duration::from_secs(300),
             failover_trials: 20,
+            hold_expiry_trials: 5,
+            routers: vec![RouterKind::Bird, RouterKind::Frr],
+            bfd_idle_window: Duration::from_secs(20),
             footprint_trials: 1,
             footprint_window: Duration::from_secs(60),
             poll: Duration::from_millis(5),
@@ -143,14 +162,16 @@ impl Plan {
         }
     }
 
-    /// A quick run (a few minutes): N = 1,000 (3 trials), failover 5 trials,
-    /// footprint 10 s.
+    /// A quick run (a few minutes): N = 1,000 (3 trials), failover 5 trials
+    /// (2 by hold-time expiry), idle BFD cost and footprint 10 s.
     pub fn quick(binaries: Binaries) -> Plan {
         Plan {
             scale_sizes: vec![1_000],
             scale_trials: 3,
             scale_timeout: Duration::from_secs(120),
             failover_trials: 5,
+            hold_expiry_trials: 2,
+            bfd_idle_window: Duration::from_secs(10),
             footprint_window: Duration::from_secs(10),
             ..Plan::full(binaries)
         }

@@ -294,6 +294,9 @@ fn trial_once(plan: &Plan, entrant: Entrant, n: usize) -> Result<Outcome> {
         Entrant::Speaker(Speaker::KernelFloor) => Err(Error::Check(
             "the kernel floor is measured once per N, not as a speaker".to_owned(),
         )),
+        Entrant::Speaker(Speaker::Bird) => Err(Error::Check(
+            "BIRD as a speaker is only the frozen-server reference".to_owned(),
+        )),
     }
 }
 

@@ -1,13 +1,15 @@
 //! `bench`: the benchmark runner behind `scripts/bench` (root only).
 //!
 //! `bench [scale] [failover] [footprint] [--quick] [--n N,...] [--trials T]
-//! [--footprint-secs S] [--speakers announcer,exabgp,gobgp] [--json]`: runs
-//! the scenarios (all by default) for announcer and the alternatives in
-//! network namespaces with BIRD 2 as the router, alternating the speakers
-//! trial by trial, and prints a table of medians, min–max and ratios (ours /
-//! theirs), or with `--json` the same with every sample. Progress goes to
-//! stderr. Exit status: 0 done (failed trials are in the report), 1 could
-//! not run, 130 interrupted.
+//! [--hold-trials H] [--footprint-secs S] [--speakers announcer,exabgp,gobgp]
+//! [--routers bird,frr] [--json] [--json-file PATH]`: runs the scenarios
+//! (all by default) for announcer and the alternatives in network
+//! namespaces with BIRD 2 as the router (and, for a frozen server, BIRD 2
+//! and FRR with BFD), alternating the speakers trial by trial, and prints a
+//! table of medians, min–max and ratios (ours / theirs), or with `--json`
+//! the same with every sample (`--json-file`: also into a file). Progress
+//! goes to stderr. Exit status: 0 done (failed trials are in the report), 1
+//! could not run, 130 interrupted.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,19 +17,21 @@ use std::time::Duration;
 
 use announcer_integration::bench::plan::{Binaries, Plan, Scenario, Speaker, MAX_SCALE_ROUTES};
 use announcer_integration::bench::{self, stop, table};
+use announcer_integration::routers::RouterKind;
 use clap::{Parser, ValueEnum};
 
 /// Command-line options.
 #[derive(Parser, Debug)]
 #[command(
     name = "bench",
-    about = "announcer against ExaBGP and GoBGP, with BIRD 2 as the router"
+    about = "announcer against ExaBGP, GoBGP and BIRD 2, with BIRD 2 (and FRR) as the router"
 )]
 struct Options {
     /// Scenarios to run, in this order (default: all).
     #[arg(value_enum)]
     scenarios: Vec<ScenarioArg>,
-    /// A quick run: N = 1,000 × 3 trials, failover × 5, footprint 10 s.
+    /// A quick run: N = 1,000 × 3 trials, failover × 5 (2 without BFD),
+    /// idle BFD cost and footprint 10 s.
     #[arg(long)]
     quick: bool,
     /// Scale: route counts, comma-separated (at most 131072).
@@ -36,6 +40,14 @@ struct Options {
     /// Trials per speaker of every selected scenario.
     #[arg(long)]
     trials: Option<usize>,
+    /// Failover: trials of a frozen server without BFD (about 9 s each),
+    /// per router; at most --trials.
+    #[arg(long)]
+    hold_trials: Option<usize>,
+    /// Failover: the routers of the frozen-server trials, comma-separated
+    /// (default: bird,frr).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    routers: Vec<RouterArg>,
     /// Footprint: seconds of CPU measurement.
     #[arg(long)]
     footprint_secs: Option<u64>,
@@ -51,6 +63,9 @@ struct Options {
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also write the JSON (every sample) to this file, whatever is printed.
+    #[arg(long)]
+    json_file: Option<PathBuf>,
     /// The announcer binary (default: next to this one).
     #[arg(long)]
     announcer: Option<PathBuf>,
@@ -68,6 +83,15 @@ enum ScenarioArg {
     Failover,
     /// CPU and memory with 100 checks, and idle.
     Footprint,
+}
+
+/// An edge router of the frozen-server trials on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RouterArg {
+    /// BIRD 2 with `protocol bfd`.
+    Bird,
+    /// FRR: zebra, bfdd and bgpd.
+    Frr,
 }
 
 /// A speaker on the command line.
@@ -129,6 +153,16 @@ impl Options {
                 })
                 .collect();
         }
+        if !self.routers.is_empty() {
+            plan.routers = [RouterArg::Bird, RouterArg::Frr]
+                .into_iter()
+                .filter(|router| self.routers.contains(router))
+                .map(|router| match router {
+                    RouterArg::Bird => RouterKind::Bird,
+                    RouterArg::Frr => RouterKind::Frr,
+                })
+                .collect();
+        }
         if !self.sizes.is_empty() {
             if let Some(n) = self.sizes.iter().find(|&&n| n == 0 || n > MAX_SCALE_ROUTES) {
                 return Err(format!("--n {n}: from 1 to {MAX_SCALE_ROUTES} routes"));
@@ -142,6 +176,9 @@ impl Options {
             plan.scale_trials = trials;
             plan.failover_trials = trials;
             plan.footprint_trials = trials;
+        }
+        if let Some(trials) = self.hold_trials {
+            plan.hold_expiry_trials = trials;
         }
         if let Some(secs) = self.footprint_secs {
             plan.footprint_window = Duration::from_secs(secs.max(1));
@@ -176,14 +213,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if options.json {
-        match serde_json::to_string_pretty(&report.to_json()) {
-            Ok(text) => println!("{text}"),
-            Err(e) => {
-                eprintln!("bench: cannot print JSON: {e}");
-                return ExitCode::FAILURE;
-            }
+    let json = match serde_json::to_string_pretty(&report.to_json()) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("bench: cannot print JSON: {e}");
+            return ExitCode::FAILURE;
         }
+    };
+    if let Some(path) = &options.json_file {
+        if let Err(e) = std::fs::write(path, format!("{json}\n")) {
+            eprintln!("bench: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if options.json {
+        println!("{json}");
     } else {
         print!("{}", table::render(&report));
     }

@@ -1,26 +1,35 @@
 //! The main processes of a node, by role, and where their binaries come
 //! from: `announcer` and `web-server` beside the `lab` executable (or
 //! `ANNOUNCER_BIN` / `WEB_SERVER_BIN`), BIRD from `PATH`, FRR's daemons from
-//! [`FRR_DIR`].
+//! [`FRR_DIR`]. An FRR node runs zebra, staticd and bgpd, plus bfdd when the
+//! daemons file bound at [`FRR_DAEMONS_FILE`] enables it (`bfdd=yes`), as the
+//! FRR image does under containerlab; every daemon reads the integrated
+//! `frr.conf`.
 
 use std::path::{Path, PathBuf};
 
 use super::exec::substitute;
 use super::model::Node;
 use super::procs::{Launch, Ready};
-use super::role::Role;
+use super::role::{Role, FRR_DAEMONS_FILE};
 use crate::error::{Error, Result};
 use crate::lab::find_binary;
 
 /// Where Debian's `frr` package installs the daemons.
 pub const FRR_DIR: &str = "/usr/lib/frr";
-/// FRR daemons started on an FRR node, in order, with the socket each
+/// FRR daemons started on every FRR node, in order, with the socket each
 /// creates when ready (relative to the node directory).
 pub const FRR_DAEMONS: [(&str, &str); 3] = [
     ("zebra", "zserv.api"),
     ("staticd", "staticd.vty"),
     ("bgpd", "bgpd.vty"),
 ];
+/// bfdd and its ready socket: started after zebra and before bgpd when the
+/// node's daemons file enables it, so bgpd's BFD registrations find it.
+pub const FRR_BFDD: (&str, &str) = ("bfdd", "bfdd.vty");
+/// bfdd's control socket, in the node directory (its default under
+/// `/var/run/frr` would be shared by every FRR node on the host).
+pub const BFDD_CONTROL: &str = "bfdd.sock";
 /// The web server's private health port (besides port 80).
 pub const WEB_HEALTH_PORT: u16 = 8080;
 
@@ -57,26 +66,30 @@ pub fn launches(node: &Node, dir: &Path) -> Result<Vec<Launch>> {
         .unwrap_or_default();
     let at = |name: &str| dir.join(name).display().to_string();
     Ok(match node.role() {
-        Role::Frr => FRR_DAEMONS
-            .iter()
+        Role::Frr => frr_daemons(node)?
+            .into_iter()
             .map(|(daemon, socket)| {
+                let mut args = vec![
+                    "-u".into(),
+                    "frr".into(),
+                    "-g".into(),
+                    "frr".into(),
+                    "--vty_socket".into(),
+                    dir.display().to_string(),
+                    "-z".into(),
+                    at("zserv.api"),
+                    "-i".into(),
+                    at(&format!("{daemon}.pid")),
+                    "-f".into(),
+                    config.clone(),
+                ];
+                if daemon == FRR_BFDD.0 {
+                    args.extend(["--bfdctl".into(), at(BFDD_CONTROL)]);
+                }
                 Ok(Launch {
-                    name: (*daemon).to_owned(),
+                    name: daemon.to_owned(),
                     program: frr_daemon(daemon)?,
-                    args: vec![
-                        "-u".into(),
-                        "frr".into(),
-                        "-g".into(),
-                        "frr".into(),
-                        "--vty_socket".into(),
-                        dir.display().to_string(),
-                        "-z".into(),
-                        at("zserv.api"),
-                        "-i".into(),
-                        at(&format!("{daemon}.pid")),
-                        "-f".into(),
-                        config.clone(),
-                    ],
+                    args,
                     ready: Ready::Path(dir.join(socket)),
                 })
             })
@@ -130,6 +143,44 @@ pub fn launches(node: &Node, dir: &Path) -> Result<Vec<Launch>> {
             None => Vec::new(),
         },
     })
+}
+
+/// The FRR daemons of `node`, in start order, each with its ready socket:
+/// [`FRR_DAEMONS`], with [`FRR_BFDD`] after zebra when the node binds a
+/// daemons file that enables it.
+pub fn frr_daemons(node: &Node) -> Result<Vec<(&'static str, &'static str)>> {
+    let mut daemons = FRR_DAEMONS.to_vec();
+    let Some(source) = node.bind_source(FRR_DAEMONS_FILE) else {
+        return Ok(daemons);
+    };
+    let text = std::fs::read_to_string(source).map_err(|e| {
+        Error::io(
+            format!(
+                "node {}: read {} (bound to {FRR_DAEMONS_FILE})",
+                node.name,
+                source.display()
+            ),
+            e,
+        )
+    })?;
+    if daemon_enabled(&text, FRR_BFDD.0) {
+        daemons.insert(1, FRR_BFDD);
+    }
+    Ok(daemons)
+}
+
+/// Whether FRR's daemons file `text` (shell assignments, as `frrinit.sh`
+/// sources it) sets `<daemon>=yes`; the last assignment wins.
+pub fn daemon_enabled(text: &str, daemon: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .rfind(|(key, _)| key.trim() == daemon)
+        .is_some_and(|(_, value)| {
+            let value = value.split('#').next().unwrap_or_default().trim();
+            value.trim_matches(|c| c == '"' || c == '\'') == "yes"
+        })
 }
 
 /// An FRR daemon's path, or an error saying to install FRR.
@@ -200,18 +251,25 @@ mod tests {
         assert!(err.contains("needs a bind to /etc/frr/frr.conf"), "{err}");
     }
 
+    /// A bind of a temporary file holding `text` to `container`.
+    fn bound(text: &str, container: &str) -> (tempfile::NamedTempFile, Bind) {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        let bind = Bind {
+            host: file.path().to_owned(),
+            container: container.into(),
+            read_only: false,
+        };
+        (file, bind)
+    }
+
     #[test]
     fn frr_runs_zebra_staticd_and_bgpd_with_private_paths() {
         if !Path::new(FRR_DIR).join("zebra").is_file() {
             eprintln!("SKIP: FRR is not installed");
             return;
         }
-        let conf = tempfile::NamedTempFile::new().unwrap();
-        let bind = Bind {
-            host: conf.path().to_owned(),
-            container: "/etc/frr/frr.conf".into(),
-            read_only: false,
-        };
+        let (conf, bind) = bound("", "/etc/frr/frr.conf");
         let all = launches(&node("frrouting/frr:9", vec![bind]), Path::new("/n")).unwrap();
         let names: Vec<_> = all.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["zebra", "staticd", "bgpd"]);
@@ -221,6 +279,56 @@ mod tests {
             conf.path().display()
         )));
         assert_eq!(all[0].ready, Ready::Path("/n/zserv.api".into()));
+    }
+
+    #[test]
+    fn frr_runs_bfdd_after_zebra_when_its_daemons_file_enables_it() {
+        if !Path::new(FRR_DIR).join("bfdd").is_file() {
+            eprintln!("SKIP: FRR is not installed");
+            return;
+        }
+        let (conf, frr_conf) = bound("", "/etc/frr/frr.conf");
+        let (_daemons, daemons) = bound("bgpd=yes\nbfdd=yes\n", FRR_DAEMONS_FILE);
+        let all = launches(
+            &node("frrouting/frr:9", vec![frr_conf, daemons]),
+            Path::new("/n"),
+        )
+        .unwrap();
+        let names: Vec<_> = all.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["zebra", "bfdd", "staticd", "bgpd"]);
+        let line = all[1].cmdline().join(" ");
+        assert!(
+            line.ends_with(&format!(
+                "bfdd -u frr -g frr --vty_socket /n -z /n/zserv.api -i /n/bfdd.pid -f {} \
+                 --bfdctl /n/bfdd.sock",
+                conf.path().display()
+            )),
+            "{line}"
+        );
+        assert_eq!(all[1].ready, Ready::Path("/n/bfdd.vty".into()));
+    }
+
+    #[test]
+    fn the_daemons_file_enables_a_daemon_with_its_last_yes() {
+        let file = "# comment: bfdd=yes\nbgpd=yes\nbfdd=no\nbfdd_options=\"-A 127.0.0.1\"\n";
+        assert!(daemon_enabled(file, "bgpd"));
+        assert!(!daemon_enabled(file, "bfdd"));
+        assert!(daemon_enabled(&format!("{file}bfdd=yes\n"), "bfdd"));
+        assert!(daemon_enabled("bfdd=\"yes\"  # on\n", "bfdd"));
+        assert!(!daemon_enabled("bfdd=yes\nbfdd=no\n", "bfdd"));
+        assert!(!daemon_enabled("", "bfdd"));
+        let (_file, daemons) = bound("bfdd=no\n", FRR_DAEMONS_FILE);
+        let plain = node("frrouting/frr:9", vec![daemons]);
+        assert_eq!(frr_daemons(&plain).unwrap(), FRR_DAEMONS.to_vec());
+        let missing = Bind {
+            host: "/nonexistent/daemons".into(),
+            container: FRR_DAEMONS_FILE.into(),
+            read_only: true,
+        };
+        let err = frr_daemons(&node("frrouting/frr:9", vec![missing]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/daemons"), "{err}");
     }
 
     #[test]

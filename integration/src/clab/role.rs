@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// The container path of FRR's integrated configuration.
 pub const FRR_CONF: &str = "/etc/frr/frr.conf";
+/// The container path of FRR's daemons file (which daemons the image starts).
+pub const FRR_DAEMONS_FILE: &str = "/etc/frr/daemons";
 /// The container path of BIRD's configuration.
 pub const BIRD_CONF: &str = "/etc/bird/bird.conf";
 /// The container path of announcer's configuration.
@@ -14,7 +16,8 @@ pub const ANNOUNCER_CONF: &str = "/etc/announcer/announcer.toml";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Image contains `frrouting/frr`: zebra, staticd and bgpd.
+    /// Image contains `frrouting/frr`: zebra, staticd and bgpd, plus bfdd
+    /// when the bound daemons file enables it.
     Frr,
     /// Image contains `bird`: one `bird` process.
     Bird,

@@ -174,7 +174,7 @@ fn reconfigure(lab: &mut DaemonLab, n: usize, table: &str, lines: &str) -> Resul
     web.announcer.signal("HUP")
 }
 
-fn client_loop(lab: &DaemonLab) -> ClientLoop {
+pub(super) fn client_loop(lab: &DaemonLab) -> ClientLoop {
     let address = SocketAddr::from((VIP_ADDRESS, HTTP_PORT));
     ClientLoop::start(lab.client.name(), address, "/", CLIENT_PAUSE, CLIENT_LIMIT)
 }
@@ -215,7 +215,7 @@ fn expect_no_route_from(lab: &DaemonLab, from: IpAddr) -> Result<()> {
     })
 }
 
-fn expect_no_failures(what: &str, tally: &Tally) -> Result<()> {
+pub(super) fn expect_no_failures(what: &str, tally: &Tally) -> Result<()> {
     let answered: usize = tally.answers.values().sum();
     eprintln!(
         "measured: {what}: {answered} connections answered {:?}, {} failed",

@@ -5,8 +5,10 @@
 //! on `announcer status --json`. Timed steps print a `measured:` line.
 //!
 //! `withdrawal`: health failure, `announcer withdraw`, SIGTERM and SIGINT;
-//! `session`: hold-time expiry of a frozen daemon and SIGHUP reloads.
+//! `session`: hold-time expiry of a frozen daemon and SIGHUP reloads;
+//! `bfd`: BFD with the router (failures it detects, stops, restarts, reloads).
 
+pub mod bfd;
 pub mod faults;
 mod graceful;
 mod secrets;

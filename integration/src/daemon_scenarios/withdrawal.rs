@@ -193,8 +193,25 @@ pub fn sigterm_withdraws_and_says_why(
 /// Sends `signal` to web `n`'s daemon; checks its next hop goes within 1 s
 /// (leaving `remaining`), it exits 0 within 2 s and the router shows our
 /// Administrative Shutdown with a reason.
-fn stop_cleanly(lab: &mut DaemonLab, n: usize, signal: &str, remaining: &[IpAddr]) -> Result<()> {
+pub(super) fn stop_cleanly(
+    lab: &mut DaemonLab,
+    n: usize,
+    signal: &str,
+    remaining: &[IpAddr],
+) -> Result<()> {
+    stop_and_exit(lab, n, signal, remaining)?;
     let peer = lab.web(n)?.peer();
+    expect_shutdown_reason(lab, peer, signal)
+}
+
+/// Sends `signal` to web `n`'s daemon; checks its next hop goes within 1 s
+/// (leaving `remaining`) and it exits 0 within 2 s.
+pub(super) fn stop_and_exit(
+    lab: &mut DaemonLab,
+    n: usize,
+    signal: &str,
+    remaining: &[IpAddr],
+) -> Result<()> {
     let start = Instant::now();
     lab.web_mut(n)?.announcer.signal(signal)?;
     let took = lab.wait_next_hops(VIP, remaining, start, WITHDRAW_LIMIT)?;
@@ -210,6 +227,11 @@ fn stop_cleanly(lab: &mut DaemonLab, n: usize, signal: &str, remaining: &[IpAddr
             "announcer exited with {status} on SIG{signal}"
         )));
     }
+    Ok(())
+}
+
+/// The router shows our Administrative Shutdown with a reason as `peer`'s last error.
+pub(super) fn expect_shutdown_reason(lab: &DaemonLab, peer: IpAddr, signal: &str) -> Result<()> {
     let router = lab.router.kind();
     let what = format!("{router} to show our Administrative Shutdown with a reason");
     let text = wait_until(&what, SHUTDOWN_SHOWN, POLL, || {

@@ -7,7 +7,8 @@
 //! `nexthops[].ip`, `peer.peerId`; plus one header object without
 //! `nexthops`) and `show bgp neighbors ADDR json` (`bgpState`,
 //! `lastNotificationReason`, `lastShutdownDescription`,
-//! `connectionsEstablished`).
+//! `connectionsEstablished`, `lastResetDueTo`). With BFD, bfdd runs between
+//! them ([`super::bfd`]).
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::bfd::{self, BfdSession, BfdTimers};
 use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
 use crate::error::{Error, Result};
 use crate::netns::run;
@@ -25,23 +27,37 @@ use crate::process::{tail, ChildGuard};
 /// How long each daemon may take to open its socket.
 const STARTUP: Duration = Duration::from_secs(10);
 
-/// A running FRR edge router (zebra and bgpd).
+/// A running FRR edge router (zebra, bfdd with BFD, and bgpd).
 #[derive(Debug)]
 pub struct Frr {
     setup: RouterSetup,
-    /// bgpd first, so it is stopped before zebra.
+    /// Whether bfdd runs (BFD with every neighbor).
+    bfd: bool,
+    /// bgpd first, then bfdd, so they are stopped before zebra.
     bgpd: Option<ChildGuard>,
+    bfdd: Option<ChildGuard>,
     zebra: Option<ChildGuard>,
 }
 
 impl Frr {
     /// Writes the configurations and starts zebra, then bgpd, in `setup.ns`.
     pub fn start(setup: RouterSetup) -> Result<Self> {
+        Self::start_with(setup, None)
+    }
+
+    /// [`Frr::start`], and with `bfd` set, bfdd (between zebra and bgpd) with
+    /// the profile [`bfd::FRR_PROFILE`] at those timers, which every neighbor uses.
+    pub fn start_with(setup: RouterSetup, bfd: Option<BfdTimers>) -> Result<Self> {
         run(Command::new("chown").args(["frr:frr"]).arg(&setup.dir))?;
-        for (name, text) in [
+        let dir = setup.dir.display().to_string();
+        let mut files = vec![
             ("zebra.conf", "hostname lab\n".to_owned()),
-            ("bgpd.conf", config(&setup.dir, &setup.peers)),
-        ] {
+            ("bgpd.conf", config(&setup.dir, &setup.peers, bfd.is_some())),
+        ];
+        if let Some(timers) = bfd {
+            files.push(("bfdd.conf", bfd::frr_bfdd_conf(&dir, timers)));
+        }
+        for (name, text) in files {
             let path = setup.dir.join(name);
             std::fs::write(&path, text)
                 .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
@@ -49,7 +65,9 @@ impl Frr {
         }
         let mut frr = Frr {
             setup,
+            bfd: bfd.is_some(),
             bgpd: None,
+            bfdd: None,
             zebra: None,
         };
         frr.start_again()?;
@@ -68,6 +86,9 @@ impl Frr {
             .arg(dir.join(format!("{name}.conf")))
             .arg("-i")
             .arg(dir.join(format!("{name}.pid")));
+        if name == "bfdd" {
+            command.arg("--bfdctl").arg(dir.join("bfdd.sock"));
+        }
         let what = format!("{name} to create {}", socket.display());
         ChildGuard::spawn_ready(name, command, dir, (&what, STARTUP), || {
             socket
@@ -114,8 +135,9 @@ fn well_known_community(name: &str) -> Option<(u16, u16)> {
     })
 }
 
-/// The bgpd configuration for `peers`, logging into `dir`.
-fn config(dir: &Path, peers: &[PeerConfig]) -> String {
+/// The bgpd configuration for `peers`, logging into `dir`, with BFD (the profile
+/// [`bfd::FRR_PROFILE`]) on every neighbor if `bfd`.
+fn config(dir: &Path, peers: &[PeerConfig], bfd: bool) -> String {
     let mut conf = format!(
         "hostname lab\nlog file {}/bgpd.log\n!\nrouter bgp {LOCAL_AS}\n bgp router-id {ROUTER_ID}\n no bgp ebgp-requires-policy\n bgp bestpath as-path multipath-relax\n",
         dir.display()
@@ -130,6 +152,10 @@ fn config(dir: &Path, peers: &[PeerConfig]) -> String {
         }
         if peer.mode == Mode::Passive {
             let _ = writeln!(conf, " neighbor {address} passive");
+        }
+        if bfd {
+            let _ = writeln!(conf, " neighbor {address} bfd");
+            let _ = writeln!(conf, " neighbor {address} bfd profile {}", bfd::FRR_PROFILE);
         }
     }
     for family in ["ipv4", "ipv6"] {
@@ -164,7 +190,8 @@ impl EdgeRouter for Frr {
     }
 
     fn stop(&mut self) -> Result<()> {
-        for daemon in [self.bgpd.take(), self.zebra.take()].into_iter().flatten() {
+        let daemons = [self.bgpd.take(), self.bfdd.take(), self.zebra.take()];
+        for daemon in daemons.into_iter().flatten() {
             let mut daemon = daemon;
             daemon.stop(Duration::from_secs(5))?;
         }
@@ -173,10 +200,19 @@ impl EdgeRouter for Frr {
 
     fn start_again(&mut self) -> Result<()> {
         let dir = self.setup.dir.clone();
-        for stale in ["zserv.api", "zebra.vty", "bgpd.vty"] {
+        for stale in [
+            "zserv.api",
+            "zebra.vty",
+            "bfdd.vty",
+            "bfdd.sock",
+            "bgpd.vty",
+        ] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
         self.zebra = Some(self.daemon("zebra", &dir.join("zserv.api"))?);
+        if self.bfd {
+            self.bfdd = Some(self.daemon("bfdd", &dir.join("bfdd.vty"))?);
+        }
         self.bgpd = Some(self.daemon("bgpd", &dir.join("bgpd.vty"))?);
         Ok(())
     }
@@ -214,6 +250,16 @@ impl EdgeRouter for Frr {
         Ok(Some(format!("established connection #{count}")))
     }
 
+    fn bfd_session(&self, peer: IpAddr) -> Result<Option<BfdSession>> {
+        let peers = self.json("show bfd peers json")?;
+        let counters = self.json("show bfd peers counters json")?;
+        bfd::parse_frr_peers(&peers, &counters, peer)
+    }
+
+    fn session_down_reason(&self, peer: IpAddr) -> Result<Option<String>> {
+        Ok(down_reason(&self.neighbor(peer)?))
+    }
+
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {
         let neighbor = self.neighbor(peer)?;
         let field = |name: &str| neighbor.get(name).and_then(Value::as_str);
@@ -227,13 +273,36 @@ impl EdgeRouter for Frr {
 
     fn logs(&self) -> String {
         let mut out = String::new();
-        for daemon in [&self.zebra, &self.bgpd].into_iter().flatten() {
+        for daemon in [&self.zebra, &self.bfdd, &self.bgpd].into_iter().flatten() {
             out.push_str(&daemon.logs());
         }
-        let log: PathBuf = self.setup.dir.join("bgpd.log");
-        let _ = write!(out, "--- {} ---\n{}\n", log.display(), tail(&log, 60));
+        for name in ["bgpd.log", "bfdd.log"] {
+            let log: PathBuf = self.setup.dir.join(name);
+            if log.exists() {
+                let _ = write!(out, "--- {} ---\n{}\n", log.display(), tail(&log, 60));
+            }
+        }
         out
     }
+}
+
+/// Why FRR last reset a neighbor (`show bgp neighbors ADDR json`): `lastResetDueTo`, with
+/// the last NOTIFICATION's reason and code when there is one: after a BFD failure FRR 8.4
+/// shows "BGP Notification send (Cease/BFD Down, code 060A)" (RFC 9384).
+fn down_reason(neighbor: &Value) -> Option<String> {
+    let field = |name: &str| neighbor.get(name).and_then(Value::as_str);
+    let due = field("lastResetDueTo")?;
+    Some(
+        match (
+            field("lastNotificationReason"),
+            field("lastErrorCodeSubcode"),
+        ) {
+            (Some(reason), Some(code)) => format!("{due} ({reason}, code {code})"),
+            (None, Some(code)) => format!("{due} (code {code})"),
+            (Some(reason), None) => format!("{due} ({reason})"),
+            (None, None) => due.to_owned(),
+        },
+    )
 }
 
 /// Parses the JSON of `show bgp <family> unicast json detail`.
@@ -367,6 +436,19 @@ mod tests {
     }
 
     #[test]
+    fn the_down_reason_carries_the_last_notification() {
+        let bfd = serde_json::json!({"lastResetDueTo": "BGP Notification send",
+            "lastNotificationReason": "Cease/BFD Down", "lastErrorCodeSubcode": "060A"});
+        assert_eq!(
+            down_reason(&bfd).as_deref(),
+            Some("BGP Notification send (Cease/BFD Down, code 060A)")
+        );
+        let plain = serde_json::json!({"lastResetDueTo": "BFD down received"});
+        assert_eq!(down_reason(&plain).as_deref(), Some("BFD down received"));
+        assert_eq!(down_reason(&serde_json::json!({})), None);
+    }
+
+    #[test]
     fn an_empty_table_has_no_routes() {
         let json = serde_json::json!({"vrfId": 0, "routes": {}});
         assert!(parse_routes(&json).unwrap().is_empty());
@@ -376,10 +458,11 @@ mod tests {
     fn the_config_activates_every_peer_in_both_families() {
         let mut peer = PeerConfig::new("192.0.2.11".parse().unwrap(), 65001);
         peer.password = Some("s3cret".into());
-        let conf = config(Path::new("/lab"), &[peer]);
+        let conf = config(Path::new("/lab"), &[peer], true);
         assert!(conf.contains(" neighbor 192.0.2.11 remote-as 65001\n"));
         assert!(conf.contains(" neighbor 192.0.2.11 password s3cret\n"));
         assert_eq!(conf.matches("  neighbor 192.0.2.11 activate\n").count(), 2);
         assert!(conf.contains("no bgp ebgp-requires-policy"));
+        assert!(conf.contains(" neighbor 192.0.2.11 bfd\n neighbor 192.0.2.11 bfd profile fast\n"));
     }
 }

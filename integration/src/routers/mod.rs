@@ -5,6 +5,7 @@
 //! (IPv4) peer, import everything, export nothing to the speakers. Each
 //! implementation normalises what the router shows into [`RibRoute`]s.
 
+pub mod bfd;
 pub mod bird;
 pub mod frr;
 pub mod gobgp;
@@ -13,8 +14,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::netns::Netns;
+use bfd::{BfdSession, BfdTimers};
 
 /// The edge router's AS.
 pub const LOCAL_AS: u32 = 65000;
@@ -110,7 +112,12 @@ impl RouterKind {
     pub fn binaries(self) -> &'static [&'static str] {
         match self {
             RouterKind::Bird => &["bird", "birdc"],
-            RouterKind::Frr => &["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "vtysh"],
+            RouterKind::Frr => &[
+                "/usr/lib/frr/zebra",
+                "/usr/lib/frr/bgpd",
+                "/usr/lib/frr/bfdd",
+                "vtysh",
+            ],
             RouterKind::Gobgp => &["gobgpd", "gobgp"],
         }
     }
@@ -121,6 +128,29 @@ impl RouterKind {
             RouterKind::Bird => Box::new(bird::Bird::start(setup)?),
             RouterKind::Frr => Box::new(frr::Frr::start(setup)?),
             RouterKind::Gobgp => Box::new(gobgp::Gobgp::start(setup)?),
+        })
+    }
+
+    /// Starts this router with `setup` and, when `bfd` is set, BFD with
+    /// every neighbor at those timers (BIRD and FRR only).
+    pub fn start_with_bfd(
+        self,
+        setup: RouterSetup,
+        bfd: Option<BfdTimers>,
+    ) -> Result<Box<dyn EdgeRouter>> {
+        let Some(timers) = bfd else {
+            return self.start(setup);
+        };
+        Ok(match self {
+            RouterKind::Bird => Box::new(bird::Bird::start_with_bfd(
+                setup,
+                bird::BirdOptions::default(),
+                Some(timers),
+            )?),
+            RouterKind::Frr => Box::new(frr::Frr::start_with(setup, Some(timers))?),
+            RouterKind::Gobgp => {
+                return Err(Error::Check("the lab runs no BFD with GoBGP".to_owned()))
+            }
         })
     }
 }
@@ -152,7 +182,7 @@ pub trait EdgeRouter {
     /// no NOTIFICATION is sent and routes it installed stay in the kernel.
     /// [`EdgeRouter::start_again`] starts it again.
     fn kill(&mut self) -> Result<()> {
-        Err(crate::error::Error::Check(format!(
+        Err(Error::Check(format!(
             "{} cannot be killed like a crash by the lab",
             self.kind()
         )))
@@ -161,7 +191,7 @@ pub trait EdgeRouter {
     /// from `peer` on its current session (BIRD: `Import updates` and `Import
     /// withdraws` of `show protocols all`, summed over the channels).
     fn received_updates(&self, peer: IpAddr) -> Result<ReceivedUpdates> {
-        Err(crate::error::Error::Check(format!(
+        Err(Error::Check(format!(
             "{} cannot count the updates received from {peer}",
             self.kind()
         )))
@@ -176,8 +206,24 @@ pub trait EdgeRouter {
     /// connections); `None` while not Established. Comparing two marks tells
     /// whether the session survived in between.
     fn session_mark(&self, peer: IpAddr) -> Result<Option<String>> {
-        Err(crate::error::Error::Check(format!(
+        Err(Error::Check(format!(
             "{} cannot tell whether the session with {peer} was reset",
+            self.kind()
+        )))
+    }
+    /// The router's BFD session with `peer`, if it has one.
+    fn bfd_session(&self, peer: IpAddr) -> Result<Option<BfdSession>> {
+        Err(Error::Check(format!(
+            "{} runs no BFD session with {peer} in the lab",
+            self.kind()
+        )))
+    }
+    /// Why the router last took the session with `peer` down, in its words
+    /// (BIRD: `Last error` of `show protocols all`; FRR: `lastResetDueTo`),
+    /// e.g. "BFD session down" or a received Administrative Shutdown.
+    fn session_down_reason(&self, peer: IpAddr) -> Result<Option<String>> {
+        Err(Error::Check(format!(
+            "{} cannot tell why the session with {peer} went down",
             self.kind()
         )))
     }

@@ -459,6 +459,8 @@ impl Peer {
         } else if to == SessionState::Up {
             self.ever_up = true;
             info!(%from, %to, "BFD session up");
+        } else if to == SessionState::AdminDown {
+            info!(%from, %to, "BFD session taken administratively down");
         } else if from == SessionState::Up {
             info!(%from, %to, %diagnostic, %remote_diagnostic, remote_state = %self.session.remote_state(), "BFD session down, by the peer and not for a path failure: the BGP session is left alone");
         } else {

@@ -63,6 +63,14 @@ impl Conn {
         self.outgoing.send(bytes).is_ok()
     }
 
+    /// Lets the writer flush what is queued and close our side, and keeps reading until the
+    /// peer closes its side too (it has then read everything we sent, a NOTIFICATION
+    /// included). Returns the writer's and the reader's handles, which finish in that order.
+    pub fn close_when_peer_has_read(self) -> (JoinHandle<()>, JoinHandle<()>) {
+        drop(self.outgoing);
+        (self.writer, self.reader)
+    }
+
     /// Stops reading and lets the writer flush what is queued, then close. The returned
     /// handle finishes when the connection is closed.
     pub fn close(self) -> JoinHandle<()> {

@@ -81,6 +81,11 @@ pub(crate) struct Session {
     /// Routes are not sent yet: the first table is still being decided (graceful restart:
     /// a peer that kept our routes drops the ones missing from it at our End-of-RIB).
     table_held: bool,
+    /// Ending with a NOTIFICATION: closed connections keep reading until the peer closes
+    /// its side, so the session ends only once the peer has read it.
+    read_until_peer_closes: bool,
+    /// The readers of those connections.
+    reading_until_closed: Vec<JoinHandle<()>>,
 }
 
 impl Session {
@@ -110,6 +115,8 @@ impl Session {
             status,
             events,
             table_held,
+            read_until_peer_closes: false,
+            reading_until_closed: Vec::new(),
         }
     }
 
@@ -271,7 +278,13 @@ impl Session {
                 Output::Send(id, message) => self.send(id, &[message]),
                 Output::Close(id) => {
                     if let Some(conn) = self.conns.remove(&id) {
-                        self.closing.push(conn.close());
+                        if self.read_until_peer_closes {
+                            let (writer, reader) = conn.close_when_peer_has_read();
+                            self.closing.push(writer);
+                            self.reading_until_closed.push(reader);
+                        } else {
+                            self.closing.push(conn.close());
+                        }
                     }
                 }
                 Output::Established { conn, negotiated } => self.established(conn, negotiated),
@@ -454,26 +467,45 @@ impl Session {
                 None
             }
         };
+        self.read_until_peer_closes = notification.is_some();
         self.input(Input::Stop(notification));
         if let Some(task) = self.connecting.take() {
             task.abort();
         }
-        let closing: Vec<_> = self
-            .conns
-            .drain()
-            .map(|(_, c)| c.close())
-            .chain(self.closing.drain(..))
-            .collect();
-        let flushed = tokio::time::timeout(SHUTDOWN_FLUSH, async {
-            for task in closing {
-                let _ = task.await;
-            }
-        })
-        .await;
-        if flushed.is_err() {
-            warn!("connections did not flush within {SHUTDOWN_FLUSH:?}; closed anyway");
+        let writers: Vec<JoinHandle<()>> = self.closing.drain(..).collect();
+        let mut readers = std::mem::take(&mut self.reading_until_closed);
+        self.wait_closed(writers, &mut readers).await;
+        for reader in readers {
+            reader.abort();
         }
         self.publish_status();
+    }
+
+    /// Waits, at most [`SHUTDOWN_FLUSH`], for the writers to flush and close, then for the
+    /// peers to close their side (after a NOTIFICATION: they have read it, so a BFD
+    /// AdminDown sent next cannot overtake it), dropping what they still send meanwhile.
+    async fn wait_closed(&mut self, writers: Vec<JoinHandle<()>>, readers: &mut [JoinHandle<()>]) {
+        let closed = async {
+            for writer in writers {
+                let _ = writer.await;
+            }
+            for reader in readers.iter_mut() {
+                let _ = reader.await;
+            }
+        };
+        tokio::pin!(closed);
+        let deadline = tokio::time::sleep(SHUTDOWN_FLUSH);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                () = &mut closed => return,
+                () = &mut deadline => {
+                    warn!("connections did not close within {SHUTDOWN_FLUSH:?}; closed anyway");
+                    return;
+                }
+                Some(_) = self.io_rx.recv() => {}
+            }
+        }
     }
 
     /// The Established peer sent the graceful restart capability.

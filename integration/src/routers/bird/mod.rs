@@ -7,13 +7,15 @@
 //! `BGP.next_hop:`, `BGP.med:`, `BGP.community: (a,b) ...`,
 //! `BGP.large_community: (a, b, c) ...`), `show protocols all NAME` (`BGP
 //! state:` line), `show protocols NAME` (one line with the time of the last
-//! state change) and its log (`<RMT> NAME: Received: ...` for NOTIFICATIONs).
+//! state change) and its log (`<RMT> NAME: Received: ...` for NOTIFICATIONs);
+//! with BFD, `show bfd sessions` ([`super::bfd`]).
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::bfd::{self, BfdSession, BfdTimers};
 use super::{
     EdgeRouter, Mode, PeerConfig, ReceivedUpdates, RibRoute, RouterKind, RouterSetup, LOCAL_AS,
     ROUTER_ID,
@@ -70,7 +72,17 @@ impl Bird {
 
     /// [`Bird::start`] with the configuration varied as `options` says.
     pub fn start_with(setup: RouterSetup, options: BirdOptions) -> Result<Self> {
-        let conf = config(&setup.dir, &setup.peers, options);
+        Self::start_with_bfd(setup, options, None)
+    }
+
+    /// [`Bird::start_with`], and with `bfd` set, BFD on `br0` at those
+    /// timers and `bfd on` in every BGP protocol.
+    pub fn start_with_bfd(
+        setup: RouterSetup,
+        options: BirdOptions,
+        bfd: Option<BfdTimers>,
+    ) -> Result<Self> {
+        let conf = config(&setup.dir, &setup.peers, options, bfd);
         let path = setup.dir.join("bird.conf");
         std::fs::write(&path, conf)
             .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
@@ -153,8 +165,14 @@ protocol kernel kernel6 {
 }
 ";
 
-/// The BIRD configuration for `peers`, logging into `dir`, varied by `options`.
-fn config(dir: &Path, peers: &[PeerConfig], options: BirdOptions) -> String {
+/// The BIRD configuration for `peers`, logging into `dir`, varied by `options`, with BFD
+/// at `bfd`'s timers if set.
+fn config(
+    dir: &Path,
+    peers: &[PeerConfig],
+    options: BirdOptions,
+    bfd: Option<BfdTimers>,
+) -> String {
     let mut conf = format!(
         "log \"{log}\" all;\nrouter id {ROUTER_ID};\n",
         log = dir.join("bird.log").display()
@@ -167,6 +185,9 @@ fn config(dir: &Path, peers: &[PeerConfig], options: BirdOptions) -> String {
         conf.push_str(KERNEL_EXPORT);
     }
     conf.push_str(HONOUR_GRACEFUL_SHUTDOWN);
+    if let Some(timers) = bfd {
+        conf.push_str(&bfd::bird_protocol("br0", timers));
+    }
     for (index, peer) in peers.iter().enumerate() {
         let _ = writeln!(conf, "protocol bgp {} {{", protocol_name(index));
         let _ = writeln!(conf, "  local as {LOCAL_AS};");
@@ -180,6 +201,9 @@ fn config(dir: &Path, peers: &[PeerConfig], options: BirdOptions) -> String {
         }
         if options.start_disabled {
             conf.push_str("  disabled on;\n");
+        }
+        if bfd.is_some() {
+            conf.push_str("  bfd on;\n");
         }
         if options.trace_sessions {
             conf.push_str("  debug { states, events };\n");
@@ -263,6 +287,19 @@ impl EdgeRouter for Bird {
         Ok(protocol_line(&text, &name)
             .filter(|line| line.ends_with("Established"))
             .map(str::to_owned))
+    }
+
+    fn bfd_session(&self, peer: IpAddr) -> Result<Option<BfdSession>> {
+        bfd::parse_bird_sessions(&self.birdc(&["show", "bfd", "sessions"])?, peer)
+    }
+
+    fn session_down_reason(&self, peer: IpAddr) -> Result<Option<String>> {
+        let text = self.birdc(&["show", "protocols", "all", &self.protocol_of(peer)?])?;
+        Ok(text.lines().find_map(|line| {
+            line.trim_start()
+                .strip_prefix("Last error:")
+                .map(|error| error.trim().to_owned())
+        }))
     }
 
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {
@@ -453,160 +490,4 @@ fn tuples(value: &str) -> impl Iterator<Item = Vec<&str>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `show route all` as BIRD 2.0.12 printed it with two speakers sending
-    /// the same /32 and one sending a /128.
-    const SHOW_ROUTE_ALL: &str = "BIRD 2.0.12 ready.
-Table master4:
-203.0.113.10/32      unicast [spk0 23:42:09.904] * (100) [AS65001i]
-\tvia 192.0.2.11 on br0
-\tType: BGP univ
-\tBGP.origin: IGP
-\tBGP.as_path: 65001
-\tBGP.next_hop: 192.0.2.11
-\tBGP.med: 42
-\tBGP.local_pref: 100
-\tBGP.community: (65000,100) (65000,200)
-\tBGP.large_community: (65000, 1, 2) (65000, 3, 4)
-                     unicast [spk1 23:42:10.101] (100) [AS65002i]
-\tvia 192.0.2.12 on br0
-\tType: BGP univ
-\tBGP.origin: IGP
-\tBGP.as_path: 65002 65002
-\tBGP.next_hop: 192.0.2.12
-\tBGP.local_pref: 100
-
-Table master6:
-2001:db8:100::10/128 unicast [spk0 23:42:09.904 from 192.0.2.11] * (100) [AS65001i]
-\tvia 2001:db8::11 on br0
-\tType: BGP univ
-\tBGP.origin: IGP
-\tBGP.as_path: 65001
-\tBGP.next_hop: 2001:db8::11 fe80::1
-\tBGP.local_pref: 100
-";
-
-    #[test]
-    fn the_log_line_of_a_received_notification_gives_its_text() {
-        let line = r#"2026-11-20 23:42:21.328 <RMT> spk0: Received: Administrative shutdown: "maintenance window 42""#;
-        assert_eq!(
-            received_notification(line, "spk0: "),
-            Some(r#"Received: Administrative shutdown: "maintenance window 42""#)
-        );
-        assert_eq!(received_notification(line, "spk1: "), None);
-        assert_eq!(
-            received_notification("<TRACE> spk0: Started", "spk0: "),
-            None
-        );
-    }
-
-    #[test]
-    fn the_received_counts_are_summed_over_the_channels() {
-        let text = "BIRD 2.0.12 ready.
-spk0       BGP        ---        up     23:42:09.904  Established
-  BGP state:          Established
-  Channel ipv4
-    Route change stats:     received   rejected   filtered    ignored   accepted
-      Import updates:              3          0          0          0          3
-      Import withdraws:            2          0        ---          0          2
-      Export updates:              0          0          0        ---          0
-      Export withdraws:            0        ---        ---        ---          0
-  Channel ipv6
-    Route change stats:     received   rejected   filtered    ignored   accepted
-      Import updates:              1          0          0          0          1
-      Import withdraws:            0          0        ---          0          0
-";
-        assert_eq!(
-            parse_received(text).unwrap(),
-            ReceivedUpdates {
-                announced: 4,
-                withdrawn: 2
-            }
-        );
-        assert!(parse_received("      Import updates:   many").is_err());
-    }
-
-    #[test]
-    fn show_protocols_gives_the_line_of_the_named_protocol() {
-        let text = "BIRD 2.0.12 ready.
-Name       Proto      Table      State  Since         Info
-spk0       BGP        ---        up     23:42:09.904  Established   
-spk1       BGP        ---        start  23:42:08.101  Active        Socket: Connection refused
-";
-        assert_eq!(
-            protocol_line(text, "spk0"),
-            Some("spk0       BGP        ---        up     23:42:09.904  Established")
-        );
-        assert!(protocol_line(text, "spk1").is_some_and(|l| l.contains("Active")));
-        assert_eq!(protocol_line(text, "spk2"), None);
-    }
-
-    #[test]
-    fn show_route_all_yields_every_path_with_its_attributes() {
-        let names = vec![
-            ("spk0".to_owned(), "192.0.2.11".parse().unwrap()),
-            ("spk1".to_owned(), "192.0.2.12".parse().unwrap()),
-        ];
-        let routes = parse_routes(SHOW_ROUTE_ALL, &names).unwrap();
-        assert_eq!(routes.len(), 3);
-        assert_eq!(
-            routes[0],
-            RibRoute {
-                prefix: "203.0.113.10/32".into(),
-                as_path: vec![65001],
-                next_hop: "192.0.2.11".parse().unwrap(),
-                med: Some(42),
-                communities: vec![(65000, 100), (65000, 200)],
-                large_communities: vec![(65000, 1, 2), (65000, 3, 4)],
-                from: "192.0.2.11".parse().unwrap(),
-            }
-        );
-        assert_eq!(routes[1].prefix, "203.0.113.10/32");
-        assert_eq!(routes[1].as_path, vec![65002, 65002]);
-        assert_eq!(routes[1].med, None);
-        assert_eq!(routes[1].from, "192.0.2.12".parse::<IpAddr>().unwrap());
-        assert_eq!(routes[2].prefix, "2001:db8:100::10/128");
-        assert_eq!(
-            routes[2].next_hop,
-            "2001:db8::11".parse::<IpAddr>().unwrap()
-        );
-    }
-
-    #[test]
-    fn the_config_has_one_protocol_per_peer_with_password_and_passive() {
-        let mut peer = PeerConfig::new("192.0.2.11".parse().unwrap(), 65001);
-        peer.password = Some("s3cret".into());
-        peer.mode = Mode::Passive;
-        let peers = [peer, PeerConfig::new("192.0.2.12".parse().unwrap(), 65002)];
-        let conf = config(Path::new("/lab"), &peers, BirdOptions::default());
-        assert!(conf.contains(r#"log "/lab/bird.log" all;"#));
-        assert!(conf.contains("protocol bgp spk0 {"));
-        assert!(conf.contains("neighbor 192.0.2.11 as 65001;"));
-        assert!(conf.contains("password \"s3cret\";"));
-        assert!(conf.contains("passive on;"));
-        assert!(conf.contains("neighbor 192.0.2.12 as 65002;"));
-        assert_eq!(conf.matches("merge paths on;").count(), 2);
-        assert!(!conf.contains("timeformat") && !conf.contains("disabled on;"));
-        assert!(!conf.contains("debug {"));
-    }
-
-    #[test]
-    fn options_drop_the_kernel_protocols_and_change_times_and_start_state() {
-        let peers = [PeerConfig::new("192.0.2.11".parse().unwrap(), 65001)];
-        let options = BirdOptions {
-            kernel_export: false,
-            unix_times: true,
-            trace_sessions: true,
-            start_disabled: true,
-        };
-        let conf = config(Path::new("/lab"), &peers, options);
-        assert!(!conf.contains("protocol kernel"));
-        assert!(conf.contains("timeformat protocol \"%s.%3f\";\n"));
-        assert!(conf.contains("timeformat log \"%s.%3f\";\n"));
-        assert!(conf.contains("  disabled on;\n"));
-        assert!(conf.contains("  debug { states, events };\n"));
-        assert!(conf.contains("neighbor 192.0.2.11 as 65001;"));
-    }
-}
+mod tests;

@@ -1,0 +1,271 @@
+//! Failures only BFD notices quickly: a frozen server (every process of its namespace
+//! stopped), a link that drops the server's packets while the router's interface stays
+//! up, and a daemon whose check loop stalls (its BFD packets stop with its liveness lease).
+//! Each must take web2's next hop out of the router's kernel route within a bound, the
+//! router must say BFD took the session down, and web2 must come back once healed.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+use super::{expect_reset_by_bfd, log_count, wait_back, with_bfd, FAILOVER_LIMIT};
+use crate::daemon::{CHECK_INTERVAL, CHECK_TIMEOUT};
+use crate::daemon_lab::{LabOptions, Web, DIR_PLACEHOLDER, FINE_POLL, VIP};
+use crate::daemon_scenarios::measured;
+use crate::error::{Error, Result};
+use crate::netns::Netns;
+use crate::process::{ChildGuard, Streams};
+use crate::routers::RouterKind;
+use crate::wait::{wait_until, POLL};
+
+/// The table of [`DROP_RULES`] in web2's namespace.
+const DROP_TABLE: &str = "bfdlab";
+/// nftables rules dropping everything in and out of `eth0` (not `lo`: the health check
+/// and the control socket stay).
+const DROP_RULES: &str = "table inet bfdlab {
+  chain input { type filter hook input priority 0; policy accept; iifname \"eth0\" drop; }
+  chain output { type filter hook output priority 0; policy accept; oifname \"eth0\" drop; }
+}
+";
+/// The exec check of the stall scenario: `{dir}/PROBE`, a script that passes.
+const PROBE: &str = "probe";
+/// [`PROBE`]'s text: long enough to outlast one of the daemon's turns after a stall.
+const PROBE_SCRIPT: &str = "#!/bin/sh\nexec sleep 0.05\n";
+/// Holds a write lease (`F_SETLEASE`, 1024, `F_WRLCK`) on `argv[1]` and ignores the
+/// lease-break signal, so that every open of the file, the kernel's in `execve` included,
+/// blocks until this process ends (or `fs.lease-break-time`, 45 s by default, passes).
+const LEASE_HOLDER: &str = "import fcntl, os, signal, sys, time
+signal.signal(signal.SIGIO, signal.SIG_IGN)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 1024, fcntl.F_WRLCK)
+print('leased', flush=True)
+time.sleep(120)
+";
+/// The lease holder's start-up bound.
+const HOLDER_STARTUP: Duration = Duration::from_secs(10);
+/// The daemon's liveness period and the lease its BFD packets run on (2.5 periods).
+const LIVENESS: Duration = Duration::from_secs(1);
+/// How much longer than interval + timeout a check loop may go without a probe before the
+/// daemon calls it stalled.
+const STALL_SLACK: Duration = Duration::from_secs(2);
+/// See [`LIVENESS`].
+const BFD_LEASE: Duration = Duration::from_millis(2500);
+/// How long a log line may take to appear after what causes it.
+const LOG_LIMIT: Duration = Duration::from_secs(5);
+
+/// Every process of a web namespace stopped (SIGSTOP); continued (SIGCONT) when dropped,
+/// also when the scenario fails.
+struct Frozen {
+    pids: Vec<u32>,
+}
+
+impl Frozen {
+    fn freeze(web: &Web) -> Result<Frozen> {
+        let mut frozen = Frozen { pids: Vec::new() };
+        for pid in web.pids()? {
+            send(pid, Signal::SIGSTOP)?;
+            frozen.pids.push(pid);
+        }
+        Ok(frozen)
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        for pid in &self.pids {
+            if let Err(e) = send(*pid, Signal::SIGCONT) {
+                eprintln!("lab: could not continue pid {pid}: {e}");
+            }
+        }
+    }
+}
+
+fn send(pid: u32, signal: Signal) -> Result<()> {
+    let raw = i32::try_from(pid).map_err(|e| Error::Check(format!("pid {pid}: {e}")))?;
+    kill(Pid::from_raw(raw), signal)
+        .map_err(|e| Error::io(format!("send {signal} to pid {pid}"), e.into()))
+}
+
+/// [`DROP_RULES`] loaded in a namespace; deleted when dropped.
+struct Dropping<'a> {
+    ns: &'a Netns,
+}
+
+impl<'a> Dropping<'a> {
+    fn start(ns: &'a Netns, dir: &Path) -> Result<Dropping<'a>> {
+        let file = dir.join("drop.nft");
+        std::fs::write(&file, DROP_RULES)
+            .map_err(|e| Error::io(format!("write {}", file.display()), e))?;
+        ns.exec("nft", &["-f", &file.to_string_lossy()])?;
+        Ok(Dropping { ns })
+    }
+
+    fn stop(self) -> Result<()> {
+        let ns = self.ns;
+        std::mem::forget(self);
+        ns.exec("nft", &["delete", "table", "inet", DROP_TABLE])
+            .map(drop)
+    }
+}
+
+impl Drop for Dropping<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .ns
+            .exec("nft", &["delete", "table", "inet", DROP_TABLE]);
+    }
+}
+
+/// Every process of web2's namespace stopped: its next hop leaves the router's kernel
+/// route within a second (BFD's 300 ms detection, where hold-time expiry takes seconds),
+/// the router says BFD reset the session; continued, web2 comes back by itself.
+pub fn a_frozen_server_leaves_the_route_within_a_second(
+    router: RouterKind,
+    web_server: &str,
+    test: &str,
+) -> Result<()> {
+    with_bfd(router, LabOptions::default(), (web_server, test), |lab| {
+        let web1 = lab.web(1)?.peer();
+        let start = Instant::now();
+        let frozen = Frozen::freeze(lab.web(2)?)?;
+        let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
+        measured(
+            &format!("BFD: web2 frozen → next hop gone at {router}"),
+            took,
+        );
+        expect_reset_by_bfd(lab, 2)?;
+        let resumed = Instant::now();
+        drop(frozen);
+        wait_back(
+            lab,
+            2,
+            resumed,
+            "BFD: web2 continued → BFD Up and next hop back",
+        )
+    })
+}
+
+/// nftables in web2's namespace drop everything on its `eth0` (the router's interface
+/// stays up and sees nothing): web2's next hop leaves within a second and the router says
+/// BFD reset the session; without the rules, web2 comes back by itself.
+pub fn a_link_dropping_packets_unseen_by_the_router_removes_the_server(
+    router: RouterKind,
+    web_server: &str,
+    test: &str,
+) -> Result<()> {
+    let options = LabOptions {
+        tools: vec!["nft"],
+        ..LabOptions::default()
+    };
+    with_bfd(router, options, (web_server, test), |lab| {
+        let web1 = lab.web(1)?.peer();
+        let web2 = lab.web(2)?;
+        let start = Instant::now();
+        let dropping = Dropping::start(&web2.ns, web2.dir())?;
+        let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
+        measured(
+            &format!("BFD: web2's packets dropped → next hop gone at {router}"),
+            took,
+        );
+        expect_reset_by_bfd(lab, 2)?;
+        let healed = Instant::now();
+        dropping.stop()?;
+        wait_back(
+            lab,
+            2,
+            healed,
+            "BFD: drop rules removed → BFD Up and next hop back",
+        )
+    })
+}
+
+/// web2's check loop stalls for real: its exec check runs `{dir}/probe`, on which a write
+/// lease is then held, so the daemon's `execve` of it blocks (the daemon spawns on its
+/// only runtime thread, so its whole loop stops with it). The liveness lease then runs
+/// out and BFD packets stop: web2's next hop leaves the router within interval, plus
+/// timeout, plus 2 s (the stall rule), plus 2.5 s (the lease), plus 1 s, with the router
+/// resetting the session for BFD. Kept blocked past the stall rule and released, the daemon logs the stalled
+/// check loop and web2 comes back.
+pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
+    router: RouterKind,
+    web_server: &str,
+    test: &str,
+) -> Result<()> {
+    let options = LabOptions {
+        tools: vec!["python3"],
+        exec_check: Some(vec![format!("{DIR_PLACEHOLDER}/{PROBE}")]),
+        web_files: vec![(PROBE, PROBE_SCRIPT)],
+        ..LabOptions::default()
+    };
+    with_bfd(router, options, (web_server, test), |lab| {
+        let web1 = lab.web(1)?.peer();
+        let stall_rule = CHECK_INTERVAL + CHECK_TIMEOUT + STALL_SLACK;
+        let limit = stall_rule + BFD_LEASE + LIVENESS;
+        let stalled_seen = log_count(lab.web(2)?, "check loop stalled")?;
+        let (holder, start) = hold_lease(lab.web(2)?)?;
+        let took = lab.wait_next_hops(VIP, &[web1], start, limit)?;
+        measured(
+            &format!(
+                "BFD: web2's check loop stalled → next hop gone at {router} (bound {} ms)",
+                limit.as_millis()
+            ),
+            took,
+        );
+        expect_reset_by_bfd(lab, 2)?;
+        wait_log(lab.web(2)?, "stopped making progress", 0)?;
+        // The lease ran out before the stall rule could call the loop stalled: keep it
+        // blocked past that rule, so the daemon sees the stall once its thread runs again.
+        std::thread::sleep((stall_rule + LIVENESS).saturating_sub(start.elapsed()));
+        let released = Instant::now();
+        drop(holder);
+        let line = wait_log(lab.web(2)?, "check loop stalled", stalled_seen)?;
+        measured(
+            "stall released → the daemon logs the stalled check loop",
+            released.elapsed(),
+        );
+        eprintln!("[lab] web2: {}", line.trim());
+        wait_back(
+            lab,
+            2,
+            released,
+            "BFD: stall released → BFD Up and next hop back",
+        )
+    })
+}
+
+/// Starts the lease holder on web's probe; returns it and when the lease was in place.
+fn hold_lease(web: &Web) -> Result<(ChildGuard, Instant)> {
+    let probe = web.dir().join(PROBE);
+    let mut command = Command::new("python3");
+    command.args(["-c", LEASE_HOLDER]).arg(&probe);
+    let holder = ChildGuard::spawn("lease-holder", command, web.dir(), Streams::Logged)?;
+    let out = web.dir().join("lease-holder.stdout");
+    wait_until(
+        "the lease holder to hold its lease",
+        HOLDER_STARTUP,
+        FINE_POLL,
+        || match std::fs::read_to_string(&out) {
+            Ok(text) if text.contains("leased") => Ok(()),
+            Ok(_) => Err("not yet".to_owned()),
+            Err(e) => Err(e.to_string()),
+        },
+    )
+    .map_err(|e| holder.failure(e.to_string()))?;
+    Ok((holder, Instant::now()))
+}
+
+/// Waits until web's daemon log has more than `seen` lines with `needle`; returns the last.
+fn wait_log(web: &Web, needle: &str, seen: usize) -> Result<String> {
+    let what = format!("{}'s log to show {needle:?}", web.name);
+    wait_until(&what, LOG_LIMIT, POLL, || {
+        let log = web.announcer.log_text().map_err(|e| e.to_string())?;
+        let lines: Vec<&str> = log.lines().filter(|l| l.contains(needle)).collect();
+        match lines.last() {
+            Some(line) if lines.len() > seen => Ok((*line).to_owned()),
+            _ => Err(format!("{} such line(s)", lines.len())),
+        }
+    })
+}
