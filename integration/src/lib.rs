@@ -20,6 +20,7 @@ pub mod bench;
 pub mod bfd_hostile;
 pub mod clab;
 pub mod config_toml;
+pub mod control_flood;
 pub mod daemon;
 pub mod daemon_lab;
 pub mod daemon_scenarios;

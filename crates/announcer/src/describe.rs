@@ -114,7 +114,10 @@ fn check_line(check: &CheckSpec) -> String {
     let probe = match &check.kind {
         CheckKind::Http(http) => format!("http {:?} {}", http.method, http.url),
         CheckKind::Tcp { address } => format!("tcp {address}"),
-        CheckKind::Exec { command } => format!("exec {command:?}"),
+        CheckKind::Exec { command, user } => match user {
+            Some(user) => format!("exec {command:?} as {} (uid {})", user.name, user.uid),
+            None => format!("exec {command:?}"),
+        },
         CheckKind::File { path, pass_if } => format!("file {} ({pass_if:?})", path.display()),
     };
     format!(

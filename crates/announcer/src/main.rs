@@ -8,7 +8,9 @@ mod daemon;
 mod describe;
 mod error;
 mod maintenance;
+mod open_files;
 mod reconcile;
+mod reload_plan;
 mod restart_mark;
 mod status;
 mod systemd;
@@ -40,6 +42,7 @@ fn execute(command: Command) -> Result<(), Error> {
         Command::Run { config: path } => {
             let config = config::load(&path)?;
             init_logging();
+            open_files::raise_to_hard_limit();
             daemon::run(&path, config)
         }
         Command::CheckConfig { config: path } => {

@@ -1,6 +1,9 @@
 //! Maintenance set by `announcer withdraw`: which VIPs are out, why and since when, kept in
 //! `state_dir` so it holds across restarts and reboots until `announcer announce`.
 //!
+//! Each entry names who asked (uid and pid of the `announcer withdraw` process); files
+//! written before that was recorded load with no requester.
+//!
 //! Written atomically (temporary file, fsync, rename, fsync of the directory): after a crash
 //! the file is either the old or the new one, never a mix.
 
@@ -13,6 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use announcer_bgp::Prefix;
 use serde::{Deserialize, Serialize};
 
+use crate::control::requester::Requester;
+
 /// The file in `state_dir`.
 const FILE_NAME: &str = "maintenance.json";
 
@@ -23,6 +28,9 @@ pub struct Entry {
     pub reason: String,
     /// When it started, in seconds since the Unix epoch.
     pub since_unix: u64,
+    /// Who asked, when known (absent in files from before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Requester>,
 }
 
 /// The maintenance state and where it is kept.
@@ -78,9 +86,15 @@ impl Maintenance {
         self.entries.get(prefix)
     }
 
-    /// Puts `prefixes` in maintenance (an earlier entry keeps its reason and time) and saves.
-    /// Nothing changes in memory unless the file was written.
-    pub fn withdraw(&mut self, prefixes: &[Prefix], reason: &str) -> Result<(), StateError> {
+    /// Puts `prefixes` in maintenance for `reason`, asked by `by` (an earlier entry keeps its
+    /// reason, time and requester) and saves. Nothing changes in memory unless the file was
+    /// written.
+    pub fn withdraw(
+        &mut self,
+        prefixes: &[Prefix],
+        reason: &str,
+        by: Option<Requester>,
+    ) -> Result<(), StateError> {
         let since_unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -89,6 +103,7 @@ impl Maintenance {
             next.entry(*prefix).or_insert_with(|| Entry {
                 reason: reason.to_owned(),
                 since_unix,
+                by,
             });
         }
         self.replace(next)
@@ -150,7 +165,7 @@ mod tests {
     fn maintenance_survives_a_reload_from_disk() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = Maintenance::load(dir.path()).unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "kernel upgrade")
+        m.withdraw(&[p("203.0.113.10/32")], "kernel upgrade", None)
             .unwrap();
         let again = Maintenance::load(dir.path()).unwrap();
         assert_eq!(
@@ -164,8 +179,12 @@ mod tests {
     fn announce_clears_only_the_named_prefixes() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = Maintenance::load(dir.path()).unwrap();
-        m.withdraw(&[p("203.0.113.10/32"), p("2001:db8::10/128")], "maint")
-            .unwrap();
+        m.withdraw(
+            &[p("203.0.113.10/32"), p("2001:db8::10/128")],
+            "maint",
+            None,
+        )
+        .unwrap();
         m.announce(&[p("203.0.113.10/32")]).unwrap();
         let again = Maintenance::load(dir.path()).unwrap();
         assert!(again.get(&p("203.0.113.10/32")).is_none());
@@ -176,8 +195,8 @@ mod tests {
     fn a_repeated_withdraw_keeps_the_first_reason_and_time() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = Maintenance::load(dir.path()).unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "first").unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "second").unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "first", None).unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "second", None).unwrap();
         assert_eq!(m.get(&p("203.0.113.10/32")).unwrap().reason, "first");
     }
 
@@ -186,7 +205,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("var/lib/announcer");
         let mut m = Maintenance::load(&state).unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "maint").unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "maint", None).unwrap();
         assert!(state.join(FILE_NAME).exists());
     }
 
@@ -205,7 +224,9 @@ mod tests {
         let state = dir.path().join("state");
         let mut m = Maintenance::load(&state).unwrap();
         fs::remove_dir(&state).unwrap();
-        let error = m.withdraw(&[p("203.0.113.10/32")], "maint").unwrap_err();
+        let error = m
+            .withdraw(&[p("203.0.113.10/32")], "maint", None)
+            .unwrap_err();
         assert!(error.to_string().contains("state"), "{error}");
         assert!(m.get(&p("203.0.113.10/32")).is_none());
     }
@@ -219,5 +240,28 @@ mod tests {
             error.to_string().contains("not a maintenance state file"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn the_requester_is_kept_with_the_entry_across_a_reload_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Maintenance::load(dir.path()).unwrap();
+        let by = Requester::new(0, Some(1234));
+        m.withdraw(&[p("203.0.113.10/32")], "maint", Some(by))
+            .unwrap();
+        let again = Maintenance::load(dir.path()).unwrap();
+        assert_eq!(again.get(&p("203.0.113.10/32")).unwrap().by, Some(by));
+    }
+
+    #[test]
+    fn a_state_file_from_before_requesters_were_recorded_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = r#"{"203.0.113.10/32":{"reason":"kernel upgrade","since_unix":1763680000}}"#;
+        fs::write(dir.path().join(FILE_NAME), old).unwrap();
+        let m = Maintenance::load(dir.path()).unwrap();
+        let entry = m.get(&p("203.0.113.10/32")).unwrap();
+        assert_eq!(entry.reason, "kernel upgrade");
+        assert_eq!(entry.since_unix, 1_763_680_000);
+        assert_eq!(entry.by, None);
     }
 }

@@ -23,6 +23,10 @@ pub struct VipView<'a> {
     pub announced_draining: bool,
     /// The daemon is stopping: nothing may be announced.
     pub stopping: bool,
+    /// The VIP is leaving the configuration: withdrawn, then unbound if announcer bound it.
+    pub removing: bool,
+    /// announcer binds the address (`bind = true`), so it also unbinds it.
+    pub managed: bool,
 }
 
 /// What is known about one of a VIP's checks.
@@ -47,6 +51,8 @@ pub enum Action {
     Drain,
     /// Tell the routers to drop the route.
     Withdraw,
+    /// Take the address off its interface (only once withdrawn).
+    Unbind,
 }
 
 /// Why a VIP is or is not announced.
@@ -56,6 +62,8 @@ pub enum Verdict<'a> {
     Announce,
     /// The daemon is stopping.
     Stopping,
+    /// Removed from the configuration.
+    Removed,
     /// Withdrawn by the operator.
     Maintenance(&'a str),
     /// Withdrawn by the operator, still announced marked to be avoided until the drain ends.
@@ -71,6 +79,9 @@ impl VipView<'_> {
     pub fn verdict(&self) -> Verdict<'_> {
         if self.stopping {
             return Verdict::Stopping;
+        }
+        if self.removing {
+            return Verdict::Removed;
         }
         let serving = if !self.bound {
             Verdict::NotBound(self.bind_error)
@@ -93,6 +104,15 @@ impl VipView<'_> {
     /// announces one.
     pub fn plan(&self) -> Vec<Action> {
         let mut actions = Vec::new();
+        if self.removing {
+            if self.announced {
+                actions.push(Action::Withdraw);
+            }
+            if self.bound && self.managed {
+                actions.push(Action::Unbind);
+            }
+            return actions;
+        }
         let verdict = self.verdict();
         let keep = match verdict {
             Verdict::Announce => true,
@@ -123,6 +143,7 @@ impl fmt::Display for Verdict<'_> {
         match self {
             Verdict::Announce => f.write_str("announced: bound and all checks pass"),
             Verdict::Stopping => f.write_str("withdrawn: announcer is stopping"),
+            Verdict::Removed => f.write_str("withdrawn: removed from the configuration"),
             Verdict::Maintenance(reason) => write!(f, "withdrawn: maintenance ({reason})"),
             Verdict::Draining(reason) => write!(
                 f,
@@ -170,7 +191,40 @@ mod tests {
             announced: false,
             announced_draining: false,
             stopping: false,
+            removing: false,
+            managed: true,
         }
+    }
+
+    #[test]
+    fn a_removed_vip_is_withdrawn_before_it_is_unbound() {
+        let v = VipView {
+            announced: true,
+            removing: true,
+            ..view()
+        };
+        assert_eq!(v.plan(), vec![Action::Withdraw, Action::Unbind]);
+        assert_eq!(
+            v.verdict().to_string(),
+            "withdrawn: removed from the configuration"
+        );
+    }
+
+    #[test]
+    fn a_removed_vip_announcer_does_not_bind_is_only_withdrawn() {
+        let v = VipView {
+            announced: true,
+            removing: true,
+            managed: false,
+            ..view()
+        };
+        assert_eq!(v.plan(), vec![Action::Withdraw]);
+        let unannounced_unbound = VipView {
+            bound: false,
+            removing: true,
+            ..view()
+        };
+        assert_eq!(unannounced_unbound.plan(), vec![]);
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::fmt::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::control::requester::Requester;
+
 /// The whole status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatusReport {
@@ -108,6 +110,21 @@ pub struct MaintenanceReport {
     pub reason: String,
     /// Since when, in seconds since the Unix epoch.
     pub since_unix: u64,
+    /// Who asked (uid and pid of the `announcer withdraw` process), when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Requester>,
+}
+
+impl fmt::Display for MaintenanceReport {
+    /// "maintenance by uid 0 (pid 1234): kernel upgrade", the reason with control characters
+    /// escaped.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.by {
+            Some(by) => write!(f, "maintenance by {by}")?,
+            None => f.write_str("maintenance (requester not recorded)")?,
+        }
+        write!(f, ": {}", self.reason.escape_debug())
+    }
 }
 
 /// One check of a VIP.
@@ -160,6 +177,9 @@ impl fmt::Display for StatusReport {
         for v in &self.vips {
             let bound = if v.bound { "bound" } else { "not bound" };
             writeln!(f, "  {} on {} ({bound}): {}", v.prefix, v.interface, v.why)?;
+            if let Some(maintenance) = &v.maintenance {
+                writeln!(f, "    {maintenance}")?;
+            }
             for c in &v.checks {
                 let mut line = format!(
                     "    check {}: {}",
@@ -270,5 +290,31 @@ mod tests {
             text.contains("check web: down, last fail (HTTP 500, 1.2 ms), streak 3"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn maintenance_shows_who_asked_beside_the_reason() {
+        let mut maintenance = MaintenanceReport {
+            reason: "kernel upgrade".into(),
+            since_unix: 1_763_680_000,
+            by: Some(Requester::new(0, Some(1234))),
+        };
+        assert_eq!(
+            maintenance.to_string(),
+            "maintenance by uid 0 (pid 1234): kernel upgrade"
+        );
+        let json = serde_json::to_value(&maintenance).unwrap();
+        assert_eq!(json["by"]["uid"], 0);
+        assert_eq!(json["by"]["pid"], 1234);
+        maintenance.by = None;
+        maintenance.reason = "fake\n  line".into();
+        assert_eq!(
+            maintenance.to_string(),
+            "maintenance (requester not recorded): fake\\n  line"
+        );
+        assert!(serde_json::to_value(&maintenance)
+            .unwrap()
+            .get("by")
+            .is_none());
     }
 }

@@ -147,3 +147,54 @@ fn run_with_a_missing_config_file_exits_2_naming_it() {
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(text.contains("/nonexistent/announcer.toml"), "{text}");
 }
+
+/// `announcer run` raises its soft open-files limit to the hard one first thing: started
+/// under `prlimit` with 256 of (up to) 4,096, it logs the raise, then stops at once because
+/// its control socket is taken (so it touches nothing else; as root it also runs in a
+/// throwaway network namespace).
+#[test]
+fn run_raises_the_soft_open_files_limit_to_the_hard_limit_at_start() {
+    let Some(prlimit) = ["/usr/bin/prlimit", "/bin/prlimit"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        eprintln!("SKIP run_raises_the_soft_open_files_limit: no prlimit");
+        return;
+    };
+    let (_, hard) =
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+    let hard = hard.min(4096);
+    if hard <= 256 {
+        eprintln!("SKIP run_raises_the_soft_open_files_limit: hard limit {hard}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("announcer.sock");
+    let _taken = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, b"").unwrap();
+    let path = dir.path().join("announcer.toml");
+    std::fs::write(&path, config(&socket, &not_a_dir.join("state"))).unwrap();
+    let root = nix::unistd::geteuid().is_root();
+    let mut command = Command::new(if root { "unshare" } else { prlimit });
+    if root {
+        command.args(["--net", prlimit]);
+    }
+    let output = command
+        .arg(format!("--nofile=256:{hard}"))
+        .arg(BINARY)
+        .args(["run", "-c", &path.to_string_lossy()])
+        .env("RUST_LOG", "info")
+        .env_remove("NOTIFY_SOCKET")
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("already running"), "{text}");
+    assert!(
+        text.contains("open-files limit raised to the hard limit")
+            && text.contains("from=256")
+            && text.contains(&format!("to={hard}")),
+        "{text}"
+    );
+}

@@ -1,5 +1,6 @@
 //! The shipped systemd unit keeps its promises: notify with a watchdog, a dedicated user
-//! with only the two capabilities the daemon needs, and a read-only system.
+//! with only the two capabilities the daemon needs, a read-only system, and enough file
+//! descriptors.
 
 use std::collections::BTreeMap;
 
@@ -49,4 +50,57 @@ fn the_system_is_read_only_but_for_the_state_and_runtime_directories() {
     ] {
         assert_eq!(service.get(key), Some(&value), "{key}");
     }
+}
+
+#[test]
+fn the_unit_gives_the_daemon_more_file_descriptors_than_the_default_1024() {
+    let service = service();
+    let limit: u64 = service
+        .get("LimitNOFILE")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_default();
+    assert!(limit >= 16_384, "LimitNOFILE={limit} in {service:?}");
+}
+
+/// The example configuration, whose file check is the documented soft-stop file.
+const EXAMPLE: &str = include_str!("../../../config/announcer.toml");
+
+/// Trees the unit hides from the daemon and its checks (PrivateTmp, ProtectHome).
+const HIDDEN: [&str; 5] = ["/tmp/", "/var/tmp/", "/home/", "/root/", "/run/user/"];
+
+#[test]
+fn the_documented_soft_stop_file_is_visible_to_the_sandboxed_daemon() {
+    let service = service();
+    let paths: Vec<&str> = EXAMPLE
+        .lines()
+        .filter_map(|line| line.strip_prefix("path = \""))
+        .filter_map(|rest| rest.strip_suffix('"'))
+        .collect();
+    assert_eq!(paths, ["/etc/announcer/drain"]);
+    for path in paths {
+        assert!(
+            !HIDDEN.iter().any(|tree| path.starts_with(tree)),
+            "{path} is hidden by the sandbox"
+        );
+        assert!(UNIT.contains(path), "the unit does not document {path}");
+    }
+    // Read-only but visible: nothing replaces or hides /etc.
+    assert_eq!(service.get("ProtectSystem"), Some(&"strict"));
+    for hiding in ["InaccessiblePaths", "TemporaryFileSystem", "BindPaths"] {
+        assert!(!service.contains_key(hiding), "{hiding}: {service:?}");
+    }
+    // The daemon (group announcer) may search /etc/announcer to stat the file.
+    assert!(UNIT.contains("install -d -m 0750 -o root -g announcer /etc/announcer"));
+}
+
+#[test]
+fn exec_checks_can_gain_no_privilege_and_user_needs_a_documented_drop_in() {
+    let service = service();
+    assert_eq!(service.get("NoNewPrivileges"), Some(&"yes"));
+    assert_eq!(service.get("RestrictSUIDSGID"), Some(&"yes"));
+    let bounding = service.get("CapabilityBoundingSet").copied().unwrap_or("");
+    assert!(!bounding.contains("CAP_SETUID"), "{bounding}");
+    assert!(UNIT.contains(
+        "#     AmbientCapabilities=CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID"
+    ));
 }

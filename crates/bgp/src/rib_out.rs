@@ -3,6 +3,14 @@
 //!
 //! Pure: no I/O. Invariant: after [`AdjRibOut::pending_updates`] or [`AdjRibOut::full_table`]
 //! the peer has been sent exactly `desired`; nothing is sent for a change that cancels out.
+//!
+//! A peer that does not keep up is sent the latest desired state, not every intermediate
+//! one: the driver takes UPDATEs in batches with [`AdjRibOut::next_updates`] only while the
+//! connection has room, and meanwhile changes only mark their prefixes dirty. A ROUTE-REFRESH
+//! ([`AdjRibOut::request_refresh`]) only marks its family owed, and the driver starts owed
+//! tables ([`AdjRibOut::start_owed_refreshes`]) only once the connection has written what
+//! it had, so requests that arrive meanwhile merge into one; a new session's table
+//! ([`AdjRibOut::start_table`]) owes an End-of-RIB per family once everything dirty is sent.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -78,6 +86,11 @@ pub struct AdjRibOut {
     desired: BTreeMap<Prefix, Arc<RouteAttributes>>,
     advertised: HashMap<Prefix, Arc<RouteAttributes>>,
     dirty: BTreeSet<Prefix>,
+    /// Families whose whole table a ROUTE-REFRESH asked for, not yet marked dirty: one table
+    /// per family however many requests arrive before it is sent.
+    refresh_owed: BTreeSet<Family>,
+    /// Families whose End-of-RIB (RFC 4724 §2) follows once nothing is dirty.
+    end_of_rib_owed: BTreeSet<Family>,
 }
 
 impl AdjRibOut {
@@ -121,15 +134,92 @@ impl AdjRibOut {
         self.advertised.len()
     }
 
-    /// True when changes wait to be sent.
+    /// True when changes, a refreshed table or an End-of-RIB wait to be sent.
     pub fn has_pending(&self) -> bool {
-        !self.dirty.is_empty()
+        !self.dirty.is_empty() || !self.refresh_owed.is_empty() || !self.end_of_rib_owed.is_empty()
     }
 
-    /// The session went down: the peer has nothing from us any more.
+    /// The session went down: the peer has nothing from us any more, and is owed nothing.
     pub fn session_down(&mut self) {
         self.advertised.clear();
         self.dirty.clear();
+        self.refresh_owed.clear();
+        self.end_of_rib_owed.clear();
+    }
+
+    /// An upper bound on the routes still to be sent: the dirty ones plus, for owed
+    /// refreshes, every desired one.
+    pub fn pending_bound(&self) -> usize {
+        let refresh = if self.refresh_owed.is_empty() {
+            0
+        } else {
+            self.desired.len()
+        };
+        self.dirty.len().saturating_add(refresh)
+    }
+
+    /// The peer asked for our routes of `family` again (RFC 2918). Returns false when a
+    /// table of that family is already owed and not yet started: the request merges into it.
+    pub fn request_refresh(&mut self, family: Family) -> bool {
+        self.refresh_owed.insert(family)
+    }
+
+    /// A new session: every desired route is owed, then End-of-RIB for each negotiated
+    /// family (RFC 4724 §2). Earlier refresh requests are covered by it.
+    pub fn start_table(&mut self, view: &SessionView) {
+        self.advertised.clear();
+        self.refresh_owed.clear();
+        self.dirty.extend(self.desired.keys().copied());
+        self.end_of_rib_owed = view.wire.families.iter().copied().collect();
+    }
+
+    /// True when a ROUTE-REFRESH is owed and its table not started.
+    pub fn refresh_owed(&self) -> bool {
+        !self.refresh_owed.is_empty()
+    }
+
+    /// Starts the tables owed to ROUTE-REFRESH requests: every desired route of those
+    /// families is to be sent again. The driver calls this only once what it queued
+    /// before has been written, so requests that arrive meanwhile merge into one table.
+    pub fn start_owed_refreshes(&mut self) {
+        for family in std::mem::take(&mut self.refresh_owed) {
+            self.mark_family(family);
+        }
+    }
+
+    /// True when [`AdjRibOut::next_updates`] has something to send now: dirty routes or an
+    /// End-of-RIB (not an owed refresh that is not started).
+    pub fn has_ready(&self) -> bool {
+        !self.dirty.is_empty() || !self.end_of_rib_owed.is_empty()
+    }
+
+    /// The next batch for the peer: at most `max_routes` dirty routes (in prefix order)
+    /// packed into UPDATEs and counted as sent; the rest stay dirty for the next call. Once
+    /// nothing is dirty, the End-of-RIBs owed follow. Empty when nothing is ready.
+    pub fn next_updates(
+        &mut self,
+        view: &SessionView,
+        max_routes: usize,
+    ) -> (Vec<Update>, Unsendable) {
+        let batch: Vec<Prefix> = self.dirty.iter().take(max_routes).copied().collect();
+        for prefix in &batch {
+            self.dirty.remove(prefix);
+        }
+        let (mut updates, unsendable) = self.updates_for(view, batch);
+        if self.dirty.is_empty() {
+            let families = std::mem::take(&mut self.end_of_rib_owed);
+            updates.extend(families.into_iter().map(Update::end_of_rib));
+        }
+        (updates, unsendable)
+    }
+
+    /// Marks every desired route of `family` to be sent again.
+    fn mark_family(&mut self, family: Family) {
+        let selected = self.desired.keys().filter(|p| p.family() == family);
+        for p in selected {
+            self.advertised.remove(p);
+            self.dirty.insert(*p);
+        }
     }
 
     /// Every desired route for a new session (or a ROUTE-REFRESH of `only`), followed by
@@ -158,11 +248,22 @@ impl AdjRibOut {
 
     /// UPDATEs that bring the peer from what it was sent to what we want, packed.
     pub fn pending_updates(&mut self, view: &SessionView) -> (Vec<Update>, Unsendable) {
+        let dirty = std::mem::take(&mut self.dirty);
+        self.updates_for(view, dirty)
+    }
+
+    /// UPDATEs that bring the peer to what we want for `prefixes`, packed; those prefixes
+    /// count as sent.
+    fn updates_for(
+        &mut self,
+        view: &SessionView,
+        prefixes: impl IntoIterator<Item = Prefix>,
+    ) -> (Vec<Update>, Unsendable) {
         let mut unsendable = Unsendable::default();
         let mut withdrawals: BTreeMap<Family, Vec<Prefix>> = BTreeMap::new();
         let mut announcements: HashMap<(Family, Arc<RouteAttributes>), Vec<Prefix>> =
             HashMap::new();
-        for prefix in std::mem::take(&mut self.dirty) {
+        for prefix in prefixes {
             let family = prefix.family();
             match self.desired.get(&prefix) {
                 Some(attrs) if self.advertised.get(&prefix) == Some(attrs) => {}
@@ -324,3 +425,6 @@ fn set_withdrawn(update: &mut Update, routes: Vec<Prefix>) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod batch_tests;

@@ -210,7 +210,9 @@ impl Speaker {
     }
 
     /// Returns once every session has queued, for sending, the route changes asked of it
-    /// before this call (so a withdrawn address can be removed from the host after it).
+    /// before this call (so a withdrawn address can be removed from the host after it). A
+    /// peer that is not reading has them recorded instead: it is sent the state as it then
+    /// stands once it reads again (or its session ends by the send hold timer, RFC 9687).
     pub async fn sync(&self) {
         ask_all(&self.peers, Command::Sync).await;
     }

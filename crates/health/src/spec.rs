@@ -34,10 +34,12 @@ pub enum CheckKind {
         /// Where to connect.
         address: SocketAddr,
     },
-    /// A command run without a shell; exit status 0 passes.
+    /// A command run without a shell and without capabilities; exit status 0 passes.
     Exec {
         /// Program and arguments.
         command: Vec<String>,
+        /// Another user to run it as; `None` runs it as the daemon's own user.
+        user: Option<ExecUser>,
     },
     /// A path that must exist, or must be absent.
     File {
@@ -46,6 +48,22 @@ pub enum CheckKind {
         /// Which of the two passes.
         pass_if: FilePassIf,
     },
+}
+
+/// The user an exec check runs as, resolved when the configuration is loaded (a change
+/// in the user database takes effect at the next reload).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExecUser {
+    /// The user name, as configured.
+    pub name: String,
+    /// Its user id.
+    pub uid: u32,
+    /// Its primary group id.
+    pub gid: u32,
+    /// Every group it is a member of (supplementary groups), the primary one included.
+    pub groups: Vec<u32>,
+    /// Its home directory, given to the command as `HOME`.
+    pub home: PathBuf,
 }
 
 /// An HTTP check.

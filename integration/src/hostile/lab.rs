@@ -13,7 +13,7 @@
 //! 192.0.2.2:179. The speaker's backoff starts at 500 ms and is capped at 1 s.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use announcer_bgp::wire::{Message, Open};
@@ -88,7 +88,7 @@ pub struct HostileLab {
     /// The bystander's namespace, when configured.
     pub bystander_ns: Option<Netns>,
     /// Holds the speaker's log files (failures quote their tail) until the lab is dropped.
-    _dir: TempDir,
+    dir: TempDir,
     config: LabConfig,
 }
 
@@ -143,9 +143,14 @@ impl HostileLab {
             peer_ns,
             speaker_ns,
             bystander_ns,
-            _dir: dir,
+            dir,
             config,
         })
+    }
+
+    /// The speaker's log (its `tracing` output on stderr).
+    pub fn speaker_log(&self) -> PathBuf {
+        self.dir.path().join("bgp-speaker.stderr")
     }
 
     /// The speaker's listening address.

@@ -6,9 +6,12 @@
 //! Layers: [`bytes`] (raw messages built by hand) and [`crate::netns::in_namespace`] (socket
 //! setup inside the peer's namespace) → [`peer`] (one connection: send raw bytes, read and
 //! decode with a deadline) and [`crate::speaker`] (the `bgp-speaker` process) → [`lab`] (the
-//! two namespaces, the speaker, connections in either direction). The cases are in `integration/tests/hostile.rs`.
+//! two namespaces, the speaker, connections in either direction) → [`flood`] (a peer that stops
+//! reading and floods ROUTE-REFRESH, and the measurements around it). The cases are in
+//! `integration/tests/hostile.rs` and `integration/tests/peer_bounds.rs`.
 
 pub mod bytes;
+pub mod flood;
 pub mod lab;
 pub mod peer;
 

@@ -1,11 +1,17 @@
 //! `[[check]]` → [`CheckSpec`]: a probe of one of four types (`http`, `tcp`, `exec`,
 //! `file`) and its timing. A check takes the common keys plus those of its own type only.
+//! An exec check's `user` is looked up here, once per load, so that an unknown name is an
+//! error at its line rather than a failing check.
 
+use std::ffi::CString;
 use std::ops::RangeInclusive;
 use std::path::Path;
 use std::time::Duration;
 
-use announcer_health::{CheckKind, CheckSpec, ExpectStatus, FilePassIf, HttpCheck, HttpMethod};
+use announcer_health::{
+    CheckKind, CheckSpec, ExecUser, ExpectStatus, FilePassIf, HttpCheck, HttpMethod,
+};
+use nix::unistd::{getgrouplist, User};
 use toml::Value;
 
 use super::error::{Invalid, Problem};
@@ -124,7 +130,7 @@ impl Kind {
         match self {
             Kind::Http => "url, method, expect_status, expect_body, host",
             Kind::Tcp => "address",
-            Kind::Exec => "command",
+            Kind::Exec => "command, user",
             Kind::File => "path, pass_if",
         }
     }
@@ -144,6 +150,7 @@ fn reject_other_types_keys(raw: &RawCheck, scope: &Scope, kind: Kind) -> Result<
             "command",
             raw.command.as_ref().map(|list| list.span().start),
         ),
+        ("user", at(&raw.user)),
         ("path", at(&raw.path)),
         ("pass_if", at(&raw.pass_if)),
     ];
@@ -203,6 +210,7 @@ fn probe<'r>(
             let list = raw.command.as_ref().ok_or_else(|| missing("command"))?;
             CheckKind::Exec {
                 command: command(scope, list)?,
+                user: scope.get("user", &raw.user, exec_user)?,
             }
         }
         Kind::File => CheckKind::File {
@@ -231,6 +239,38 @@ fn command(scope: &Scope, list: &List) -> Result<Vec<String>> {
             },
         )),
     }
+}
+
+/// `user`: a user of this system, with its ids, groups and home directory.
+fn exec_user(field: &Field<'_>) -> Result<ExecUser> {
+    let name = field.non_empty_str()?;
+    let lookup_failed = |errno: nix::Error| {
+        field.error(Problem::UserLookup {
+            name: name.to_owned(),
+            source: errno.into(),
+        })
+    };
+    let user = User::from_name(name)
+        .map_err(lookup_failed)?
+        .ok_or_else(|| {
+            field.error(Problem::UnknownUser {
+                name: name.to_owned(),
+            })
+        })?;
+    // The name came from the user database, so it holds no NUL; `from_name` found none.
+    let c_name = CString::new(user.name.as_str()).map_err(|_| {
+        field.error(Problem::UnknownUser {
+            name: name.to_owned(),
+        })
+    })?;
+    let groups = getgrouplist(&c_name, user.gid).map_err(lookup_failed)?;
+    Ok(ExecUser {
+        name: user.name,
+        uid: user.uid.as_raw(),
+        gid: user.gid.as_raw(),
+        groups: groups.into_iter().map(|gid| gid.as_raw()).collect(),
+        home: user.dir,
+    })
 }
 
 /// An `http://` URL with a host (the probe speaks plain HTTP only).

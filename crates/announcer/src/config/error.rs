@@ -150,6 +150,21 @@ pub enum Problem {
         /// The check interval.
         interval: Duration,
     },
+    /// An exec check's `user` is not in the system's user database.
+    #[error("no user named {name:?} on this system")]
+    UnknownUser {
+        /// The name as written.
+        name: String,
+    },
+    /// The user database could not be read for an exec check's `user`.
+    #[error("cannot look up user {name:?}: {source}")]
+    UserLookup {
+        /// The name as written.
+        name: String,
+        /// What the system said.
+        #[source]
+        source: io::Error,
+    },
     /// A peer's local address is of the other address family.
     #[error("local address {local} and peer address {peer} are of different address families")]
     LocalAddressFamily {

@@ -91,6 +91,7 @@ pub(super) struct RawCheck {
     pub host: Option<Leaf>,
     pub address: Option<Leaf>,
     pub command: Option<List>,
+    pub user: Option<Leaf>,
     pub path: Option<Leaf>,
     pub pass_if: Option<Leaf>,
 }

@@ -9,12 +9,18 @@
 //! → {"command":"nonsense"}
 //! ← {"ok":false,"error":"unknown variant `nonsense`, ..."}
 //! ```
+//!
+//! A connection that comes when every slot is taken, or that waited longest for its request
+//! when a new one needs room, gets `{"ok":false,"error":"busy: too many control connections"}`
+//! and is closed; one that sends no whole request within 5 s, or a line over
+//! [`MAX_REQUEST_LEN`], gets an error reply and is closed (see [`super::limits`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::status::StatusReport;
 
-/// The longest request line the daemon reads.
+/// The longest request line the daemon reads, without its newline; a connection buffers no
+/// more than this (and its read buffer) of one request.
 pub const MAX_REQUEST_LEN: usize = 64 * 1024;
 
 /// A request from the CLI.

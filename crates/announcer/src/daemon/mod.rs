@@ -70,7 +70,6 @@ pub fn run(path: &Path, config: Config) -> Result<(), Error> {
 pub struct Daemon {
     path: PathBuf,
     config: Config,
-    router_id: RouterId,
     speaker: Option<Speaker>,
     netlink: Vips,
     checks: Checks,
@@ -119,7 +118,6 @@ impl Daemon {
         let mut daemon = Daemon {
             path: path.to_owned(),
             config,
-            router_id,
             speaker: None,
             netlink,
             checks,
@@ -203,7 +201,9 @@ impl Daemon {
                     }
                     self.resync().await;
                 }
-                _ = sighup.recv() => self.reload().await,
+                _ = sighup.recv() => {
+                    let _ = self.reload().await;
+                }
                 _ = sigterm.recv() => break Stop::Withdraw("SIGTERM"),
                 _ = sigint.recv() => break Stop::Withdraw("SIGINT"),
                 _ = sigusr2.recv() => match self.config.bgp.restart_time {
@@ -477,6 +477,17 @@ impl Daemon {
                 }
                 vip.set_announced(false, false);
                 info!(vip = %prefix, "{why}");
+            }
+            Action::Unbind => {
+                if let Some(speaker) = &self.speaker {
+                    speaker.sync().await;
+                }
+                let interface = &vip.config.interface;
+                match self.netlink.unbind(interface, prefix.addr()).await {
+                    Ok(()) => info!(vip = %prefix, %interface, "unbound"),
+                    Err(e) => error!(vip = %prefix, error = %e, "cannot unbind"),
+                }
+                vip.bound = false;
             }
         }
     }

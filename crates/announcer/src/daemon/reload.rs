@@ -1,170 +1,307 @@
-//! SIGHUP: read the configuration again and apply only the difference. A file that does not
-//! load leaves the running configuration as it is.
+//! SIGHUP: read the configuration again and apply the [`ReloadPlan`] as one transaction.
+//!
+//! Order: prepare what can fail without touching what runs (the router id, the new
+//! listener's address, binding VIPs that announcer binds from now on); then the steps that
+//! can fail, each undone if a later one fails (BFD sessions, then the speaker or its
+//! peers); then the steps that cannot fail (checks, VIPs). A file that does not load, or a
+//! step that fails, leaves the running configuration, sessions, bindings and routes as they
+//! were; the next reload compares against what runs.
 
-use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-use announcer_bgp::{Prefix, Target};
+use announcer_bgp::{PeerConfig, Prefix, Target};
 use tracing::{error, info, warn};
 
 use super::vip::Vip;
 use super::{start_speaker, Daemon};
 use crate::config::{self, Config};
+use crate::error::Error;
+use crate::reload_plan::ReloadPlan;
 
 impl Daemon {
-    /// Reloads the configuration file.
-    pub(super) async fn reload(&mut self) {
-        let new = match config::load(&self.path) {
-            Ok(new) => new,
-            Err(e) => {
-                error!(error = %e, "reload failed; keeping the running configuration");
-                return;
-            }
-        };
-        if new == self.config {
-            info!("reload: configuration unchanged");
-            return;
+    /// Reloads the configuration file; the plan applied, or why nothing changed.
+    pub(super) async fn reload(&mut self) -> Result<ReloadPlan, Error> {
+        let result = self.try_reload().await;
+        match &result {
+            Ok(plan) if plan.is_empty() => info!("reload: configuration unchanged"),
+            Ok(plan) => info!(%plan, "reload: done"),
+            Err(e) => error!(error = %e, "reload failed; keeping the running configuration"),
         }
-        if new.control != self.config.control {
-            warn!("reload: [control] changes take effect at the next start");
-        }
-        if let Err(e) = self.reload_bgp(&new).await {
-            error!(error = %e, "reload: BGP settings not applied; keeping the running configuration");
-            return;
-        }
-        if let Err(e) = self.reload_bfd(&new, self.lease()).await {
-            error!(error = %e, "reload: BFD settings not applied");
-        }
-        let restarted = self.checks.apply(&new.checks);
-        if !restarted.is_empty() {
-            info!(checks = ?restarted, "reload: checks started or restarted");
-        }
-        self.reload_vips(&new).await;
-        self.config = new;
-        self.reconcile_all().await;
-        info!("reload: done");
+        result
     }
 
-    /// New identity or listener: every session restarts. Otherwise only the peers whose
-    /// settings changed are reset, and new peers get the VIPs announced now.
-    async fn reload_bgp(&mut self, new: &Config) -> Result<(), crate::error::Error> {
-        if new.bgp != self.config.bgp {
-            info!("reload: [bgp] changed; restarting every session");
-            if let Some(old) = self.speaker.take() {
-                old.shutdown("announcer configuration changed").await;
-            }
-            let router_id = super::router_id(&self.path, new, &self.netlink).await?;
-            self.router_id = router_id;
-            self.speaker = Some(start_speaker(new, router_id, false, false).await?);
-            for vip in self.vips.values_mut() {
-                vip.set_announced(false, false);
-            }
-            return Ok(());
+    async fn try_reload(&mut self) -> Result<ReloadPlan, Error> {
+        let new = config::load(&self.path)?;
+        let plan = ReloadPlan::new(&self.config, &new);
+        if plan.is_empty() {
+            return Ok(plan);
         }
+        info!(%plan, "reload: applying");
+        let bound = self.prepare(&new, &plan).await?;
+        if plan.bfd_changed {
+            if let Err(e) = self.reload_bfd(&new, self.lease()).await {
+                self.unbind_prepared(&bound).await;
+                return Err(e);
+            }
+        }
+        let sessions = if plan.restart_speaker {
+            self.replace_speaker(&new).await
+        } else {
+            self.change_peers(&plan).await
+        };
+        if let Err(e) = sessions {
+            if plan.bfd_changed {
+                let running = self.config.clone();
+                if let Err(undo) = self.reload_bfd(&running, self.lease()).await {
+                    error!(error = %undo, "reload: cannot restore the BFD sessions");
+                }
+            }
+            self.unbind_prepared(&bound).await;
+            return Err(e);
+        }
+        if plan.control_changed {
+            warn!("reload: [control] changes take effect at the next start");
+        }
+        self.checks.apply(&new.checks);
+        self.reload_vips(&new, &plan).await;
+        self.config = new;
+        self.reconcile_all().await;
+        Ok(plan)
+    }
+
+    /// The steps that can fail before anything that runs changes: the router id and a new
+    /// listener address when `[bgp]` changed, and the VIPs announcer binds from now on
+    /// (bound here, so they stay announced throughout). Returns what it bound, and where.
+    async fn prepare(
+        &mut self,
+        new: &Config,
+        plan: &ReloadPlan,
+    ) -> Result<Vec<(Prefix, Arc<str>)>, Error> {
+        if plan.restart_speaker {
+            super::router_id(&self.path, new, &self.netlink).await?;
+            if let Some(addr) = new.bgp.listen {
+                probe_listen(addr, self.config.bgp.listen)?;
+            }
+        }
+        let mut bound = Vec::new();
+        for prefix in &plan.vips_bind_on {
+            let Some(vip) = new.vips.iter().find(|v| v.prefix == *prefix) else {
+                continue;
+            };
+            if let Err(e) = self.netlink.bind(&vip.interface, prefix.addr()).await {
+                self.unbind_prepared(&bound).await;
+                return Err(Error::Netlink(e));
+            }
+            bound.push((*prefix, Arc::clone(&vip.interface)));
+        }
+        Ok(bound)
+    }
+
+    /// Undoes [`Daemon::prepare`]'s binding.
+    async fn unbind_prepared(&mut self, bound: &[(Prefix, Arc<str>)]) {
+        for (prefix, interface) in bound {
+            if let Err(e) = self.netlink.unbind(interface, prefix.addr()).await {
+                error!(vip = %prefix, error = %e, "reload: cannot undo binding");
+            }
+        }
+    }
+
+    /// `[bgp]` changed: every session restarts on a new speaker. If it cannot start, the
+    /// old configuration's speaker starts again and the error is returned.
+    async fn replace_speaker(&mut self, new: &Config) -> Result<(), Error> {
+        info!("reload: [bgp] changed; restarting every session");
+        if let Some(old) = self.speaker.take() {
+            old.shutdown("announcer configuration changed").await;
+        }
+        for vip in self.vips.values_mut() {
+            vip.set_announced(false, false);
+        }
+        let started = match super::router_id(&self.path, new, &self.netlink).await {
+            Ok(id) => start_speaker(new, id, false, false).await,
+            Err(e) => Err(e),
+        };
+        match started {
+            Ok(speaker) => {
+                self.speaker = Some(speaker);
+                Ok(())
+            }
+            Err(e) => {
+                let running = self.config.clone();
+                let restored = match super::router_id(&self.path, &running, &self.netlink).await {
+                    Ok(id) => start_speaker(&running, id, false, false).await,
+                    Err(e) => Err(e),
+                };
+                match restored {
+                    Ok(speaker) => self.speaker = Some(speaker),
+                    Err(undo) => {
+                        error!(error = %undo, "reload: cannot restart the running configuration's sessions")
+                    }
+                }
+                self.reconcile_all().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts, resets and stops single sessions; new ones first, each undone if a later one
+    /// cannot start. New sessions get the VIPs announced now.
+    async fn change_peers(&mut self, plan: &ReloadPlan) -> Result<(), Error> {
         let Some(speaker) = self.speaker.as_mut() else {
             return Ok(());
         };
-        for old in &self.config.peers {
-            match new.peers.iter().find(|p| p.address == old.address) {
-                Some(p) if p == old => {}
-                Some(_) => {
-                    speaker
-                        .remove_peer(old.address, "announcer peer settings changed")
-                        .await?
-                }
-                None => {
-                    speaker
-                        .remove_peer(old.address, "peer removed from announcer configuration")
-                        .await?
-                }
-            }
-        }
-        for peer in &new.peers {
-            if self.config.peers.contains(peer) {
-                continue;
-            }
+        let mut added: Vec<IpAddr> = Vec::new();
+        let mut replaced: Vec<PeerConfig> = Vec::new();
+        let mut failure = None;
+        for peer in &plan.peers_added {
             info!(peer = %peer.name, "reload: starting session");
-            speaker.add_peer(peer.clone())?;
-            for vip in self.vips.values().filter(|v| v.announced) {
-                speaker.announce(
-                    Target::Peer(peer.address),
-                    vip.config.prefix,
-                    vip.attributes(&new.drain, vip.announced_draining),
-                )?;
+            match speaker.add_peer(peer.clone()) {
+                Ok(()) => added.push(peer.address),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
             }
         }
+        if failure.is_none() {
+            for peer in &plan.peers_changed {
+                let Some(old) = self.config.peers.iter().find(|p| p.address == peer.address) else {
+                    continue;
+                };
+                info!(peer = %peer.name, "reload: peer settings changed; resetting its session");
+                let _ = speaker
+                    .remove_peer(peer.address, "announcer peer settings changed")
+                    .await;
+                match speaker.add_peer(peer.clone()) {
+                    Ok(()) => replaced.push(old.clone()),
+                    Err(e) => {
+                        let _ = speaker.add_peer(old.clone());
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(e) = failure {
+            for address in added {
+                let _ = speaker
+                    .remove_peer(address, "announcer reload undone")
+                    .await;
+            }
+            let mut restored = Vec::new();
+            for old in replaced {
+                let _ = speaker
+                    .remove_peer(old.address, "announcer reload undone")
+                    .await;
+                restored.push(old.address);
+                let _ = speaker.add_peer(old);
+            }
+            if let Some(failed) = plan.peers_changed.get(restored.len()) {
+                restored.push(failed.address);
+            }
+            self.announce_to_new_sessions(&restored);
+            return Err(Error::Bgp(e));
+        }
+        for address in &plan.peers_removed {
+            let _ = speaker
+                .remove_peer(*address, "peer removed from announcer configuration")
+                .await;
+        }
+        let mut fresh: Vec<IpAddr> = plan.peers_added.iter().map(|p| p.address).collect();
+        fresh.extend(plan.peers_changed.iter().map(|p| p.address));
+        self.announce_to_new_sessions(&fresh);
         Ok(())
     }
 
-    /// Removed VIPs are withdrawn, then unbound; changed ones re-announced (or moved to their
-    /// new interface); new ones bound and announced by the reconcile that follows.
-    async fn reload_vips(&mut self, new: &Config) {
-        let kept: HashSet<Prefix> = new.vips.iter().map(|v| v.prefix).collect();
-        let removed: Vec<Prefix> = self
-            .vips
-            .keys()
-            .filter(|p| !kept.contains(p))
-            .copied()
-            .collect();
-        for prefix in removed {
-            self.retire(prefix).await;
+    /// Tells the sessions of `peers` (just started) the VIPs announced now.
+    fn announce_to_new_sessions(&self, peers: &[IpAddr]) {
+        let Some(speaker) = &self.speaker else {
+            return;
+        };
+        for address in peers {
+            for vip in self.vips.values().filter(|v| v.announced) {
+                let attributes = vip.attributes(&self.config.drain, vip.announced_draining);
+                if let Err(e) =
+                    speaker.announce(Target::Peer(*address), vip.config.prefix, attributes)
+                {
+                    error!(vip = %vip.config.prefix, peer = %address, error = %e, "cannot announce");
+                }
+            }
+        }
+    }
+
+    /// Removed and moved VIPs are withdrawn, then unbound (through the reconcile step);
+    /// changed ones take their new configuration; new ones are bound and announced by the
+    /// reconcile that follows.
+    async fn reload_vips(&mut self, new: &Config, plan: &ReloadPlan) {
+        for prefix in plan.vips_removed.iter().chain(&plan.vips_moved) {
+            self.retire(*prefix).await;
         }
         for config in &new.vips {
             match self.vips.get_mut(&config.prefix) {
                 None => {
-                    info!(vip = %config.prefix, "reload: new VIP");
+                    info!(vip = %config.prefix, interface = %config.interface, "reload: new VIP");
                     self.vips.insert(config.prefix, Vip::new(config.clone()));
                 }
                 Some(vip) if vip.config == *config => {}
-                Some(vip) if vip.config.interface != config.interface => {
-                    info!(vip = %config.prefix, from = %vip.config.interface, to = %config.interface, "reload: VIP moves");
-                    self.retire(config.prefix).await;
-                    self.vips.insert(config.prefix, Vip::new(config.clone()));
-                }
                 Some(vip) => {
+                    let switched = vip.config.bind != config.bind;
+                    let attributes_changed = vip.config.attributes != config.attributes;
                     vip.config = config.clone();
-                    if vip.announced {
-                        if let Some(speaker) = &self.speaker {
-                            info!(vip = %config.prefix, "reload: attributes changed; announcing again");
-                            if let Err(e) = speaker.announce(
-                                Target::All,
-                                config.prefix,
-                                vip.attributes(&new.drain, vip.announced_draining),
-                            ) {
-                                error!(vip = %config.prefix, error = %e, "cannot announce");
-                            }
+                    if switched {
+                        vip.bound = true;
+                        vip.bind_error = None;
+                        if config.bind {
+                            info!(vip = %config.prefix, "reload: announcer binds this VIP from now on");
+                        } else {
+                            info!(vip = %config.prefix, "reload: announcer no longer binds this VIP; its address stays where it is");
                         }
+                    }
+                    if attributes_changed && vip.announced {
+                        vip.set_announced(false, false);
+                        info!(vip = %config.prefix, "reload: attributes changed; announcing again");
                     }
                 }
             }
         }
     }
 
-    /// Withdraws a VIP, then unbinds it (if announcer binds it), and forgets it.
+    /// Withdraws a VIP, then unbinds it if announcer bound it (the reconcile step's order),
+    /// and forgets it.
     async fn retire(&mut self, prefix: Prefix) {
-        let Some(vip) = self.vips.remove(&prefix) else {
+        let Some(vip) = self.vips.get_mut(&prefix) else {
             return;
         };
-        if vip.announced {
-            if let Some(speaker) = &self.speaker {
-                if let Err(e) = speaker.withdraw(Target::All, prefix) {
-                    error!(vip = %prefix, error = %e, "cannot withdraw");
-                }
-                speaker.sync().await;
-            }
-        }
-        if !vip.config.bind {
-            info!(vip = %prefix, "withdrawn");
-            return;
-        }
-        match self
-            .netlink
-            .unbind(&vip.config.interface, prefix.addr())
-            .await
+        vip.removing = true;
+        self.reconcile(prefix).await;
+        self.vips.remove(&prefix);
+    }
+}
+
+/// Checks that a listener can be had on `addr` before the running one is closed: binds and
+/// drops a socket. An address in use on the port the running listener holds counts as
+/// free, since closing that listener frees it.
+fn probe_listen(addr: SocketAddr, running: Option<SocketAddr>) -> Result<(), Error> {
+    if running == Some(addr) {
+        return Ok(());
+    }
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+    };
+    let result = socket.and_then(|s| {
+        s.set_reuseaddr(true)?;
+        s.bind(addr)?;
+        s.listen(1).map(drop)
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::AddrInUse
+                && running.is_some_and(|r| r.port() == addr.port()) =>
         {
-            Ok(()) => {
-                info!(vip = %prefix, interface = %vip.config.interface, "withdrawn and unbound")
-            }
-            Err(e) => error!(vip = %prefix, error = %e, "cannot unbind"),
+            Ok(())
         }
+        Err(source) => Err(Error::Bgp(announcer_bgp::Error::Listen { addr, source })),
     }
 }

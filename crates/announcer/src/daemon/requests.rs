@@ -1,5 +1,6 @@
 //! Control requests: status, withdraw and announce. A request naming a VIP that is not
-//! configured, or one whose state cannot be saved, changes nothing.
+//! configured, or one whose state cannot be saved, changes nothing. Withdraw and announce
+//! are logged with who asked (uid and pid), and a withdrawal keeps it with the maintenance.
 
 use announcer_bfd::PeerBfdStatus;
 use announcer_bgp::Prefix;
@@ -8,6 +9,7 @@ use tracing::{error, info};
 
 use super::{list, Daemon};
 use crate::control::protocol::{Reply, Request};
+use crate::control::server::Requested;
 use crate::status::{BfdReport, PeerReport, StatusReport};
 
 /// The reason recorded when `announcer withdraw` gives none.
@@ -16,7 +18,14 @@ const DEFAULT_REASON: &str = "withdrawn by operator";
 impl Daemon {
     /// Answers one control request; a draining withdrawal answers a second time on `reply`
     /// when it is over.
-    pub(super) async fn request(&mut self, request: Request, reply: &mpsc::Sender<Reply>) -> Reply {
+    pub(super) async fn request(
+        &mut self,
+        requested: Requested,
+        reply: &mpsc::Sender<Reply>,
+    ) -> Reply {
+        let Requested { request, by } = requested;
+        let uid = by.map(|b| b.uid);
+        let pid = by.and_then(|b| b.pid);
         match request {
             Request::Status {} => Reply::Status {
                 ok: true,
@@ -33,13 +42,13 @@ impl Daemon {
                 };
                 let reason = reason.filter(|r| !r.trim().is_empty());
                 let reason = reason.as_deref().unwrap_or(DEFAULT_REASON);
-                if let Err(e) = self.maintenance.withdraw(&prefixes, reason) {
+                if let Err(e) = self.maintenance.withdraw(&prefixes, reason, by) {
                     error!(error = %e, "cannot save maintenance state; nothing withdrawn");
                     return Reply::failed(format!(
                         "cannot save maintenance state, nothing withdrawn: {e}"
                     ));
                 }
-                info!(vips = %list(&prefixes), reason, now, "maintenance: withdrawing");
+                info!(vips = %list(&prefixes), reason, now, uid, pid, "maintenance: withdrawing");
                 if now || self.config.drain.time.is_zero() {
                     self.cancel_drain(&prefixes);
                 } else if let Some(draining) = self.start_drain(&prefixes, reply).await {
@@ -59,7 +68,7 @@ impl Daemon {
                         "cannot save maintenance state, nothing changed: {e}"
                     ));
                 }
-                info!(vips = %list(&prefixes), "maintenance over");
+                info!(vips = %list(&prefixes), uid, pid, "maintenance over");
                 self.cancel_drain(&prefixes);
                 self.reconcile_each(&prefixes).await;
                 Reply::done(format!(

@@ -29,6 +29,8 @@ pub struct Vip {
     pub announced_draining: bool,
     /// A maintenance withdrawal drains until then.
     pub drain_until: Option<Instant>,
+    /// It is leaving the configuration (a reload removed or moved it).
+    pub removing: bool,
 }
 
 impl Vip {
@@ -41,6 +43,7 @@ impl Vip {
             announced: false,
             announced_draining: false,
             drain_until: None,
+            removing: false,
         }
     }
 
@@ -114,6 +117,8 @@ impl Vip {
             announced: self.announced,
             announced_draining: self.announced_draining,
             stopping,
+            removing: self.removing,
+            managed: self.config.bind,
         }
     }
 
@@ -132,6 +137,7 @@ impl Vip {
             maintenance: maintenance.map(|m| MaintenanceReport {
                 reason: m.reason.clone(),
                 since_unix: m.since_unix,
+                by: m.by,
             }),
             why: self
                 .view(checks, maintenance, stopping)

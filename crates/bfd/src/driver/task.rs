@@ -4,9 +4,12 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use std::pin::Pin;
+
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot, watch};
-use tracing::{debug, info, info_span, warn};
+use tokio::time::Sleep;
+use tracing::{debug, info, info_span, warn, Span};
 
 use super::discards::Discards;
 use super::{BfdPeer, Handoff, PeerBfdStatus, ADMIN_DOWN_FOR, RESTART_POLL_WAIT};
@@ -17,6 +20,8 @@ use crate::socket::{self, Datagram, CONTROL_PORT, SOURCE_PORTS, TTL};
 use crate::types::{Discriminator, SessionState};
 use crate::Error;
 
+/// How far ahead the timer is set while no session has a deadline.
+const IDLE_TIMER: Duration = Duration::from_secs(3600);
 /// Source ports tried for one session before giving up.
 const PORT_TRIES: u16 = 64;
 /// How often AdminDown goes out at shutdown.
@@ -34,6 +39,8 @@ pub(super) enum Command {
 /// One peer's session with its sending socket.
 struct Peer {
     peer: BfdPeer,
+    /// The session's `bfd` span, made once (a span per packet costs more than the packet).
+    span: Span,
     session: Session,
     socket: UdpSocket,
     source_port: u16,
@@ -60,6 +67,13 @@ pub(super) struct Task {
     rng: Rng,
     /// Packets are being held back because the lease ran out (logged once per episode).
     suppressing: bool,
+    /// The one timer, moved only when the next deadline changes: a new timer per wake
+    /// costs the runtime a wake-up of its own.
+    timer: Pin<Box<Sleep>>,
+    /// The deadline [`Task::timer`] is set for (`None`: an idle hour ahead).
+    timer_at: Option<Instant>,
+    /// It went off, so it must be set again before it is awaited.
+    timer_fired: bool,
 }
 
 impl Task {
@@ -78,6 +92,9 @@ impl Task {
             discards: Discards::default(),
             rng: Rng::new(seed()),
             suppressing: false,
+            timer: Box::pin(tokio::time::sleep(IDLE_TIMER)),
+            timer_at: None,
+            timer_fired: false,
         };
         let mut started = Vec::new();
         for peer in peers {
@@ -129,11 +146,20 @@ impl Task {
             .iter()
             .filter_map(|p| p.session.next_deadline())
             .min();
+        if self.timer_fired || deadline != self.timer_at {
+            self.timer_fired = false;
+            self.timer_at = deadline;
+            let at = deadline.unwrap_or_else(|| Instant::now() + IDLE_TIMER);
+            self.timer.as_mut().reset(at.into());
+        }
         tokio::select! {
             command = next_command(commands) => Wake::Command(command),
             datagram = receive(self.v4.as_ref()) => Wake::Datagram(datagram),
             datagram = receive(self.v6.as_ref()) => Wake::Datagram(datagram),
-            () = sleep_until(deadline) => Wake::Timer,
+            () = &mut self.timer => {
+                self.timer_fired = true;
+                Wake::Timer
+            }
         }
     }
 
@@ -149,8 +175,7 @@ impl Task {
             }
         }
         for peer in &mut self.peers {
-            let _span =
-                info_span!("bfd", peer = %peer.peer.name, addr = %peer.peer.address).entered();
+            let _span = peer.span.clone().entered();
             if let Some(change) = peer.session.handle_timeout(now) {
                 peer.changed(change);
             }
@@ -175,9 +200,7 @@ impl Task {
         match self.accept(&datagram) {
             Ok((index, packet)) => {
                 if let Some(peer) = self.peers.get_mut(index) {
-                    let _span =
-                        info_span!("bfd", peer = %peer.peer.name, addr = %peer.peer.address)
-                            .entered();
+                    let _span = peer.span.clone().entered();
                     if let Some(change) = peer.session.receive(&packet, now) {
                         peer.changed(change);
                     }
@@ -214,14 +237,18 @@ impl Task {
         }
     }
 
+    /// Publishes the statuses if any changed (compared in place: this runs on every wake).
     fn publish(&self) {
-        let statuses: Vec<PeerBfdStatus> = self.peers.iter().map(Peer::status).collect();
         self.status.send_if_modified(|current| {
-            let changed = *current != statuses;
-            if changed {
-                *current = statuses;
+            let same = current.len() == self.peers.len()
+                && current
+                    .iter()
+                    .zip(&self.peers)
+                    .all(|(c, p)| *c == p.status());
+            if !same {
+                *current = self.peers.iter().map(Peer::status).collect();
             }
-            changed
+            !same
         });
     }
 
@@ -259,6 +286,9 @@ impl Task {
             if session.peer.config != peer.config {
                 info!(peer = %peer.name, tx = %peer.config.desired_min_tx, rx = %peer.config.required_min_rx, multiplier = %peer.config.multiplier, "BFD intervals changed: Poll Sequence");
                 session.session.set_config(peer.config, now);
+            }
+            if session.peer.name != peer.name {
+                session.span = info_span!("bfd", peer = %peer.name, addr = %peer.address);
             }
             session.peer = peer;
             kept.push(session);
@@ -390,6 +420,7 @@ fn start_peer(
     let (socket, source_port) = bind_source(&peer, preferred, others, rng)?;
     info!(peer = %peer.name, addr = %peer.address, source_port, discriminator = %session.local_discriminator(), "BFD session starting");
     Ok(Peer {
+        span: info_span!("bfd", peer = %peer.name, addr = %peer.address),
         peer,
         session,
         socket,
@@ -496,13 +527,6 @@ async fn next_command(commands: Option<&mut mpsc::Receiver<Command>>) -> Option<
 async fn receive(socket: Option<&UdpSocket>) -> io::Result<Datagram> {
     match socket {
         Some(socket) => socket::receive(socket).await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
         None => std::future::pending().await,
     }
 }

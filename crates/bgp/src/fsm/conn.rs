@@ -1,4 +1,5 @@
-//! One TCP connection to the peer and its per-connection timers (hold and keepalive).
+//! One TCP connection to the peer and its per-connection timers (hold, send hold and
+//! keepalive).
 //!
 //! A connection exists from the moment TCP is up, at which point our OPEN has been sent, so
 //! its state is always OpenSent, OpenConfirm or Established (RFC 4271 §8.2.2).
@@ -7,7 +8,7 @@ use std::time::Instant;
 
 use super::collision::Origin;
 use super::timers::after;
-use super::{ConnId, Negotiated, State, OPEN_HOLD_TIME};
+use super::{send_hold_time, ConnId, Negotiated, State, OPEN_HOLD_TIME};
 
 /// Where a connection is in the OPEN exchange.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +46,8 @@ pub(crate) struct Conn {
     pub(crate) hold_at: Option<Instant>,
     /// KeepaliveTimer deadline (RFC 4271 §4.4, §10).
     pub(crate) keepalive_at: Option<Instant>,
+    /// SendHoldTimer deadline (RFC 9687 §3): runs in Established only.
+    pub(crate) send_hold_at: Option<Instant>,
 }
 
 impl Conn {
@@ -58,6 +61,7 @@ impl Conn {
             negotiated: None,
             hold_at: after(now, Some(OPEN_HOLD_TIME)),
             keepalive_at: None,
+            send_hold_at: None,
         }
     }
 
@@ -88,8 +92,31 @@ impl Conn {
         self.keepalive_at = after(now, keepalive);
     }
 
+    /// Restarts the send hold timer: on entering Established, and each time the driver
+    /// reports that what we queued reached the socket (RFC 9687 §3), at the time it did;
+    /// never earlier than it already runs to. Stopped while the negotiated hold time is
+    /// zero, and outside Established.
+    pub(crate) fn restart_send_hold(&mut self, now: Instant) {
+        if self.phase != Phase::Established {
+            return;
+        }
+        let send_hold = self
+            .negotiated
+            .as_ref()
+            .and_then(|n| send_hold_time(n.hold_time));
+        let restarted = after(now, send_hold);
+        // A write reported late (its time before the last restart) never shortens the timer.
+        self.send_hold_at = match (self.send_hold_at, restarted) {
+            (Some(current), Some(new)) => Some(current.max(new)),
+            (_, new) => new,
+        };
+    }
+
     /// The earliest of this connection's deadlines.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.hold_at.into_iter().chain(self.keepalive_at).min()
+        [self.hold_at, self.keepalive_at, self.send_hold_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }

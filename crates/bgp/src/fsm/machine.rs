@@ -122,8 +122,9 @@ impl Fsm {
     }
 
     /// Fires every deadline at or before `now`, in this order: per connection the hold timer
-    /// (RFC 4271 §6.5: NOTIFICATION Hold Timer Expired, close), else the keepalive timer (send
-    /// KEEPALIVE, re-arm); then the connect timeout, the ConnectRetry timer and the automatic
+    /// (RFC 4271 §6.5: NOTIFICATION Hold Timer Expired, close), else the send hold timer
+    /// (RFC 9687: NOTIFICATION Send Hold Timer Expired if the peer can still read it, close),
+    /// else the keepalive timer (send KEEPALIVE, re-arm); then the connect timeout, the ConnectRetry timer and the automatic
     /// restart. Deadlines armed by this call are left for a later one.
     pub fn handle_timeout(&mut self, now: Instant) -> Vec<Output> {
         let mut out = Vec::new();
@@ -136,6 +137,9 @@ impl Fsm {
             };
             if expired(conn.hold_at, now) {
                 let n = Notification::new(ErrorCode::HoldTimerExpired, Bytes::new());
+                self.fail(id, n, now, &mut out);
+            } else if expired(conn.send_hold_at, now) {
+                let n = Notification::new(ErrorCode::SendHoldTimerExpired, Bytes::new());
                 self.fail(id, n, now, &mut out);
             } else if expired(conn.keepalive_at, now) {
                 conn.restart_keepalive(now);
@@ -172,6 +176,11 @@ impl Fsm {
             Input::Malformed(id, err) => {
                 if self.has(id) {
                     self.fail(id, err.notification(), now, &mut out);
+                }
+            }
+            Input::Written(id) => {
+                if let Some(conn) = self.conn_mut(id) {
+                    conn.restart_send_hold(now);
                 }
             }
         }
@@ -407,6 +416,7 @@ impl Fsm {
         };
         conn.phase = Phase::Established;
         conn.restart_hold(now);
+        conn.restart_send_hold(now);
         if let Some(negotiated) = conn.negotiated.clone() {
             out.push(Output::Established {
                 conn: id,

@@ -33,6 +33,17 @@ use crate::wire::{Capability, DecodeError, Message, Notification, Update, WireCo
 /// RFC 4271 §8.2.2 suggests (4 minutes).
 pub const OPEN_HOLD_TIME: Duration = Duration::from_secs(240);
 
+/// The least send hold time RFC 9687 §3 suggests: 8 minutes.
+pub const MIN_SEND_HOLD_TIME: Duration = Duration::from_secs(480);
+
+/// The send hold time of a session (RFC 9687 §3, the suggested default): the greater of
+/// 8 minutes and twice the negotiated hold time; `None` (no timer) when the hold time is
+/// zero.
+pub fn send_hold_time(hold_time: HoldTime) -> Option<Duration> {
+    let twice = hold_time.duration()?.saturating_mul(2);
+    Some(twice.max(MIN_SEND_HOLD_TIME))
+}
+
 /// Identifies one TCP connection; assigned by the driver, never reused within a session task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConnId(pub u64);
@@ -159,6 +170,11 @@ pub enum Input {
     Received(ConnId, Message),
     /// A message on a connection could not be decoded.
     Malformed(ConnId, DecodeError),
+    /// Bytes we queued on a connection reached its socket at the time given to
+    /// [`Fsm::handle`]: the peer is reading. Restarts the send hold timer (RFC 9687); a
+    /// session that gets none of these for the send hold time ([`send_hold_time`]) is closed
+    /// with NOTIFICATION Send Hold Timer Expired and restarts after the backoff.
+    Written(ConnId),
 }
 
 /// Something the driver must do, returned by [`Fsm::handle`] in the order to do it.

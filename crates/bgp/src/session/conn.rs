@@ -1,12 +1,18 @@
 //! One TCP connection's I/O: the outbound connect (with MD5, TTL and source address), a reader
 //! task that frames messages, and a writer task that drains an outgoing queue.
 //!
-//! The tasks never interpret messages; they post [`IoEvent`]s to the session task.
+//! The tasks never interpret messages; they post [`IoEvent`]s to the session task. The queue
+//! counts its bytes ([`Conn::queued`]) so that the session stops queueing UPDATEs while the
+//! peer does not read, and asks to be told ([`IoEvent::Drained`]) when there is room again;
+//! the writer also records when it last got bytes into the socket, for the send hold timer.
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpSocket, TcpStream};
@@ -29,6 +35,23 @@ pub(crate) enum IoEvent {
     BadFrame(ConnId, DecodeError, Bytes),
     /// The connection ended (EOF, reset or I/O error).
     Closed(ConnId, Option<io::Error>),
+    /// The queue is empty (all of it reached the socket), as [`Conn::notify_when_drained`]
+    /// asked.
+    Drained(ConnId),
+}
+/// How long a closed connection's writer may take to flush what is queued (a NOTIFICATION
+/// included) before it is abandoned: a peer that does not read never takes it.
+const CLOSE_FLUSH: Duration = Duration::from_secs(5);
+
+/// What the session task and a connection's writer share.
+#[derive(Debug, Default)]
+struct Shared {
+    /// Bytes queued and not yet in the socket.
+    queued: AtomicUsize,
+    /// The session waits for [`IoEvent::Drained`].
+    notify_drained: AtomicBool,
+    /// When bytes last reached the socket, not yet reported to the session.
+    last_write: Mutex<Option<Instant>>,
 }
 
 /// A live connection as the session task holds it.
@@ -36,7 +59,10 @@ pub(crate) enum IoEvent {
 pub(crate) struct Conn {
     /// Our end of the connection.
     pub local: SocketAddr,
+    /// The writer's queue. Unbounded as a channel; the session keeps what it holds bounded
+    /// (UPDATEs only while [`Conn::queued`] is below its limit; other messages are few).
     outgoing: mpsc::UnboundedSender<Bytes>,
+    shared: Arc<Shared>,
     reader: JoinHandle<()>,
     writer: JoinHandle<()>,
 }
@@ -48,11 +74,13 @@ impl Conn {
         stream.set_nodelay(true)?;
         let (read, write) = stream.into_split();
         let (outgoing, queue) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::default());
         let reader = tokio::spawn(read_frames(id, read, events.clone()));
-        let writer = tokio::spawn(write_queue(id, write, queue, events));
+        let writer = tokio::spawn(write_queue(id, write, queue, Arc::clone(&shared), events));
         Ok(Conn {
             local,
             outgoing,
+            shared,
             reader,
             writer,
         })
@@ -60,24 +88,63 @@ impl Conn {
 
     /// Queues bytes for sending; false when the writer has already stopped.
     pub fn send(&self, bytes: Bytes) -> bool {
-        self.outgoing.send(bytes).is_ok()
+        let len = bytes.len();
+        self.shared.queued.fetch_add(len, Ordering::Relaxed);
+        if self.outgoing.send(bytes).is_ok() {
+            return true;
+        }
+        self.shared.queued.fetch_sub(len, Ordering::Relaxed);
+        false
+    }
+
+    /// Bytes queued that have not reached the socket yet.
+    pub fn queued(&self) -> usize {
+        self.shared.queued.load(Ordering::Relaxed)
+    }
+
+    /// Asks the writer for one [`IoEvent::Drained`] once the queue is empty.
+    pub fn notify_when_drained(&self) {
+        self.shared.notify_drained.store(true, Ordering::Relaxed);
+    }
+
+    /// When queued bytes last reached the socket, if they did since the last call.
+    pub fn take_last_write(&self) -> Option<Instant> {
+        self.shared
+            .last_write
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// Lets the writer flush what is queued and close our side, and keeps reading until the
     /// peer closes its side too (it has then read everything we sent, a NOTIFICATION
-    /// included). Returns the writer's and the reader's handles, which finish in that order.
+    /// included). Returns the writer's and the reader's handles, which finish in that order;
+    /// the writer gives up after [`CLOSE_FLUSH`].
     pub fn close_when_peer_has_read(self) -> (JoinHandle<()>, JoinHandle<()>) {
         drop(self.outgoing);
-        (self.writer, self.reader)
+        (bounded(self.writer), self.reader)
     }
 
-    /// Stops reading and lets the writer flush what is queued, then close. The returned
-    /// handle finishes when the connection is closed.
+    /// Stops reading and lets the writer flush what is queued (for at most [`CLOSE_FLUSH`]),
+    /// then close. The returned handle finishes when the connection is closed.
     pub fn close(self) -> JoinHandle<()> {
         self.reader.abort();
         drop(self.outgoing);
-        self.writer
+        bounded(self.writer)
     }
+}
+
+/// A task that waits for `writer` for at most [`CLOSE_FLUSH`], then aborts it (a peer that
+/// does not read would keep it, and its queue, forever).
+fn bounded(mut writer: JoinHandle<()>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if tokio::time::timeout(CLOSE_FLUSH, &mut writer)
+            .await
+            .is_err()
+        {
+            writer.abort();
+        }
+    })
 }
 
 /// Reads, frames and posts messages until the stream ends or cannot be framed.
@@ -115,17 +182,41 @@ async fn read_frames(id: ConnId, mut read: OwnedReadHalf, events: mpsc::Sender<I
     }
 }
 
-/// Writes queued bytes in order; shuts the stream down when the queue is closed.
+/// Writes queued bytes in order, counting what reaches the socket; shuts the stream down
+/// when the queue is closed.
 async fn write_queue(
     id: ConnId,
     mut write: OwnedWriteHalf,
     mut queue: mpsc::UnboundedReceiver<Bytes>,
+    shared: Arc<Shared>,
     events: mpsc::Sender<IoEvent>,
 ) {
-    while let Some(bytes) = queue.recv().await {
-        if let Err(e) = write.write_all(&bytes).await {
-            let _ = events.send(IoEvent::Closed(id, Some(e))).await;
-            return;
+    while let Some(mut bytes) = queue.recv().await {
+        while bytes.has_remaining() {
+            let written = match write.write(&bytes).await {
+                Ok(0) => Err(io::Error::from(io::ErrorKind::WriteZero)),
+                Ok(n) => Ok(n),
+                Err(e) => Err(e),
+            };
+            let n = match written {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = events.send(IoEvent::Closed(id, Some(e))).await;
+                    return;
+                }
+            };
+            bytes.advance(n);
+            *shared
+                .last_write
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+            let left = shared
+                .queued
+                .fetch_sub(n, Ordering::Relaxed)
+                .saturating_sub(n);
+            if left == 0 && shared.notify_drained.swap(false, Ordering::Relaxed) {
+                let _ = events.send(IoEvent::Drained(id)).await;
+            }
         }
     }
     let _ = write.shutdown().await;

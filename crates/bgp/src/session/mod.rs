@@ -3,6 +3,8 @@
 //! to it through commands.
 
 mod conn;
+mod repeat;
+mod routes;
 mod status;
 
 pub(crate) use conn::set_md5;
@@ -21,10 +23,11 @@ use tracing::{debug, info, warn};
 
 use crate::config::PeerConfig;
 use crate::fsm::{ConnId, DownReason, Fsm, Input, Negotiated, Output};
-use crate::rib_out::{AdjRibOut, RouteAttributes, SessionView, Unsendable};
-use crate::types::{Asn, Family, Prefix};
+use crate::rib_out::{AdjRibOut, RouteAttributes, SessionView};
+use crate::types::{Asn, Prefix};
 use crate::wire::{self, CeaseSubcode, Message, Notification, Update};
 use conn::{Conn, IoEvent};
+use repeat::{RepeatLimit, Repeated, REPEAT_EVERY};
 
 /// How long a clean shutdown waits for queued messages to reach the socket.
 const SHUTDOWN_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
@@ -86,6 +89,8 @@ pub(crate) struct Session {
     read_until_peer_closes: bool,
     /// The readers of those connections.
     reading_until_closed: Vec<JoinHandle<()>>,
+    /// Limits log lines about events the peer can repeat at will.
+    repeats: RepeatLimit,
 }
 
 impl Session {
@@ -117,6 +122,7 @@ impl Session {
             table_held,
             read_until_peer_closes: false,
             reading_until_closed: Vec::new(),
+            repeats: RepeatLimit::new(REPEAT_EVERY),
         }
     }
 
@@ -153,6 +159,7 @@ impl Session {
                 }
                 Some(event) = self.io_rx.recv() => self.io(event),
                 () = sleep_until(deadline) => {
+                    self.report_writes();
                     let outputs = self.fsm.handle_timeout(Instant::now());
                     self.perform(outputs);
                 }
@@ -187,11 +194,9 @@ impl Session {
             }
             Command::ReleaseTable => {
                 self.table_held = false;
-                if let Some((id, view)) = &self.established {
-                    let id = *id;
+                if let Some((_, view)) = &self.established {
                     info!("first table complete; sending it and End-of-RIB");
-                    let (updates, unsendable) = self.rib.full_table(view, None);
-                    self.send_updates(id, updates, &unsendable);
+                    self.rib.start_table(view);
                 }
             }
             Command::Reset(notification) => {
@@ -241,6 +246,8 @@ impl Session {
                 }
                 self.input(Input::Closed(id));
             }
+            // Route changes are flushed after every event; nothing else to do.
+            IoEvent::Drained(id) => debug!(conn = id.0, "queue drained; sending what waits"),
             IoEvent::Frame(..) | IoEvent::BadFrame(..) | IoEvent::Closed(..) => {}
         }
     }
@@ -326,6 +333,20 @@ impl Session {
         }
     }
 
+    /// Tells the FSM when queued bytes last reached each connection's socket (the send hold
+    /// timer, RFC 9687), before its deadlines are checked.
+    fn report_writes(&mut self) {
+        let written: Vec<(ConnId, Instant)> = self
+            .conns
+            .iter()
+            .filter_map(|(id, conn)| conn.take_last_write().map(|at| (*id, at)))
+            .collect();
+        for (id, at) in written {
+            let outputs = self.fsm.handle(Input::Written(id), at);
+            self.perform(outputs);
+        }
+    }
+
     fn established(&mut self, id: ConnId, negotiated: Negotiated) {
         let local = self.conns.get(&id).map(|c| c.local.ip());
         let view = SessionView {
@@ -351,12 +372,10 @@ impl Session {
         );
         if self.table_held {
             info!("routes held until the first table is complete");
-            self.established = Some((id, view));
         } else {
-            let (updates, unsendable) = self.rib.full_table(&view, None);
-            self.established = Some((id, view));
-            self.send_updates(id, updates, &unsendable);
+            self.rib.start_table(&view);
         }
+        self.established = Some((id, view));
         self.status.send_modify(|s| {
             s.established_at = Some(Instant::now());
             s.negotiated = Some(negotiated);
@@ -397,52 +416,21 @@ impl Session {
                 .mp_unreach
                 .as_ref()
                 .map_or(0, |u| u.withdrawn.len());
-        for fault in &update.faults {
-            debug!(?fault, "UPDATE handled per RFC 7606 without reset");
+        if let Some(fault) = update.faults.first() {
+            if let Some(left_out) = self.repeats.allow(Repeated::UpdateFault, Instant::now()) {
+                debug!(
+                    ?fault,
+                    faults = update.faults.len(),
+                    left_out,
+                    "UPDATE handled per RFC 7606 without reset"
+                );
+            }
         }
         self.status.send_modify(|s| {
             s.updates_received += 1;
             s.prefixes_received += u64::try_from(announced).unwrap_or(u64::MAX);
             s.withdrawals_received += u64::try_from(withdrawn).unwrap_or(u64::MAX);
         });
-    }
-
-    fn route_refresh(&mut self, family: Family) {
-        let Some((id, view)) = self.established.as_ref().filter(|_| !self.table_held) else {
-            return;
-        };
-        let id = *id;
-        info!(%family, "route refresh requested");
-        let (updates, unsendable) = self.rib.full_table(view, Some(family));
-        self.send_updates(id, updates, &unsendable);
-    }
-
-    /// Sends what changed in the Adj-RIB-Out, if the session is up.
-    fn flush_routes(&mut self) {
-        let Some((id, view)) = self.established.as_ref().filter(|_| !self.table_held) else {
-            return;
-        };
-        if !self.rib.has_pending() {
-            return;
-        }
-        let id = *id;
-        let (updates, unsendable) = self.rib.pending_updates(view);
-        self.send_updates(id, updates, &unsendable);
-    }
-
-    fn send_updates(&mut self, id: ConnId, updates: Vec<Update>, unsendable: &Unsendable) {
-        if !unsendable.family_not_negotiated.is_empty() {
-            warn!(routes = ?unsendable.family_not_negotiated, "peer did not negotiate these routes' family; not sent");
-        }
-        if !unsendable.no_next_hop.is_empty() {
-            warn!(routes = ?unsendable.no_next_hop, "no next hop of these routes' family on this session (set next_hop); not sent");
-        }
-        if updates.is_empty() {
-            return;
-        }
-        debug!(updates = updates.len(), "sending UPDATEs");
-        let messages: Vec<Message> = updates.into_iter().map(Message::Update).collect();
-        self.send(id, &messages);
     }
 
     /// Ends the session as `ending` says and waits (bounded) for the connections to flush and
@@ -452,7 +440,7 @@ impl Session {
             Ending::Cease(reason) => {
                 info!(%reason, "shutting down session");
                 self.rib.withdraw_all();
-                self.flush_routes();
+                self.flush_all_routes();
                 Some(Notification::cease_with_reason(
                     CeaseSubcode::AdministrativeShutdown,
                     &reason,

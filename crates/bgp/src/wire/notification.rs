@@ -44,6 +44,9 @@ pub enum ErrorCode {
     Cease(CeaseSubcode),
     /// ROUTE-REFRESH Message Error (7, RFC 7313); subcode 1 is Invalid Message Length.
     RouteRefresh(u8),
+    /// Send Hold Timer Expired (8, RFC 9687): the peer has not read what we sent for the
+    /// send hold time.
+    SendHoldTimerExpired,
     /// Any other code/subcode pair, kept as received.
     Unknown {
         /// Error code.
@@ -200,6 +203,7 @@ impl ErrorCode {
             ErrorCode::Fsm(s) => (5, s.into()),
             ErrorCode::Cease(s) => (6, s.into()),
             ErrorCode::RouteRefresh(s) => (7, s),
+            ErrorCode::SendHoldTimerExpired => (8, 0),
             ErrorCode::Unknown { code, subcode } => (code, subcode),
         }
     }
@@ -214,6 +218,7 @@ impl ErrorCode {
             5 => ErrorCode::Fsm(subcode.into()),
             6 => ErrorCode::Cease(subcode.into()),
             7 => ErrorCode::RouteRefresh(subcode),
+            8 if subcode == 0 => ErrorCode::SendHoldTimerExpired,
             _ => ErrorCode::Unknown { code, subcode },
         }
     }
@@ -227,6 +232,7 @@ impl fmt::Display for ErrorCode {
             ErrorCode::Open(s) => write!(f, "OPEN error/{s:?}"),
             ErrorCode::Update(s) => write!(f, "UPDATE error/{s:?}"),
             ErrorCode::HoldTimerExpired => f.write_str("hold timer expired"),
+            ErrorCode::SendHoldTimerExpired => f.write_str("send hold timer expired"),
             ErrorCode::Fsm(s) => write!(f, "FSM error/{s:?}"),
             ErrorCode::Cease(s) => write!(f, "cease/{s:?}"),
             ErrorCode::RouteRefresh(_) | ErrorCode::Unknown { .. } => {

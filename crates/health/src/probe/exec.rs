@@ -10,6 +10,13 @@
 //!
 //! Killing a group needs `killpg(2)`; the workspace denies `unsafe`, so it
 //! comes from the `nix` crate's safe wrapper.
+//!
+//! Privileges: the command starts with no capability at all, whatever the daemon
+//! holds (see [`super::spawner`]), optionally as another user, and without the
+//! daemon's systemd variables (`NOTIFY_SOCKET`, `WATCHDOG_USEC`, `WATCHDOG_PID`),
+//! so it can neither talk to systemd on the daemon's behalf nor change the host's
+//! network. It does share the daemon's sandbox (the unit's read-only file system,
+//! private `/tmp`, system call filter).
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
@@ -22,7 +29,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
-use super::{timed_out, ProbeResult, Verdict};
+use super::{spawner, timed_out, ProbeResult, Verdict};
+use crate::error::Error;
+use crate::spec::ExecUser;
 
 /// How much of stdout and of stderr is kept; the rest is read and discarded.
 pub const OUTPUT_CAP: usize = 4 * 1024;
@@ -34,23 +43,45 @@ const LINE_CAP: usize = 120;
 /// tokio's background reaping.
 const REAP_GRACE: Duration = Duration::from_secs(1);
 
-/// Runs `command` (program and arguments) once, bounded by `timeout`.
+/// The daemon's systemd variables, which a check's command does not get.
+const SYSTEMD_VARIABLES: [&str; 3] = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
+
+/// Runs `command` (program and arguments) once as the daemon's user, bounded by `timeout`.
 pub async fn probe(command: &[String], timeout: Duration) -> ProbeResult {
+    probe_as(command, None, timeout).await
+}
+
+/// Runs `command` once as `user` (`None`: the daemon's user), bounded by `timeout`.
+pub async fn probe_as(
+    command: &[String],
+    user: Option<&ExecUser>,
+    timeout: Duration,
+) -> ProbeResult {
     let start = Instant::now();
     let Some((program, args)) = command.split_first() else {
         return Verdict::fail("empty command").since(start);
     };
-    let spawned = Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
-        .kill_on_drop(true)
-        .spawn();
-    let mut child = match spawned {
+        .kill_on_drop(true);
+    for variable in SYSTEMD_VARIABLES {
+        cmd.env_remove(variable);
+    }
+    if let Some(user) = user {
+        cmd.env("USER", &user.name)
+            .env("LOGNAME", &user.name)
+            .env("HOME", &user.home);
+    }
+    let mut child = match spawner::spawn(cmd, user).await {
         Ok(child) => child,
-        Err(err) => return Verdict::fail(format!("spawn {program:?}: {err}")).since(start),
+        Err(err @ Error::Spawn { .. }) => {
+            return Verdict::fail(format!("spawn {program:?}: {err}")).since(start)
+        }
+        Err(err) => return Verdict::fail(err.to_string()).since(start),
     };
     // Taken now: once the command is reaped its id is gone, but its helpers
     // may still hold the group.

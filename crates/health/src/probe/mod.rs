@@ -7,6 +7,7 @@
 pub mod exec;
 pub mod file;
 pub mod http;
+mod spawner;
 pub mod tcp;
 
 use std::future::Future;
@@ -33,7 +34,7 @@ pub async fn run(kind: &CheckKind, timeout: Duration) -> ProbeResult {
     match kind {
         CheckKind::Http(check) => http::probe(check, timeout).await,
         CheckKind::Tcp { address } => tcp::probe(*address, timeout).await,
-        CheckKind::Exec { command } => exec::probe(command, timeout).await,
+        CheckKind::Exec { command, user } => exec::probe_as(command, user.as_ref(), timeout).await,
         CheckKind::File { path, pass_if } => file::probe(path, *pass_if, timeout).await,
     }
 }

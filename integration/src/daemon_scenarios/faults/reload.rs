@@ -1,6 +1,8 @@
-//! SIGHUP with a broken configuration file: the running configuration and
-//! the session stay, the log names the file and line; a good file then
-//! applies.
+//! SIGHUP with a configuration file that cannot be applied — one that does
+//! not load (the log names the file and line), one whose `[bgp] listen`
+//! address the host does not have (the new listener cannot be had, which is
+//! found out before the running sessions are touched): the running
+//! configuration and the session stay; a good file then applies.
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,8 @@ use crate::status::Status;
 use crate::topology::ROUTER_V4;
 use crate::wait::{holds_for, POLL};
 
+/// A listener address no namespace of the lab has.
+const FOREIGN_LISTEN: &str = "198.51.100.77:179";
 /// A VIP the good file adds.
 const NEW_VIP: &str = "203.0.113.30/32";
 /// How long a broken file must change nothing at the router.
@@ -48,6 +52,12 @@ pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
             reload_broken(lab, &syntax, line_of(&syntax, "remote_as = 65000 65001")?)?;
             let wrong_type = good.replacen("local_as = 65001", "local_as = \"AS65001\"", 1);
             reload_broken(lab, &wrong_type, line_of(&wrong_type, "local_as = ")?)?;
+            let foreign_listener = good.replacen(
+                "local_as = 65001",
+                &format!("local_as = 65001\nlisten = \"{FOREIGN_LISTEN}\""),
+                1,
+            );
+            reload_refused(lab, &foreign_listener, FOREIGN_LISTEN)?;
             let later = peer_uptime(&lab.web(1)?.announcer.status()?)?;
             let expected = uptime + since.elapsed().as_secs_f64() - UPTIME_SLACK;
             if later < expected || lab.router.session_mark(web1)? != mark {
@@ -82,7 +92,13 @@ pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
 /// the file and `line`, and that nothing changes at the router meanwhile.
 fn reload_broken(lab: &mut DaemonLab, text: &str, line: usize) -> Result<()> {
     let path = lab.web(1)?.announcer.config_path();
-    let location = format!("{}:{line}:", path.display());
+    reload_refused(lab, text, &format!("{}:{line}:", path.display()))
+}
+
+/// Writes `text` as web1's config and sends SIGHUP; checks the failure is
+/// logged with `location` in the line, and that nothing changes at the
+/// router meanwhile.
+fn reload_refused(lab: &mut DaemonLab, text: &str, location: &str) -> Result<()> {
     let seen = log_lines(lab.web(1)?, &[RELOAD_FAILED])?.len();
     lab.web(1)?.announcer.write_config_text(text)?;
     let start = Instant::now();
@@ -92,7 +108,7 @@ fn reload_broken(lab: &mut DaemonLab, text: &str, line: usize) -> Result<()> {
         "SIGHUP with a broken file → failure logged",
         start.elapsed(),
     );
-    if !logged.contains(&location) {
+    if !logged.contains(location) {
         return Err(Error::Check(format!(
             "the failed reload's log line does not name {location}: {logged}"
         )));

@@ -80,6 +80,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
                 "db",
                 CheckKind::Exec {
                     command: vec!["/usr/local/bin/check-db".to_owned(), "--quiet".to_owned()],
+                    user: None,
                 },
             ),
             check(
@@ -301,6 +302,7 @@ fn exec_arguments_may_be_empty_strings() {
         accept(&text).checks[0].kind,
         CheckKind::Exec {
             command: vec!["/bin/test".to_owned(), String::new()],
+            user: None,
         }
     );
 }
@@ -410,4 +412,22 @@ fn bfd_intervals_without_bfd_leave_it_off() {
         "remote_as = 65000\nbfd = false\nbfd_min_tx = \"50ms\"\n",
     );
     assert!(accept(&text).bfd.is_empty());
+}
+
+#[test]
+fn an_exec_check_user_is_resolved_to_its_ids_groups_and_home_at_load() {
+    let text = format!(
+        "{MINIMAL}[[check]]\nname = \"c\"\ntype = \"exec\"\ncommand = [\"true\"]\nuser = \"root\"\n"
+    );
+    let CheckKind::Exec { user, .. } = &accept(&text).checks[0].kind else {
+        panic!("not an exec check");
+    };
+    let user = user.as_ref().unwrap();
+    assert_eq!(
+        (user.name.as_str(), user.uid, user.gid),
+        ("root", 0, 0),
+        "{user:?}"
+    );
+    assert!(user.groups.contains(&0), "{user:?}");
+    assert_eq!(user.home, PathBuf::from("/root"));
 }

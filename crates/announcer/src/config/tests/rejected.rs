@@ -438,3 +438,49 @@ fn bfd_keys_out_of_range_are_rejected_at_their_line() {
         assert!(message.starts_with(expected_message), "{lines}: {message}");
     }
 }
+
+#[test]
+fn an_exec_check_user_unknown_to_the_system_is_rejected_at_its_line() {
+    let text = check_with(
+        "name = \"c\"\ntype = \"exec\"\ncommand = [\"true\"]\nuser = \"no-such-announcer-user\"",
+    );
+    let error = parse(&text, Path::new(FILE)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "/etc/announcer/announcer.toml:14:8: check[0].user: \
+         no user named \"no-such-announcer-user\" on this system"
+    );
+}
+
+#[test]
+fn user_is_rejected_on_checks_other_than_exec() {
+    let cases = [
+        ("file", "path = \"/etc/announcer/drain\"", "path, pass_if"),
+        ("tcp", "address = \"127.0.0.1:80\"", "address"),
+        (
+            "http",
+            "url = \"http://127.0.0.1/\"",
+            "url, method, expect_status, expect_body, host",
+        ),
+    ];
+    for (kind, own_key, allowed) in cases {
+        let text = check_with(&format!(
+            "name = \"c\"\ntype = \"{kind}\"\n{own_key}\nuser = \"root\""
+        ));
+        let (line, key, message) = reject(&text);
+        assert_eq!((line, key.as_str()), (14, "check[0].user"), "{kind}");
+        assert_eq!(
+            message,
+            format!("not a key of {kind} checks (their own keys: {allowed})"),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_exec_check_user_is_rejected() {
+    let text = check_with("name = \"c\"\ntype = \"exec\"\ncommand = [\"true\"]\nuser = \"\"");
+    let (line, key, message) = reject(&text);
+    assert_eq!((line, key.as_str()), (14, "check[0].user"));
+    assert_eq!(message, "expected a non-empty string, found \"\"");
+}

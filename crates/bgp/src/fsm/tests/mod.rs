@@ -8,6 +8,7 @@ mod graceful_restart;
 mod negotiation;
 mod properties;
 mod reset;
+mod send_hold;
 mod start;
 mod stop;
 mod unexpected;

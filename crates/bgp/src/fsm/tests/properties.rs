@@ -62,6 +62,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => conn_id().prop_map(|id| Step::Input(Box::new(Input::Closed(id)))),
         8 => (conn_id(), message()).prop_map(|(id, m)| Step::Input(Box::new(Input::Received(id, m)))),
         1 => conn_id().prop_map(|id| Step::Input(Box::new(Input::Malformed(id, DecodeError::BadMarker)))),
+        2 => conn_id().prop_map(|id| Step::Input(Box::new(Input::Written(id)))),
         1 => Just(Step::Input(Box::new(Input::Reset(Notification::new(ErrorCode::Cease(CeaseSubcode::BfdDown), Vec::new()))))),
         4 => (0u64..300).prop_map(|s| Step::Advance(Duration::from_secs(s))),
     ]
@@ -94,7 +95,10 @@ impl Driver {
                 self.connecting = false;
                 true
             }
-            Input::Closed(id) | Input::Received(id, _) | Input::Malformed(id, _) => {
+            Input::Closed(id)
+            | Input::Received(id, _)
+            | Input::Malformed(id, _)
+            | Input::Written(id) => {
                 let live = self.live.contains(id);
                 if live && matches!(input, Input::Closed(_)) {
                     self.live.remove(id);
