@@ -29,7 +29,7 @@ use crate::daemon::{Announcer, AnnouncerConfig};
 use crate::error::{Error, Result};
 use crate::http::{get_many, get_once, Tally};
 use crate::kernel::next_hops;
-use crate::lab::{find_binary, require_announcer, require_lab, REQUIRED_ENV};
+use crate::lab::{find_binary, require_announcer, require_lab};
 use crate::netns::{run, Netns};
 use crate::process::ChildGuard;
 use crate::routers::bfd::BfdTimers;
@@ -419,12 +419,10 @@ fn require_tools(tools: &[&str], test: &str) -> Result<bool> {
     if missing.is_empty() {
         return Ok(true);
     }
-    let reason = format!("the scenario needs {}", missing.join(", "));
-    if std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1") {
-        return Err(Error::LabUnavailable(format!("{test}: {reason}")));
-    }
-    eprintln!("SKIP {test}: {reason} (set {REQUIRED_ENV}=1 to make this a failure)");
-    Ok(false)
+    Err(Error::LabUnavailable(format!(
+        "{test}: the scenario needs {} (scripts/test installs it)",
+        missing.join(", ")
+    )))
 }
 
 /// The file that makes the web server in `dir` stall as `stall` says.

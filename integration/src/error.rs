@@ -7,8 +7,8 @@ use std::time::Duration;
 /// Anything that can go wrong while building a lab or asking a router.
 #[derive(thiserror::Error)]
 pub enum Error {
-    /// The lab cannot run here (not root, or a router binary is missing) and
-    /// `ANNOUNCER_LAB_REQUIRED=1` says it must.
+    /// The lab cannot run here (not root, or a router binary or tool is missing): a lab
+    /// test run anyway (it is ignored unless asked for) fails with this.
     #[error("lab required but unavailable: {0}")]
     LabUnavailable(String),
     /// A file or process operation failed.

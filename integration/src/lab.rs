@@ -1,13 +1,19 @@
 //! Whether the lab can run here: tests need root and the router binaries.
-//! Without them a test prints a skip line and passes, unless
-//! `ANNOUNCER_LAB_REQUIRED=1` (set by `scripts/test`) makes it fail.
+//!
+//! Every lab test is `#[ignore = "needs root: scripts/test"]`, so a plain `cargo test`
+//! reports it as ignored and it runs only when asked for (`scripts/test`, which passes
+//! `--include-ignored`, or `--ignored`/`--include-ignored` by hand). A lab test that was
+//! asked for but cannot run here fails, naming what is missing: it never passes without
+//! having run.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 
-/// The environment variable that turns a skip into a failure.
+/// The environment variable `scripts/test` sets to say the lab must run. The helpers here
+/// fail whether or not it is set (a lab test runs only when asked for); some helpers
+/// elsewhere still read it.
 pub const REQUIRED_ENV: &str = "ANNOUNCER_LAB_REQUIRED";
 
 /// Tools every lab uses besides the routers.
@@ -16,8 +22,8 @@ const COMMON: &[&str] = &["ip", "sysctl", "ss"];
 /// Directories searched besides `PATH` (root's tools live in sbin).
 const EXTRA_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 
-/// `Ok(true)` if `test` can run with `router`; `Ok(false)` after printing a
-/// skip line if not; an error if not and the lab is required.
+/// `Ok(true)` if `test` can run with `router`; an error naming what is missing if not.
+/// (It never returns `Ok(false)`; the `bool` stays for the callers' `if !require_lab(..)?`.)
 pub fn require_lab(router: RouterKind, test: &str) -> Result<bool> {
     if !is_root() {
         return unavailable(test, "needs root (network namespaces)");
@@ -35,7 +41,7 @@ pub fn require_lab(router: RouterKind, test: &str) -> Result<bool> {
 }
 
 /// The speaker binary Cargo built (`option_env!("CARGO_BIN_EXE_bgp-speaker")`
-/// in the test), or a skip/failure like [`require_lab`].
+/// in the test), or a failure like [`require_lab`].
 pub fn require_speaker(binary: Option<&str>, test: &str) -> Result<Option<PathBuf>> {
     match binary.map(PathBuf::from) {
         Some(path) if path.exists() => Ok(Some(path)),
@@ -48,7 +54,7 @@ pub fn require_speaker(binary: Option<&str>, test: &str) -> Result<Option<PathBu
 
 /// The `announcer` binary of the target directory this test runs from
 /// (`.../target/debug/deps/<test>` → `.../target/debug/announcer`), or a
-/// skip/failure like [`require_lab`] when it has not been built.
+/// failure like [`require_lab`] when it has not been built.
 pub fn require_announcer(test: &str) -> Result<Option<PathBuf>> {
     let exe = std::env::current_exe().map_err(|e| Error::io("locate the test executable", e))?;
     let path = exe
@@ -66,12 +72,13 @@ pub fn require_announcer(test: &str) -> Result<Option<PathBuf>> {
     unavailable(test, &reason).map(|_| None)
 }
 
+/// The failure of a lab test that was asked for (it is `#[ignore]`d otherwise) but cannot
+/// run here.
 fn unavailable(test: &str, reason: &str) -> Result<bool> {
-    if std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1") {
-        return Err(Error::LabUnavailable(format!("{test}: {reason}")));
-    }
-    eprintln!("SKIP {test}: {reason} (set {REQUIRED_ENV}=1 to make this a failure)");
-    Ok(false)
+    Err(Error::LabUnavailable(format!(
+        "{test}: {reason}; lab tests are ignored by a plain `cargo test` and run as root by \
+         `sudo scripts/test`"
+    )))
 }
 
 /// Whether the effective user is root (from `/proc/self/status`).

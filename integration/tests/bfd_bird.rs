@@ -4,9 +4,10 @@
 //! timers, and a client behind the router. Assertions on BIRD's kernel route, `birdc show
 //! bfd sessions` / `show protocols all`, the client and `announcer status --json`.
 //!
-//! Skips (passes with a SKIP line) without root, BIRD, the `announcer` binary or a tool a
-//! scenario needs (nft, python3), unless `ANNOUNCER_LAB_REQUIRED=1`. `--nocapture` shows
-//! the `measured:` figures.
+//! Ignored by a plain `cargo test` (needs root: `sudo scripts/test` runs it). Run anyway,
+//! it fails without root, BIRD or the `announcer` binary; without a tool a scenario needs
+//! (nft, python3) it prints a SKIP line unless `ANNOUNCER_LAB_REQUIRED=1`. `--nocapture`
+//! shows the `measured:` figures.
 
 use announcer_integration::daemon_scenarios::bfd as scenarios;
 use announcer_integration::routers::RouterKind;
@@ -16,6 +17,7 @@ const ROUTER: RouterKind = RouterKind::Bird;
 const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn bfd_sessions_come_up_at_100_ms_times_3_at_bird_and_in_the_status() -> Result<()> {
     scenarios::bfd_sessions_come_up_at_the_configured_timers(
         ROUTER,
@@ -25,6 +27,7 @@ fn bfd_sessions_come_up_at_100_ms_times_3_at_bird_and_in_the_status() -> Result<
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_frozen_server_leaves_birds_route_within_a_second_and_returns_when_continued() -> Result<()> {
     scenarios::a_frozen_server_leaves_the_route_within_a_second(
         ROUTER,
@@ -34,6 +37,7 @@ fn a_frozen_server_leaves_birds_route_within_a_second_and_returns_when_continued
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_link_dropping_packets_unseen_by_bird_removes_the_server_within_a_second() -> Result<()> {
     scenarios::a_link_dropping_packets_unseen_by_the_router_removes_the_server(
         ROUTER,
@@ -43,6 +47,7 @@ fn a_link_dropping_packets_unseen_by_bird_removes_the_server_within_a_second() -
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn sigterm_with_bfd_leaves_bird_with_our_cease_and_no_bfd_failure() -> Result<()> {
     scenarios::sigterm_with_bfd_closes_with_a_cease_not_a_bfd_failure(
         ROUTER,
@@ -52,6 +57,7 @@ fn sigterm_with_bfd_leaves_bird_with_our_cease_and_no_bfd_failure() -> Result<()
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_planned_restart_hands_the_bfd_session_over_and_bird_never_drops_the_route() -> Result<()> {
     scenarios::a_planned_restart_keeps_the_bfd_session_up(
         ROUTER,
@@ -61,6 +67,7 @@ fn a_planned_restart_hands_the_bfd_session_over_and_bird_never_drops_the_route()
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_crashed_daemon_leaves_birds_route_within_a_second_as_bfd_ends_graceful_restart() -> Result<()>
 {
     scenarios::a_crashed_daemon_ends_as_the_router_documents(
@@ -71,6 +78,7 @@ fn a_crashed_daemon_leaves_birds_route_within_a_second_as_bfd_ends_graceful_rest
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_stalled_check_loop_stops_bfd_and_bird_drops_the_server() -> Result<()> {
     scenarios::a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
         ROUTER,
@@ -80,6 +88,7 @@ fn a_stalled_check_loop_stops_bfd_and_bird_drops_the_server() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_reload_changes_the_bfd_timers_at_bird_without_taking_a_session_down() -> Result<()> {
     scenarios::a_reload_changes_the_bfd_timers_without_a_reset(
         ROUTER,

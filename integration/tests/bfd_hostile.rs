@@ -177,6 +177,7 @@ const FLOOD_LINES_PER_REASON: usize = 2;
 const RSS_GROWTH_KIB: u64 = 4 * 1024;
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn hostile_bfd_packets_are_discarded_and_only_a_genuine_down_takes_the_session_down() -> Result<()>
 {
     let test = "hostile_bfd_packets_are_discarded_and_only_a_genuine_down_takes_the_session_down";

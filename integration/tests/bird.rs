@@ -2,8 +2,8 @@
 //! namespace, assertions on what BIRD shows. BIRD also installs the routes
 //! in the kernel: the multipath and MD5 scenarios run only here.
 //!
-//! Skips (passes with a SKIP line) without root, the router binaries or the
-//! speaker binary, unless `ANNOUNCER_LAB_REQUIRED=1`.
+//! Ignored by a plain `cargo test` (needs root: `sudo scripts/test` runs it); run anyway,
+//! it fails without root, the router binaries or the speaker binary.
 
 use announcer_integration::routers::RouterKind;
 use announcer_integration::scenarios::{self, SenderKind};
@@ -13,11 +13,13 @@ const ROUTER: RouterKind = RouterKind::Bird;
 const SPEAKER: SenderKind = SenderKind::Speaker(option_env!("CARGO_BIN_EXE_bgp-speaker"));
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn the_session_reaches_established() -> Result<()> {
     scenarios::session_reaches_established(ROUTER, SPEAKER, "bird::the_session_reaches_established")
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn routes_arrive_with_our_as_path_next_hops_med_and_communities() -> Result<()> {
     scenarios::routes_arrive_with_attributes(
         ROUTER,
@@ -28,6 +30,7 @@ fn routes_arrive_with_our_as_path_next_hops_med_and_communities() -> Result<()> 
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn prepended_routes_arrive_with_three_copies_of_our_as() -> Result<()> {
     scenarios::routes_arrive_with_attributes(
         ROUTER,
@@ -38,11 +41,13 @@ fn prepended_routes_arrive_with_three_copies_of_our_as() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn withdrawn_routes_disappear() -> Result<()> {
     scenarios::withdrawn_routes_disappear(ROUTER, SPEAKER, "bird::withdrawn_routes_disappear")
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn routes_return_after_the_router_restarts() -> Result<()> {
     scenarios::routes_return_after_router_restart(
         ROUTER,
@@ -52,6 +57,7 @@ fn routes_return_after_the_router_restarts() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason() -> Result<()> {
     scenarios::clean_shutdown_shows_the_reason(
         ROUTER,
@@ -61,6 +67,7 @@ fn a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason() -> Result
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn two_speakers_in_different_ases_give_one_multipath_kernel_route() -> Result<()> {
     scenarios::two_speakers_share_a_multipath_kernel_route(
         SPEAKER,
@@ -69,6 +76,7 @@ fn two_speakers_in_different_ases_give_one_multipath_kernel_route() -> Result<()
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_md5_session_comes_up_with_the_right_password() -> Result<()> {
     scenarios::md5_session_with_the_right_password(
         ROUTER,
@@ -78,6 +86,7 @@ fn an_md5_session_comes_up_with_the_right_password() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_md5_session_stays_down_with_a_wrong_password() -> Result<()> {
     scenarios::md5_session_with_a_wrong_password_stays_down(
         ROUTER,

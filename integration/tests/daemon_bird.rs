@@ -4,8 +4,8 @@
 //! `web-server`, a client namespace behind the router. Assertions on BIRD's
 //! kernel route, BIRD itself, what the client gets and `announcer status`.
 //!
-//! Skips (passes with a SKIP line) without root, BIRD or the `announcer`
-//! binary, unless `ANNOUNCER_LAB_REQUIRED=1`. `--nocapture` shows the
+//! Ignored by a plain `cargo test` (needs root: `sudo scripts/test` runs it); run
+//! anyway, it fails without root, BIRD or the `announcer` binary. `--nocapture` shows the
 //! `measured:` figures.
 
 use announcer_integration::daemon_scenarios as scenarios;
@@ -16,6 +16,7 @@ const ROUTER: RouterKind = RouterKind::Bird;
 const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn the_lab_serves_both_web_servers_through_a_static_route() -> Result<()> {
     scenarios::the_lab_serves_both_web_servers_through_a_static_route(
         WEB_SERVER,
@@ -24,6 +25,7 @@ fn the_lab_serves_both_web_servers_through_a_static_route() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn both_healthy_servers_share_one_multipath_route_and_answer_the_client() -> Result<()> {
     scenarios::both_healthy_servers_share_the_vip(
         ROUTER,
@@ -33,6 +35,7 @@ fn both_healthy_servers_share_one_multipath_route_and_answer_the_client() -> Res
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_restores_it(
 ) -> Result<()> {
     scenarios::a_failing_health_check_withdraws_the_server(
@@ -43,6 +46,7 @@ fn a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_restart() -> Result<()>
 {
     scenarios::maintenance_withdraws_and_survives_a_restart(
@@ -53,6 +57,7 @@ fn announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_rest
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn sigterm_removes_the_server_within_a_second_and_bird_logs_our_shutdown_reason() -> Result<()> {
     scenarios::sigterm_withdraws_and_says_why(
         ROUTER,
@@ -62,6 +67,7 @@ fn sigterm_removes_the_server_within_a_second_and_bird_logs_our_shutdown_reason(
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed() -> Result<()> {
     scenarios::a_frozen_daemon_loses_its_route_at_hold_expiry(
         ROUTER,
@@ -71,6 +77,7 @@ fn a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed() -> 
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn sighup_announces_an_added_vip_without_resetting_the_session() -> Result<()> {
     scenarios::sighup_adds_a_vip_without_resetting_the_session(
         ROUTER,
@@ -80,6 +87,7 @@ fn sighup_announces_an_added_vip_without_resetting_the_session() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_drain_moves_traffic_to_the_other_server_before_the_withdraw_and_no_connection_fails(
 ) -> Result<()> {
     scenarios::a_drain_moves_traffic_before_the_withdraw(
@@ -90,6 +98,7 @@ fn a_drain_moves_traffic_to_the_other_server_before_the_withdraw_and_no_connecti
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails() -> Result<()> {
     scenarios::a_graceful_restart_keeps_the_route(
         ROUTER,
@@ -99,6 +108,7 @@ fn a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails() ->
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn the_daemon_tells_systemd_it_is_ready_and_pings_the_watchdog_every_second() -> Result<()> {
     scenarios::the_daemon_notifies_systemd_and_pings_its_watchdog(
         ROUTER,
@@ -108,6 +118,7 @@ fn the_daemon_tells_systemd_it_is_ready_and_pings_the_watchdog_every_second() ->
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn the_md5_password_reaches_the_session_and_never_the_logs_status_or_check_config() -> Result<()> {
     scenarios::the_md5_password_never_appears_in_logs_status_or_errors(
         ROUTER,

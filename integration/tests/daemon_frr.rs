@@ -3,8 +3,8 @@
 //! route, FRR itself (`lastShutdownDescription` for our Cease reason), what
 //! the client gets and `announcer status`.
 //!
-//! Skips (passes with a SKIP line) without root, FRR or the `announcer`
-//! binary (`cargo build -p announcer`), unless `ANNOUNCER_LAB_REQUIRED=1`.
+//! Ignored by a plain `cargo test` (needs root: `sudo scripts/test` runs it); run
+//! anyway, it fails without root, FRR or the `announcer` binary (`cargo build -p announcer`).
 
 use announcer_integration::daemon_scenarios as scenarios;
 use announcer_integration::routers::RouterKind;
@@ -14,6 +14,7 @@ const ROUTER: RouterKind = RouterKind::Frr;
 const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn both_healthy_servers_share_one_multipath_route_and_answer_the_client() -> Result<()> {
     scenarios::both_healthy_servers_share_the_vip(
         ROUTER,
@@ -23,6 +24,7 @@ fn both_healthy_servers_share_one_multipath_route_and_answer_the_client() -> Res
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_restores_it(
 ) -> Result<()> {
     scenarios::a_failing_health_check_withdraws_the_server(
@@ -33,6 +35,7 @@ fn a_failing_health_check_removes_the_server_within_fall_intervals_and_recovery_
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_restart() -> Result<()>
 {
     scenarios::maintenance_withdraws_and_survives_a_restart(
@@ -43,6 +46,7 @@ fn announcer_withdraw_removes_the_server_within_a_second_and_holds_across_a_rest
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn sigterm_removes_the_server_within_a_second_and_frr_shows_our_shutdown_reason() -> Result<()> {
     scenarios::sigterm_withdraws_and_says_why(
         ROUTER,
@@ -52,6 +56,7 @@ fn sigterm_removes_the_server_within_a_second_and_frr_shows_our_shutdown_reason(
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed() -> Result<()> {
     scenarios::a_frozen_daemon_loses_its_route_at_hold_expiry(
         ROUTER,
@@ -61,6 +66,7 @@ fn a_frozen_daemon_loses_its_route_at_hold_expiry_and_returns_when_resumed() -> 
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn sighup_announces_an_added_vip_without_resetting_the_session() -> Result<()> {
     scenarios::sighup_adds_a_vip_without_resetting_the_session(
         ROUTER,
@@ -70,6 +76,7 @@ fn sighup_announces_an_added_vip_without_resetting_the_session() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_drain_moves_traffic_to_the_other_server_before_the_withdraw_and_no_connection_fails(
 ) -> Result<()> {
     scenarios::a_drain_moves_traffic_before_the_withdraw(
@@ -80,6 +87,7 @@ fn a_drain_moves_traffic_to_the_other_server_before_the_withdraw_and_no_connecti
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails() -> Result<()> {
     scenarios::a_graceful_restart_keeps_the_route(
         ROUTER,

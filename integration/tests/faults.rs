@@ -6,8 +6,8 @@
 //! maintenance state survived.
 //!
 //! Needs the `announcer` binary next to this test's target dir (build it
-//! first with `cargo build -p announcer`). Skips (passes with a SKIP line)
-//! without root, BIRD or the binary, unless `ANNOUNCER_LAB_REQUIRED=1`.
+//! first with `cargo build -p announcer`). Ignored by a plain `cargo test` (needs
+//! root: `sudo scripts/test` runs it); run anyway, it fails without root, BIRD or the binary.
 //! `--nocapture` shows the `measured:` figures.
 
 use announcer_integration::daemon_lab::Stall;
@@ -19,6 +19,7 @@ const ROUTER: RouterKind = RouterKind::Bird;
 const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_killed_or_stopped_router_gets_both_routes_back_by_itself_when_it_starts_again() -> Result<()> {
     faults::a_killed_or_stopped_router_gets_both_routes_back_by_itself(
         ROUTER,
@@ -28,6 +29,7 @@ fn a_killed_or_stopped_router_gets_both_routes_back_by_itself_when_it_starts_aga
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_web_servers_link_down_drops_its_route_at_hold_expiry_and_link_up_restores_it() -> Result<()> {
     faults::a_link_down_and_up_drops_and_restores_the_route(
         ROUTER,
@@ -37,6 +39,7 @@ fn a_web_servers_link_down_drops_its_route_at_hold_expiry_and_link_up_restores_i
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn announcers_started_while_the_router_is_unreachable_keep_retrying_and_announce_once_it_is_up(
 ) -> Result<()> {
     faults::announcers_started_before_the_router_announce_once_it_is_reachable(
@@ -47,6 +50,7 @@ fn announcers_started_while_the_router_is_unreachable_keep_retrying_and_announce
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_health_endpoint_that_stalls_mid_response_withdraws_the_server_in_time() -> Result<()> {
     faults::a_stalled_health_endpoint_withdraws_the_server(
         Stall::MidResponse,
@@ -57,6 +61,7 @@ fn a_health_endpoint_that_stalls_mid_response_withdraws_the_server_in_time() -> 
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_health_endpoint_that_accepts_and_never_answers_withdraws_the_server_in_time() -> Result<()> {
     faults::a_stalled_health_endpoint_withdraws_the_server(
         Stall::Mute,
@@ -67,6 +72,7 @@ fn a_health_endpoint_that_accepts_and_never_answers_withdraws_the_server_in_time
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_exec_check_that_never_exits_is_killed_at_its_timeout_and_withdraws_the_server() -> Result<()>
 {
     faults::an_exec_check_that_never_exits_is_killed(
@@ -77,6 +83,7 @@ fn an_exec_check_that_never_exits_is_killed_at_its_timeout_and_withdraws_the_ser
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn sighup_with_a_broken_file_keeps_the_running_config_and_session_and_a_good_file_then_applies(
 ) -> Result<()> {
     faults::a_broken_file_on_sighup_keeps_the_running_configuration(
@@ -87,6 +94,7 @@ fn sighup_with_a_broken_file_keeps_the_running_config_and_session_and_a_good_fil
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_read_only_state_dir_refuses_withdraw_and_leaves_route_and_maintenance_unchanged() -> Result<()>
 {
     faults::an_unusable_state_dir_refuses_maintenance_and_changes_nothing(
@@ -98,6 +106,7 @@ fn a_read_only_state_dir_refuses_withdraw_and_leaves_route_and_maintenance_uncha
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_full_state_dir_refuses_withdraw_and_leaves_route_and_maintenance_unchanged() -> Result<()> {
     faults::an_unusable_state_dir_refuses_maintenance_and_changes_nothing(
         faults::Unusable::Full,
@@ -108,6 +117,7 @@ fn a_full_state_dir_refuses_withdraw_and_leaves_route_and_maintenance_unchanged(
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_thousand_withdraw_and_announce_commands_in_a_row_all_succeed_and_end_in_the_last_state(
 ) -> Result<()> {
     faults::a_thousand_maintenance_commands_end_in_the_last_state(
@@ -118,6 +128,7 @@ fn a_thousand_withdraw_and_announce_commands_in_a_row_all_succeed_and_end_in_the
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_vip_removed_from_lo_by_hand_is_withdrawn_bound_again_and_announced() -> Result<()> {
     faults::a_vip_removed_from_lo_is_withdrawn_bound_again_and_announced(
         ROUTER,

@@ -3,8 +3,8 @@
 //! outbound connect is slow) and installs no kernel routes, so assertions
 //! are on its RIB.
 //!
-//! Skips (passes with a SKIP line) without root, the router binaries or the
-//! speaker binary, unless `ANNOUNCER_LAB_REQUIRED=1`.
+//! Ignored by a plain `cargo test` (needs root: `sudo scripts/test` runs it); run anyway,
+//! it fails without root, the router binaries or the speaker binary.
 
 use announcer_integration::routers::RouterKind;
 use announcer_integration::scenarios::{self, SenderKind};
@@ -14,6 +14,7 @@ const ROUTER: RouterKind = RouterKind::Gobgp;
 const SPEAKER: SenderKind = SenderKind::Speaker(option_env!("CARGO_BIN_EXE_bgp-speaker"));
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn the_session_reaches_established() -> Result<()> {
     scenarios::session_reaches_established(
         ROUTER,
@@ -23,6 +24,7 @@ fn the_session_reaches_established() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn routes_arrive_with_our_as_path_next_hops_med_and_communities() -> Result<()> {
     scenarios::routes_arrive_with_attributes(
         ROUTER,
@@ -33,6 +35,7 @@ fn routes_arrive_with_our_as_path_next_hops_med_and_communities() -> Result<()> 
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn prepended_routes_arrive_with_three_copies_of_our_as() -> Result<()> {
     scenarios::routes_arrive_with_attributes(
         ROUTER,
@@ -43,11 +46,13 @@ fn prepended_routes_arrive_with_three_copies_of_our_as() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn withdrawn_routes_disappear() -> Result<()> {
     scenarios::withdrawn_routes_disappear(ROUTER, SPEAKER, "gobgp::withdrawn_routes_disappear")
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn routes_return_after_the_router_restarts() -> Result<()> {
     scenarios::routes_return_after_router_restart(
         ROUTER,
@@ -57,6 +62,7 @@ fn routes_return_after_the_router_restarts() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason() -> Result<()> {
     scenarios::clean_shutdown_shows_the_reason(
         ROUTER,

@@ -13,6 +13,7 @@ fn namespaces() -> Result<String> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn the_topology_gives_each_speaker_its_addresses_and_is_removed_on_drop() -> Result<()> {
     if !require_lab(
         RouterKind::Bird,

@@ -28,7 +28,8 @@ const WINDOW: Duration = Duration::from_millis(3500);
 /// How often the peer sends KEEPALIVEs while it watches (the hold time is 3 s).
 const KEEPALIVE_EVERY: Duration = Duration::from_secs(1);
 
-/// The lab for `test` with `config`, or `None` (skip) where the lab cannot run.
+/// The lab for `test` with `config`, or `None` (after a SKIP line) where the lab cannot run
+/// and `ANNOUNCER_LAB_REQUIRED` is not `1` (the tests are ignored unless asked for).
 fn lab(test: &str, config: LabConfig) -> Result<Option<HostileLab>> {
     let Some(binary) = require(SPEAKER, test)? else {
         return Ok(None);
@@ -141,6 +142,7 @@ fn expect_survives(test: &str, case: &str, sent: &str, bytes: &[u8]) -> Result<(
 // ---- Message header errors (RFC 4271 §6.1) ----
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_marker_with_a_zero_bit_is_answered_with_connection_not_synchronized() -> Result<()> {
     let mut bytes = keepalive();
     if let Some(first) = bytes.first_mut() {
@@ -157,6 +159,7 @@ fn a_marker_with_a_zero_bit_is_answered_with_connection_not_synchronized() -> Re
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_length_below_19_is_answered_with_bad_message_length() -> Result<()> {
     expect_reset(Reset {
         test: "a_length_below_19_is_answered_with_bad_message_length",
@@ -169,6 +172,7 @@ fn a_length_below_19_is_answered_with_bad_message_length() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_length_above_4096_is_answered_with_bad_message_length() -> Result<()> {
     expect_reset(Reset {
         test: "a_length_above_4096_is_answered_with_bad_message_length",
@@ -181,6 +185,7 @@ fn a_length_above_4096_is_answered_with_bad_message_length() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_keepalive_of_20_bytes_is_answered_with_bad_message_length() -> Result<()> {
     expect_reset(Reset {
         test: "a_keepalive_of_20_bytes_is_answered_with_bad_message_length",
@@ -193,6 +198,7 @@ fn a_keepalive_of_20_bytes_is_answered_with_bad_message_length() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_shorter_than_29_bytes_is_answered_with_bad_message_length() -> Result<()> {
     expect_reset(Reset {
         test: "an_open_shorter_than_29_bytes_is_answered_with_bad_message_length",
@@ -205,6 +211,7 @@ fn an_open_shorter_than_29_bytes_is_answered_with_bad_message_length() -> Result
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_unknown_message_type_is_answered_with_bad_message_type() -> Result<()> {
     expect_reset(Reset {
         test: "an_unknown_message_type_is_answered_with_bad_message_type",
@@ -222,6 +229,7 @@ fn an_unknown_message_type_is_answered_with_bad_message_type() -> Result<()> {
 const MY_AS: u16 = 65002;
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_with_version_3_is_answered_with_unsupported_version_naming_4() -> Result<()> {
     expect_reset(Reset {
         test: "an_open_with_version_3_is_answered_with_unsupported_version_naming_4",
@@ -234,6 +242,7 @@ fn an_open_with_version_3_is_answered_with_unsupported_version_naming_4() -> Res
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_with_hold_time_1_is_answered_with_unacceptable_hold_time() -> Result<()> {
     expect_reset(Reset {
         test: "an_open_with_hold_time_1_is_answered_with_unacceptable_hold_time",
@@ -246,6 +255,7 @@ fn an_open_with_hold_time_1_is_answered_with_unacceptable_hold_time() -> Result<
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_with_hold_time_2_is_answered_with_unacceptable_hold_time() -> Result<()> {
     expect_reset(Reset {
         test: "an_open_with_hold_time_2_is_answered_with_unacceptable_hold_time",
@@ -258,6 +268,7 @@ fn an_open_with_hold_time_2_is_answered_with_unacceptable_hold_time() -> Result<
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_from_the_wrong_as_is_answered_with_bad_peer_as() -> Result<()> {
     expect_reset(Reset {
         test: "an_open_from_the_wrong_as_is_answered_with_bad_peer_as",
@@ -276,6 +287,7 @@ fn an_open_from_the_wrong_as_is_answered_with_bad_peer_as() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_with_bgp_identifier_0_is_answered_with_bad_bgp_identifier() -> Result<()> {
     expect_reset(Reset {
         test: "an_open_with_bgp_identifier_0_is_answered_with_bad_bgp_identifier",
@@ -288,6 +300,7 @@ fn an_open_with_bgp_identifier_0_is_answered_with_bad_bgp_identifier() -> Result
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_with_an_authentication_parameter_is_answered_with_unsupported_optional_parameter(
 ) -> Result<()> {
     expect_reset(Reset {
@@ -301,6 +314,7 @@ fn an_open_with_an_authentication_parameter_is_answered_with_unsupported_optiona
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_with_two_different_four_octet_ases_is_answered_with_open_error_unspecific() -> Result<()>
 {
     expect_reset(Reset {
@@ -316,6 +330,7 @@ fn an_open_with_two_different_four_octet_ases_is_answered_with_open_error_unspec
 // ---- Finite state machine errors (RFC 6608) ----
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_update_before_the_open_is_answered_with_fsm_error_in_opensent() -> Result<()> {
     expect_reset(Reset {
         test: "an_update_before_the_open_is_answered_with_fsm_error_in_opensent",
@@ -328,6 +343,7 @@ fn an_update_before_the_open_is_answered_with_fsm_error_in_opensent() -> Result<
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_open_in_established_is_answered_with_fsm_error_in_established() -> Result<()> {
     expect_reset(Reset {
         test: "an_open_in_established_is_answered_with_fsm_error_in_established",
@@ -342,6 +358,7 @@ fn an_open_in_established_is_answered_with_fsm_error_in_established() -> Result<
 // ---- ROUTE-REFRESH (RFC 7313 §5) ----
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_route_refresh_of_24_bytes_is_answered_with_invalid_length_carrying_the_message() -> Result<()>
 {
     let bytes = raw(24, 5, &unhex("0001 00 01 00"));
@@ -359,6 +376,7 @@ fn a_route_refresh_of_24_bytes_is_answered_with_invalid_length_carrying_the_mess
 // ---- UPDATE errors that reset the session (RFC 4271 §6.3, RFC 7606 §3 g, §5.3) ----
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_attribute_length_overflowing_the_update_is_answered_with_malformed_attribute_list(
 ) -> Result<()> {
     expect_reset(Reset {
@@ -373,6 +391,7 @@ fn an_attribute_length_overflowing_the_update_is_answered_with_malformed_attribu
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_nlri_prefix_of_length_33_is_answered_with_invalid_network_field() -> Result<()> {
     expect_reset(Reset {
         test: "an_nlri_prefix_of_length_33_is_answered_with_invalid_network_field",
@@ -389,6 +408,7 @@ fn an_nlri_prefix_of_length_33_is_answered_with_invalid_network_field() -> Resul
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_repeated_mp_reach_is_answered_with_malformed_attribute_list() -> Result<()> {
     let reach = "80 0e 09 0001 01 04 c0000202 00";
     expect_reset(Reset {
@@ -402,6 +422,7 @@ fn a_repeated_mp_reach_is_answered_with_malformed_attribute_list() -> Result<()>
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_unknown_well_known_attribute_is_answered_with_its_bytes() -> Result<()> {
     expect_reset(Reset {
         test: "an_unknown_well_known_attribute_is_answered_with_its_bytes",
@@ -420,6 +441,7 @@ fn an_unknown_well_known_attribute_is_answered_with_its_bytes() -> Result<()> {
 // ---- UPDATE errors RFC 7606 handles without a reset ----
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_origin_flagged_optional_is_treated_as_withdraw_and_the_session_stays_up() -> Result<()> {
     expect_survives(
         "an_origin_flagged_optional_is_treated_as_withdraw_and_the_session_stays_up",
@@ -430,6 +452,7 @@ fn an_origin_flagged_optional_is_treated_as_withdraw_and_the_session_stays_up() 
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_missing_origin_with_nlri_is_treated_as_withdraw_and_the_session_stays_up() -> Result<()> {
     expect_survives(
         "a_missing_origin_with_nlri_is_treated_as_withdraw_and_the_session_stays_up",
@@ -440,6 +463,7 @@ fn a_missing_origin_with_nlri_is_treated_as_withdraw_and_the_session_stays_up() 
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_malformed_as_path_is_treated_as_withdraw_and_the_session_stays_up() -> Result<()> {
     expect_survives(
         "a_malformed_as_path_is_treated_as_withdraw_and_the_session_stays_up",
@@ -454,6 +478,7 @@ fn a_malformed_as_path_is_treated_as_withdraw_and_the_session_stays_up() -> Resu
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_attribute_overrunning_the_attribute_section_is_treated_as_withdraw() -> Result<()> {
     expect_survives(
         "an_attribute_overrunning_the_attribute_section_is_treated_as_withdraw",
@@ -464,6 +489,7 @@ fn an_attribute_overrunning_the_attribute_section_is_treated_as_withdraw() -> Re
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_mp_reach_for_a_family_never_negotiated_is_ignored_and_the_session_stays_up() -> Result<()> {
     let reach = "80 0e 1c 0002 01 10 20010db8000000000000000000000002 00 30 20010db80001";
     expect_survives(
@@ -477,6 +503,7 @@ fn an_mp_reach_for_a_family_never_negotiated_is_ignored_and_the_session_stays_up
 // ---- Abuse ----
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_storm_of_10000_keepalives_leaves_the_session_up_and_the_speaker_responsive() -> Result<()> {
     let Some(mut lab) = lab(
         "a_storm_of_10000_keepalives_leaves_the_session_up_and_the_speaker_responsive",
@@ -526,6 +553,7 @@ fn drained(peer: &mut Peer) -> Result<Duration> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_flood_of_1000000_routes_leaves_the_session_up_and_memory_flat() -> Result<()> {
     let Some(mut lab) = lab(
         "a_flood_of_1000000_routes_leaves_the_session_up_and_memory_flat",
@@ -578,6 +606,7 @@ fn a_flood_of_1000000_routes_leaves_the_session_up_and_memory_flat() -> Result<(
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_slow_drip_shorter_than_the_hold_time_is_assembled_and_the_session_stays_up() -> Result<()> {
     let config = LabConfig {
         hold_time: 9,
@@ -614,6 +643,7 @@ fn a_slow_drip_shorter_than_the_hold_time_is_assembled_and_the_session_stays_up(
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_slow_drip_longer_than_the_hold_time_is_ended_by_hold_timer_expired() -> Result<()> {
     let Some(mut lab) = lab(
         "a_slow_drip_longer_than_the_hold_time_is_ended_by_hold_timer_expired",
@@ -656,6 +686,7 @@ fn a_slow_drip_longer_than_the_hold_time_is_ended_by_hold_timer_expired() -> Res
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_reconnects(
 ) -> Result<()> {
     let config = LabConfig {
@@ -700,6 +731,7 @@ fn a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_re
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent() -> Result<()> {
     let Some(lab) = lab(
         "silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent",
@@ -731,6 +763,7 @@ fn silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent() -> Res
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn silence_after_the_open_is_ended_by_hold_timer_expired_after_the_negotiated_hold_time(
 ) -> Result<()> {
     let Some(lab) = lab(
@@ -766,6 +799,7 @@ fn silence_after_the_open_is_ended_by_hold_timer_expired_after_the_negotiated_ho
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_notification_from_the_peer_closes_the_session_and_the_speaker_reconnects_after_backoff(
 ) -> Result<()> {
     let config = LabConfig {
@@ -807,6 +841,7 @@ fn a_notification_from_the_peer_closes_the_session_and_the_speaker_reconnects_af
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_second_connection_while_established_is_refused_with_connection_collision_resolution(
 ) -> Result<()> {
     let Some(mut lab) = lab(
@@ -838,6 +873,7 @@ fn a_second_connection_while_established_is_refused_with_connection_collision_re
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_connection_from_an_address_that_is_not_a_peer_is_closed_without_an_open() -> Result<()> {
     let config = LabConfig {
         peer_v4: STRANGER_V4,
@@ -865,6 +901,7 @@ fn a_connection_from_an_address_that_is_not_a_peer_is_closed_without_an_open() -
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn a_hostile_peer_leaves_the_session_of_another_peer_undisturbed() -> Result<()> {
     let config = LabConfig {
         bystander: true,

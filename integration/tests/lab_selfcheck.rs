@@ -15,6 +15,7 @@ macro_rules! scenarios_against {
             use super::*;
 
             #[test]
+            #[ignore = "needs root: scripts/test"]
             fn the_session_reaches_established() -> Result<()> {
                 scenarios::session_reaches_established(
                     $router,
@@ -24,6 +25,7 @@ macro_rules! scenarios_against {
             }
 
             #[test]
+            #[ignore = "needs root: scripts/test"]
             fn prepended_routes_arrive_with_next_hops_med_and_communities() -> Result<()> {
                 scenarios::routes_arrive_with_attributes(
                     $router,
@@ -37,6 +39,7 @@ macro_rules! scenarios_against {
             }
 
             #[test]
+            #[ignore = "needs root: scripts/test"]
             fn withdrawn_routes_disappear() -> Result<()> {
                 scenarios::withdrawn_routes_disappear(
                     $router,
@@ -46,6 +49,7 @@ macro_rules! scenarios_against {
             }
 
             #[test]
+            #[ignore = "needs root: scripts/test"]
             fn routes_return_after_the_router_restarts() -> Result<()> {
                 scenarios::routes_return_after_router_restart(
                     $router,
@@ -58,6 +62,7 @@ macro_rules! scenarios_against {
             }
 
             #[test]
+            #[ignore = "needs root: scripts/test"]
             fn a_clean_shutdown_shows_as_administrative_shutdown_with_the_reason() -> Result<()> {
                 scenarios::clean_shutdown_shows_the_reason(
                     $router,
@@ -77,6 +82,7 @@ scenarios_against!(frr, RouterKind::Frr);
 scenarios_against!(gobgp, RouterKind::Gobgp);
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn two_bird_senders_give_one_multipath_kernel_route_at_bird() -> Result<()> {
     scenarios::two_speakers_share_a_multipath_kernel_route(
         SENDER,
@@ -85,6 +91,7 @@ fn two_bird_senders_give_one_multipath_kernel_route_at_bird() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_md5_session_comes_up_with_the_right_password() -> Result<()> {
     scenarios::md5_session_with_the_right_password(
         RouterKind::Bird,
@@ -94,6 +101,7 @@ fn an_md5_session_comes_up_with_the_right_password() -> Result<()> {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn an_md5_session_stays_down_with_a_wrong_password() -> Result<()> {
     scenarios::md5_session_with_a_wrong_password_stays_down(
         RouterKind::Bird,

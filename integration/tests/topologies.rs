@@ -8,9 +8,10 @@
 //! reached over IPv6 (`dual-stack`).
 //!
 //! `lab` finds `announcer` and `web-server` beside itself (`cargo test
-//! --workspace` builds them; alone: `cargo build -p announcer` first). Skips
-//! with a SKIP line without root, the routers or `announcer`, unless
-//! `ANNOUNCER_LAB_REQUIRED=1`. `--nocapture` shows the `measured:` figures.
+//! --workspace` builds them; alone: `cargo build -p announcer` first). Ignored by
+//! a plain `cargo test` (needs root: `sudo scripts/test` runs it); run anyway, it
+//! fails without root, the routers or `announcer`. `--nocapture` shows the
+//! `measured:` figures.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -110,6 +111,7 @@ fn frozen_server_leaves_and_returns(name: &str, lab: &RunningTopology) -> Result
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn ecmp_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Result<()> {
     ecmp(
         "ecmp",
@@ -120,6 +122,7 @@ fn ecmp_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Result<()
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn ecmp_bird_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Result<()> {
     ecmp(
         "ecmp-bird",
@@ -133,6 +136,7 @@ fn ecmp_bird_spreads_the_vip_over_both_servers_and_drops_a_failing_one() -> Resu
 /// web2 withdrawn, edge1 routes the VIP to the core and client1 reaches
 /// site 2; with both back, client1 returns to site 1.
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn anycast_serves_each_client_from_its_site_and_fails_over_across_sites() -> Result<()> {
     let test = "topologies::anycast_serves_each_client_from_its_site_and_fails_over_across_sites";
     let Some(lab) = RunningTopology::up(LAB, "anycast", RouterKind::Bird, test)? else {
@@ -191,6 +195,7 @@ fn anycast_serves_each_client_from_its_site_and_fails_over_across_sites() -> Res
 /// sessions, IPv6 over the IPv6 sessions) and the client answered by both
 /// servers on the IPv6 VIP over IPv6 and on the IPv4 VIP.
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn dual_stack_routes_both_vips_and_serves_the_ipv6_vip_over_ipv6() -> Result<()> {
     let test = "topologies::dual_stack_routes_both_vips_and_serves_the_ipv6_vip_over_ipv6";
     let Some(lab) = RunningTopology::up(LAB, "dual-stack", RouterKind::Frr, test)? else {

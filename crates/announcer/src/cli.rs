@@ -36,6 +36,10 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Exit 1 (after printing) when a peer is not Established or a VIP that should be
+        /// announced is not: for monitoring systems.
+        #[arg(long)]
+        check: bool,
         /// How to reach the daemon.
         #[command(flatten)]
         daemon: DaemonArgs,

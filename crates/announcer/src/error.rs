@@ -22,6 +22,9 @@ pub enum Error {
     /// The daemon refused the request.
     #[error("{0}")]
     Refused(String),
+    /// `status --check`: peers not Established or VIPs not announced that should be.
+    #[error("not healthy: {}", .0.join("; "))]
+    Unhealthy(Vec<String>),
     /// The control socket could not be set up.
     #[error(transparent)]
     Control(#[from] ServerError),

@@ -51,16 +51,24 @@ fn execute(command: Command) -> Result<(), Error> {
             print!("{}", describe::describe(&config));
             Ok(())
         }
-        Command::Status { json, daemon } => match request(&daemon, &Request::Status {})? {
-            Reply::Status { status, .. } if json => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&status).unwrap_or_default()
-                );
-                Ok(())
-            }
+        Command::Status {
+            json,
+            check,
+            daemon,
+        } => match request(&daemon, &Request::Status {})? {
             Reply::Status { status, .. } => {
-                print!("{status}");
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&status).unwrap_or_default()
+                    );
+                } else {
+                    print!("{status}");
+                }
+                let problems = status.problems();
+                if check && !problems.is_empty() {
+                    return Err(Error::Unhealthy(problems));
+                }
                 Ok(())
             }
             other => unexpected(other),

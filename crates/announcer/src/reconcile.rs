@@ -74,6 +74,13 @@ pub enum Verdict<'a> {
     CheckFailing(&'a str, Option<&'a str>),
 }
 
+impl Verdict<'_> {
+    /// Whether the routers should carry the route (draining included).
+    pub fn announces(&self) -> bool {
+        matches!(self, Verdict::Announce | Verdict::Draining(_))
+    }
+}
+
 impl VipView<'_> {
     /// Whether the VIP should be announced, and why.
     pub fn verdict(&self) -> Verdict<'_> {

@@ -30,8 +30,11 @@ pub struct PeerReport {
     pub uptime_secs: Option<f64>,
     /// Routes the peer has from us.
     pub routes_sent: usize,
-    /// The last reason a session or attempt failed.
+    /// The last reason a session or attempt failed: history, also while the session is up.
     pub last_error: Option<String>,
+    /// When `last_error` happened, in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_at_unix: Option<f64>,
     /// The peer's BFD session, when `bfd = true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bfd: Option<BfdReport>,
@@ -93,8 +96,18 @@ pub struct VipReport {
     pub interface: String,
     /// It is on the interface.
     pub bound: bool,
-    /// The routers were told to carry it.
+    /// At least one Established session carries it.
     pub announced: bool,
+    /// It should be announced (bound, checks passing, not in maintenance): `announced` is
+    /// expected to be true.
+    #[serde(default)]
+    pub wanted: bool,
+    /// How many sessions carry it, of how many configured peers.
+    #[serde(default)]
+    pub announced_to: usize,
+    /// See `announced_to`.
+    #[serde(default)]
+    pub peers: usize,
     /// Set while withdrawn by `announcer withdraw`.
     pub maintenance: Option<MaintenanceReport>,
     /// One line: why it is or is not announced.
@@ -166,7 +179,10 @@ impl fmt::Display for StatusReport {
                 p.name, p.address, p.remote_as, p.state, p.routes_sent
             )?;
             if let Some(e) = &p.last_error {
-                write!(f, "; last error: {e}")?;
+                let when = p.last_error_at_unix.map_or(String::new(), |at| {
+                    format!(" {} ago", human(now_unix() - at))
+                });
+                write!(f, "; last error{when}: {}", escape_controls(e))?;
             }
             writeln!(f)?;
             if let Some(bfd) = &p.bfd {
@@ -176,7 +192,17 @@ impl fmt::Display for StatusReport {
         writeln!(f, "vips:")?;
         for v in &self.vips {
             let bound = if v.bound { "bound" } else { "not bound" };
-            writeln!(f, "  {} on {} ({bound}): {}", v.prefix, v.interface, v.why)?;
+            write!(
+                f,
+                "  {} on {} ({bound}): {}",
+                v.prefix,
+                v.interface,
+                escape_controls(&v.why)
+            )?;
+            if v.announced {
+                write!(f, " (to {} of {} peers)", v.announced_to, v.peers)?;
+            }
+            writeln!(f)?;
             if let Some(maintenance) = &v.maintenance {
                 writeln!(f, "    {maintenance}")?;
             }
@@ -191,7 +217,9 @@ impl fmt::Display for StatusReport {
                     let _ = write!(
                         line,
                         ", last {verdict} ({}, {:.1} ms), streak {}",
-                        last.detail, last.latency_ms, c.streak
+                        escape_controls(&last.detail),
+                        last.latency_ms,
+                        c.streak
                     );
                 }
                 writeln!(f, "{line}")?;
@@ -199,6 +227,53 @@ impl fmt::Display for StatusReport {
         }
         Ok(())
     }
+}
+
+impl StatusReport {
+    /// What `status --check` reports as unhealthy: every peer whose session is not
+    /// Established, and every VIP that should be announced and is not.
+    pub fn problems(&self) -> Vec<String> {
+        let peers = self
+            .peers
+            .iter()
+            .filter(|p| p.state != "Established")
+            .map(|p| format!("peer {} ({}) is {}", p.name, p.address, p.state));
+        let vips = self
+            .vips
+            .iter()
+            .filter(|v| v.wanted && !v.announced)
+            .map(|v| {
+                format!(
+                    "VIP {} is not announced: {}",
+                    v.prefix,
+                    escape_controls(&v.why)
+                )
+            });
+        peers.chain(vips).collect()
+    }
+}
+
+/// `text` with control characters (newlines, escape sequences) written as escapes, so that
+/// operator-given text and check output cannot fake lines or colours in a terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// A duration in seconds as "3d4h", "2h5m", "4m10s" or "12s".
@@ -225,9 +300,8 @@ mod tests {
         assert_eq!(human(273_600.0), "3d4h");
     }
 
-    #[test]
-    fn the_text_report_names_each_vip_with_its_reason_and_checks() {
-        let report = StatusReport {
+    fn report() -> StatusReport {
+        StatusReport {
             peers: vec![PeerReport {
                 name: "edge".into(),
                 address: "192.0.2.1".into(),
@@ -236,6 +310,7 @@ mod tests {
                 uptime_secs: Some(61.0),
                 routes_sent: 1,
                 last_error: None,
+                last_error_at_unix: None,
                 bfd: Some(BfdReport {
                     state: "Up".into(),
                     remote_state: "Up".into(),
@@ -254,6 +329,9 @@ mod tests {
                 interface: "lo".into(),
                 bound: true,
                 announced: false,
+                wanted: false,
+                announced_to: 0,
+                peers: 1,
                 maintenance: None,
                 why: "withdrawn: check web is failing (HTTP 500)".into(),
                 checks: vec![CheckReport {
@@ -268,8 +346,12 @@ mod tests {
                     }),
                 }],
             }],
-        };
-        let text = report.to_string();
+        }
+    }
+
+    #[test]
+    fn the_text_report_names_each_vip_with_its_reason_and_checks() {
+        let text = report().to_string();
         assert!(
             text.contains("edge (192.0.2.1, AS65000) Established up 1m1s, 1 routes sent"),
             "{text}"
@@ -290,6 +372,64 @@ mod tests {
             text.contains("check web: down, last fail (HTTP 500, 1.2 ms), streak 3"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_announced_vip_says_how_many_sessions_carry_it() {
+        let mut report = report();
+        let vip = &mut report.vips[0];
+        (vip.announced, vip.wanted, vip.announced_to, vip.peers) = (true, true, 1, 2);
+        vip.why = "announced: bound and all checks pass".into();
+        let text = report.to_string();
+        assert!(
+            text.contains("announced: bound and all checks pass (to 1 of 2 peers)"),
+            "{text}"
+        );
+        assert!(report.problems().is_empty());
+    }
+
+    #[test]
+    fn a_last_error_of_an_established_session_reads_as_history() {
+        let mut report = report();
+        report.peers[0].last_error = Some("connect: refused".into());
+        report.peers[0].last_error_at_unix = Some(now_unix() - 125.0);
+        let text = report.to_string();
+        assert!(
+            text.contains(
+                "Established up 1m1s, 1 routes sent; last error 2m5s ago: connect: refused"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn check_finds_peers_not_established_and_vips_wanted_but_not_announced() {
+        let mut report = report();
+        report.peers[0].state = "Active".into();
+        report.vips[0].wanted = true;
+        report.vips[0].why = "not announced: no BGP session is established".into();
+        assert_eq!(
+            report.problems(),
+            vec![
+                "peer edge (192.0.2.1) is Active".to_owned(),
+                "VIP 203.0.113.10/32 is not announced: not announced: no BGP session is established"
+                    .to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn control_characters_in_check_output_and_errors_are_escaped() {
+        let mut report = report();
+        report.peers[0].last_error = Some("bad\nvips:\n  fake".into());
+        if let Some(last) = report.vips[0].checks[0].last.as_mut() {
+            last.detail = "exit 1: \u{1b}[2Jok\rfake".into();
+        }
+        let text = report.to_string();
+        assert!(text.contains("last error: bad\\nvips:\\n  fake"), "{text}");
+        assert!(text.contains("exit 1: \\u{1b}[2Jok\\rfake"), "{text}");
+        assert_eq!(text.matches("vips:").count(), 2, "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\r'));
     }
 
     #[test]

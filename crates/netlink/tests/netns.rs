@@ -1,5 +1,6 @@
 //! Privileged tests of `Vips` against the real kernel, each in its own
-//! private network namespace (see `lab`). Without root they print SKIP.
+//! private network namespace (see `lab`). Ignored by a plain `cargo test` (needs root:
+//! `sudo scripts/test` runs them); run anyway without root, they fail.
 
 mod lab;
 
@@ -48,6 +49,7 @@ async fn assert_not_tentative(lab: &Lab, addr: IpAddr) {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn namespace_is_private_with_only_lo() {
     in_private_netns("namespace_is_private_with_only_lo", |lab| async move {
         assert_eq!(lab.links().await, ["lo"]);
@@ -57,6 +59,7 @@ fn namespace_is_private_with_only_lo() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn bind_is_idempotent_listed_found_and_usable_at_once() {
     in_private_netns(
         "bind_is_idempotent_listed_found_and_usable_at_once",
@@ -77,6 +80,7 @@ fn bind_is_idempotent_listed_found_and_usable_at_once() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn unbind_removes_and_is_idempotent() {
     in_private_netns("unbind_removes_and_is_idempotent", |_lab| async move {
         let vips = Vips::new().await.unwrap();
@@ -91,6 +95,7 @@ fn unbind_removes_and_is_idempotent() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn unbind_leaves_a_non_host_address_alone() {
     in_private_netns("unbind_leaves_a_non_host_address_alone", |lab| async move {
         let vips = Vips::new().await.unwrap();
@@ -102,6 +107,7 @@ fn unbind_leaves_a_non_host_address_alone() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn removal_behind_our_back_is_watched() {
     in_private_netns("removal_behind_our_back_is_watched", |lab| async move {
         let vips = Vips::new().await.unwrap();
@@ -126,6 +132,7 @@ fn removal_behind_our_back_is_watched() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn addresses_of_a_deleted_interface_are_watched_with_its_name() {
     in_private_netns(
         "addresses_of_a_deleted_interface_are_watched_with_its_name",
@@ -146,6 +153,7 @@ fn addresses_of_a_deleted_interface_are_watched_with_its_name() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn ipv6_bound_off_loopback_is_usable_at_once() {
     in_private_netns(
         "ipv6_bound_off_loopback_is_usable_at_once",
@@ -161,6 +169,7 @@ fn ipv6_bound_off_loopback_is_usable_at_once() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn address_on_another_interface_is_reported_not_duplicated() {
     in_private_netns(
         "address_on_another_interface_is_reported_not_duplicated",
@@ -184,6 +193,7 @@ fn address_on_another_interface_is_reported_not_duplicated() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn missing_interface_is_no_such_interface() {
     in_private_netns(
         "missing_interface_is_no_such_interface",
@@ -213,6 +223,7 @@ fn missing_interface_is_no_such_interface() {
 }
 
 #[test]
+#[ignore = "needs root: scripts/test"]
 fn first_global_ipv4_skips_loopback_and_finds_the_dummy() {
     in_private_netns(
         "first_global_ipv4_skips_loopback_and_finds_the_dummy",

@@ -3,6 +3,9 @@
 //! are logged with who asked (uid and pid), and a withdrawal keeps it with the maintenance.
 
 use announcer_bfd::PeerBfdStatus;
+use std::time::UNIX_EPOCH;
+
+use announcer_bgp::fsm::State;
 use announcer_bgp::Prefix;
 use tokio::sync::mpsc;
 use tracing::{error, info};
@@ -104,10 +107,18 @@ impl Daemon {
 
     fn status(&self) -> StatusReport {
         let bfd = self.bfd.as_ref().map(|b| b.status()).unwrap_or_default();
-        let peers = self
+        let sessions = self
             .speaker
+            .as_ref()
+            .map(|s| s.status())
+            .unwrap_or_default();
+        let established = sessions
             .iter()
-            .flat_map(|s| s.status())
+            .filter(|p| p.state == State::Established)
+            .count();
+        let counts = (established, self.config.peers.len());
+        let peers = sessions
+            .iter()
             .map(|p| PeerReport {
                 name: p.name.clone(),
                 address: p.address.to_string(),
@@ -116,6 +127,10 @@ impl Daemon {
                 uptime_secs: p.uptime().map(|u| u.as_secs_f64()),
                 routes_sent: p.routes_advertised,
                 last_error: p.last_error.clone(),
+                last_error_at_unix: p
+                    .last_error_at
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs_f64()),
                 bfd: bfd.iter().find(|b| b.address == p.address).map(bfd_report),
             })
             .collect();
@@ -128,6 +143,7 @@ impl Daemon {
                     &statuses,
                     self.maintenance.get(&v.config.prefix),
                     self.stopping,
+                    counts,
                 )
             })
             .collect();

@@ -123,26 +123,38 @@ impl Vip {
     }
 
     /// This VIP's entry in `announcer status`.
+    /// `sessions` is (Established sessions, configured peers): the routes reach only the
+    /// former.
     pub fn report(
         &self,
         checks: &[(String, Option<CheckStatus>)],
         maintenance: Option<&Entry>,
         stopping: bool,
+        sessions: (usize, usize),
     ) -> VipReport {
+        let (established, peers) = sessions;
+        let view = self.view(checks, maintenance, stopping);
+        let verdict = view.verdict();
+        let carried = self.announced && established > 0;
+        let why = if self.announced && !carried {
+            format!("not announced: no BGP session is established ({verdict})")
+        } else {
+            verdict.to_string()
+        };
         VipReport {
             prefix: self.config.prefix.to_string(),
             interface: self.config.interface.to_string(),
             bound: self.bound,
-            announced: self.announced,
+            announced: carried,
+            wanted: verdict.announces(),
+            announced_to: if carried { established } else { 0 },
+            peers,
             maintenance: maintenance.map(|m| MaintenanceReport {
                 reason: m.reason.clone(),
                 since_unix: m.since_unix,
                 by: m.by,
             }),
-            why: self
-                .view(checks, maintenance, stopping)
-                .verdict()
-                .to_string(),
+            why,
             checks: checks
                 .iter()
                 .map(|(name, status)| check_report(name, status.as_ref()))

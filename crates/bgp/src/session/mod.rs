@@ -506,7 +506,10 @@ impl Session {
     }
 
     fn set_last_error(&mut self, error: String) {
-        self.status.send_modify(|s| s.last_error = Some(error));
+        self.status.send_modify(|s| {
+            s.last_error = Some(error);
+            s.last_error_at = Some(std::time::SystemTime::now());
+        });
     }
 
     fn publish_status(&mut self) {

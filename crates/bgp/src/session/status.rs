@@ -1,7 +1,7 @@
 //! What a session reports: its status (watched) and its up/down events (broadcast).
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::fsm::{DownReason, Negotiated, State};
 use crate::types::Asn;
@@ -31,6 +31,8 @@ pub struct PeerStatus {
     pub withdrawals_received: u64,
     /// The last reason a session or attempt failed.
     pub last_error: Option<String>,
+    /// When `last_error` happened.
+    pub last_error_at: Option<SystemTime>,
 }
 
 impl PeerStatus {
@@ -48,6 +50,7 @@ impl PeerStatus {
             prefixes_received: 0,
             withdrawals_received: 0,
             last_error: None,
+            last_error_at: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Support for the exec-check capability tests: a thread shaped like the daemon under
-//! systemd, a command that reports its own credentials, and the skip rule.
+//! systemd, a command that reports its own credentials, and the root requirement.
 //!
 //! Credentials are per thread on Linux, so a test changes only the thread it makes: the
 //! rest of the test process (and the host) keeps its own. Each capability test file holds
@@ -20,9 +20,6 @@ use announcer_health::probe::exec::probe_as;
 use announcer_health::{ExecUser, ProbeResult};
 use rustix::process::{Gid, Uid};
 use rustix::thread::{self as cred, CapabilitySet, CapabilitySets};
-
-/// The environment variable that turns a skip into a failure (as in the lab).
-const REQUIRED_ENV: &str = "ANNOUNCER_LAB_REQUIRED";
 
 /// The daemon's user under the unit: any non-root id will do, it need not exist.
 pub const DAEMON_UID: u32 = 64_123;
@@ -130,16 +127,12 @@ pub fn become_daemon(caps: CapabilitySet) {
     }
 }
 
-/// Whether this test can run (root, to shape a thread's credentials); otherwise prints
-/// a SKIP line, or fails when `ANNOUNCER_LAB_REQUIRED=1`.
-pub fn require_root(test: &str) -> bool {
-    if rustix::process::geteuid().is_root() {
-        return true;
-    }
-    let reason = "needs root to give a thread the daemon's capabilities";
-    if std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1") {
-        panic!("{test}: {reason}");
-    }
-    eprintln!("SKIP {test}: {reason} (set {REQUIRED_ENV}=1 to make this a failure)");
-    false
+/// Fails `test` unless it runs as root (to shape a thread's credentials). The tests are
+/// `#[ignore]`d, so this fails only one that was asked for: it never passes without running.
+pub fn require_root(test: &str) {
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "{test}: needs root to give a thread the daemon's capabilities; ignored by a plain \
+         `cargo test`, run as root by `sudo scripts/test`"
+    );
 }

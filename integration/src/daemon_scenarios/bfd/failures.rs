@@ -13,7 +13,7 @@ use nix::unistd::Pid;
 
 use super::{expect_reset_by_bfd, log_count, wait_back, with_bfd, FAILOVER_LIMIT};
 use crate::daemon::{CHECK_INTERVAL, CHECK_TIMEOUT};
-use crate::daemon_lab::{LabOptions, Web, DIR_PLACEHOLDER, FINE_POLL, VIP};
+use crate::daemon_lab::{LabOptions, Web, FINE_POLL, VIP};
 use crate::daemon_scenarios::measured;
 use crate::error::{Error, Result};
 use crate::netns::Netns;
@@ -30,22 +30,12 @@ const DROP_RULES: &str = "table inet bfdlab {
   chain output { type filter hook output priority 0; policy accept; oifname \"eth0\" drop; }
 }
 ";
-/// The exec check of the stall scenario: `{dir}/PROBE`, a script that passes.
-const PROBE: &str = "probe";
-/// [`PROBE`]'s text: long enough to outlast one of the daemon's turns after a stall.
-const PROBE_SCRIPT: &str = "#!/bin/sh\nexec sleep 0.05\n";
-/// Holds a write lease (`F_SETLEASE`, 1024, `F_WRLCK`) on `argv[1]` and ignores the
-/// lease-break signal, so that every open of the file, the kernel's in `execve` included,
-/// blocks until this process ends (or `fs.lease-break-time`, 45 s by default, passes).
-const LEASE_HOLDER: &str = "import fcntl, os, signal, sys, time
-signal.signal(signal.SIGIO, signal.SIG_IGN)
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 1024, fcntl.F_WRLCK)
-print('leased', flush=True)
-time.sleep(120)
-";
-/// The lease holder's start-up bound.
-const HOLDER_STARTUP: Duration = Duration::from_secs(10);
+/// How long `strace` holds each `epoll_wait` of the daemon's main thread: longer than the
+/// whole scenario, so that thread (its loop and the check loops on it) makes no progress
+/// while the BFD thread, not traced, runs on.
+const STALL_DELAY_US: u64 = 60_000_000;
+/// `strace`'s start-up bound.
+const TRACER_STARTUP: Duration = Duration::from_secs(10);
 /// The daemon's liveness period and the lease its BFD packets run on (2.5 periods).
 const LIVENESS: Duration = Duration::from_secs(1);
 /// How much longer than interval + timeout a check loop may go without a probe before the
@@ -182,22 +172,20 @@ pub fn a_link_dropping_packets_unseen_by_the_router_removes_the_server(
     })
 }
 
-/// web2's check loop stalls for real: its exec check runs `{dir}/probe`, on which a write
-/// lease is then held, so the daemon's `execve` of it blocks (the daemon spawns on its
-/// only runtime thread, so its whole loop stops with it). The liveness lease then runs
-/// out and BFD packets stop: web2's next hop leaves the router within interval, plus
-/// timeout, plus 2 s (the stall rule), plus 2.5 s (the lease), plus 1 s, with the router
-/// resetting the session for BFD. Kept blocked past the stall rule and released, the daemon logs the stalled
-/// check loop and web2 comes back.
+/// web2's daemon loop stalls for real while its BFD thread runs on: `strace` holds every
+/// `epoll_wait` of its main thread (where the loop and the check loops run), as a blocked
+/// call in the loop would. The liveness lease then runs out and BFD packets stop: web2's
+/// next hop leaves the router within interval, plus timeout, plus 2 s (the stall rule),
+/// plus 2.5 s (the lease), plus 1 s, with the router resetting the session for BFD. Kept
+/// stalled past the stall rule and released, the daemon logs its stalled check loop and
+/// web2 comes back.
 pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
     router: RouterKind,
     web_server: &str,
     test: &str,
 ) -> Result<()> {
     let options = LabOptions {
-        tools: vec!["python3"],
-        exec_check: Some(vec![format!("{DIR_PLACEHOLDER}/{PROBE}")]),
-        web_files: vec![(PROBE, PROBE_SCRIPT)],
+        tools: vec!["strace"],
         ..LabOptions::default()
     };
     with_bfd(router, options, (web_server, test), |lab| {
@@ -205,11 +193,11 @@ pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
         let stall_rule = CHECK_INTERVAL + CHECK_TIMEOUT + STALL_SLACK;
         let limit = stall_rule + BFD_LEASE + LIVENESS;
         let stalled_seen = log_count(lab.web(2)?, "check loop stalled")?;
-        let (holder, start) = hold_lease(lab.web(2)?)?;
+        let (tracer, start) = stall_main_thread(lab.web(2)?)?;
         let took = lab.wait_next_hops(VIP, &[web1], start, limit)?;
         measured(
             &format!(
-                "BFD: web2's check loop stalled → next hop gone at {router} (bound {} ms)",
+                "BFD: web2's daemon loop stalled → next hop gone at {router} (bound {} ms)",
                 limit.as_millis()
             ),
             took,
@@ -217,10 +205,10 @@ pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
         expect_reset_by_bfd(lab, 2)?;
         wait_log(lab.web(2)?, "stopped making progress", 0)?;
         // The lease ran out before the stall rule could call the loop stalled: keep it
-        // blocked past that rule, so the daemon sees the stall once its thread runs again.
+        // stalled past that rule, so the daemon sees the stall once its thread runs again.
         std::thread::sleep((stall_rule + LIVENESS).saturating_sub(start.elapsed()));
         let released = Instant::now();
-        drop(holder);
+        drop(tracer);
         let line = wait_log(lab.web(2)?, "check loop stalled", stalled_seen)?;
         measured(
             "stall released → the daemon logs the stalled check loop",
@@ -236,25 +224,34 @@ pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
     })
 }
 
-/// Starts the lease holder on web's probe; returns it and when the lease was in place.
-fn hold_lease(web: &Web) -> Result<(ChildGuard, Instant)> {
-    let probe = web.dir().join(PROBE);
-    let mut command = Command::new("python3");
-    command.args(["-c", LEASE_HOLDER]).arg(&probe);
-    let holder = ChildGuard::spawn("lease-holder", command, web.dir(), Streams::Logged)?;
-    let out = web.dir().join("lease-holder.stdout");
+/// Attaches `strace` to web's daemon's main thread only, delaying each of its
+/// `epoll_wait` calls by [`STALL_DELAY_US`]; returns it (killing it lets the thread go on)
+/// and when it was attached.
+fn stall_main_thread(web: &Web) -> Result<(ChildGuard, Instant)> {
+    let pid = web.announcer.pid()?;
+    let mut command = Command::new("strace");
+    command.args([
+        "-p",
+        &pid.to_string(),
+        "-e",
+        "trace=epoll_wait",
+        "-e",
+        &format!("inject=epoll_wait:delay_enter={STALL_DELAY_US}"),
+    ]);
+    let tracer = ChildGuard::spawn("strace", command, web.dir(), Streams::Logged)?;
+    let err = web.dir().join("strace.stderr");
     wait_until(
-        "the lease holder to hold its lease",
-        HOLDER_STARTUP,
+        "strace to attach to the daemon",
+        TRACER_STARTUP,
         FINE_POLL,
-        || match std::fs::read_to_string(&out) {
-            Ok(text) if text.contains("leased") => Ok(()),
+        || match std::fs::read_to_string(&err) {
+            Ok(text) if text.contains("attached") => Ok(()),
             Ok(_) => Err("not yet".to_owned()),
             Err(e) => Err(e.to_string()),
         },
     )
-    .map_err(|e| holder.failure(e.to_string()))?;
-    Ok((holder, Instant::now()))
+    .map_err(|e| tracer.failure(e.to_string()))?;
+    Ok((tracer, Instant::now()))
 }
 
 /// Waits until web's daemon log has more than `seen` lines with `needle`; returns the last.
