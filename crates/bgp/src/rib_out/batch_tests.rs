@@ -1,34 +1,8 @@
 //! Adj-RIB-Out for a peer that does not keep up: batches, owed tables, merged refreshes,
 //! and the latest desired state instead of every intermediate one.
 
-use std::net::Ipv4Addr;
-use std::sync::Arc;
-
+use super::tests::{attrs, both as view, p, withdrawn};
 use super::*;
-
-fn view() -> SessionView {
-    SessionView {
-        local_as: Asn::new(65001),
-        ibgp: false,
-        next_hop_v4: Some(Ipv4Addr::new(192, 0, 2, 11)),
-        next_hop_v6: "2001:db8::11".parse().ok(),
-        wire: WireContext {
-            four_octet_as: true,
-            families: vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST],
-        },
-    }
-}
-
-fn p(s: &str) -> Prefix {
-    s.parse().unwrap_or_else(|e| panic!("{s}: {e:?}"))
-}
-
-fn attrs(med: u32) -> Arc<RouteAttributes> {
-    Arc::new(RouteAttributes {
-        med: Some(med),
-        ..RouteAttributes::default()
-    })
-}
 
 /// `count` IPv4 /32s from 198.51.100.0/24.
 fn routes(count: u8) -> Vec<Prefix> {
@@ -48,21 +22,6 @@ fn announced(updates: &[Update]) -> Vec<(Prefix, Option<u32>)> {
                 .chain(u.attributes.mp_reach.iter().flat_map(|r| r.nlri.iter()))
                 .map(move |p| (*p, med))
         })
-        .collect()
-}
-
-fn withdrawn(updates: &[Update]) -> Vec<Prefix> {
-    updates
-        .iter()
-        .flat_map(|u| {
-            u.withdrawn.iter().chain(
-                u.attributes
-                    .mp_unreach
-                    .iter()
-                    .flat_map(|r| r.withdrawn.iter()),
-            )
-        })
-        .copied()
         .collect()
 }
 

@@ -21,15 +21,15 @@ fn view(families: Vec<Family>, ibgp: bool) -> SessionView {
     }
 }
 
-fn both() -> SessionView {
+pub(super) fn both() -> SessionView {
     view(vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST], false)
 }
 
-fn p(s: &str) -> Prefix {
+pub(super) fn p(s: &str) -> Prefix {
     s.parse().unwrap()
 }
 
-fn attrs(med: u32) -> Arc<RouteAttributes> {
+pub(super) fn attrs(med: u32) -> Arc<RouteAttributes> {
     Arc::new(RouteAttributes {
         med: Some(med),
         ..RouteAttributes::default()
@@ -48,7 +48,7 @@ fn announced(updates: &[Update]) -> Vec<Prefix> {
         .collect()
 }
 
-fn withdrawn(updates: &[Update]) -> Vec<Prefix> {
+pub(super) fn withdrawn(updates: &[Update]) -> Vec<Prefix> {
     updates
         .iter()
         .flat_map(|u| {
