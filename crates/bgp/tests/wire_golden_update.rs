@@ -21,7 +21,7 @@ use announcer_bgp::wire::{
 };
 use announcer_bgp::{Asn, Family, Prefix};
 use bytes::Bytes;
-use wire_support::{ctx2, ctx4, encode, frame, golden, unhex};
+use wire_support::{assert_hex_eq, ctx2, ctx4, encode, frame, golden, unhex};
 
 fn p(s: &str) -> Prefix {
     s.parse().unwrap()
@@ -134,6 +134,44 @@ fn an_unknown_optional_transitive_attribute_is_kept_with_the_partial_bit_set() {
     };
     assert_eq!(u.attributes.other, vec![raw]);
     assert!(u.faults.is_empty());
+}
+
+/// Unrecognized attributes kept in the order received are written in ascending type code
+/// order among the modelled ones (RFC 4271 §5), two of one code in their order in `other`,
+/// and one carrying a modelled type code not at all (the modelled field is what is written).
+#[test]
+fn unknown_attributes_in_any_order_are_written_ascending_among_the_modelled_ones() {
+    let raw = |type_code, value: &'static [u8]| RawAttribute {
+        flags: 0xe0,
+        type_code,
+        value: Bytes::from_static(value),
+    };
+    let attributes = PathAttributes {
+        origin: Some(Origin::Igp),
+        as_path: Some(AsPath::default()),
+        med: Some(7),
+        other: vec![
+            raw(200, &[2]),
+            raw(3, &[9, 9, 9, 9]),
+            raw(0, &[]),
+            raw(99, &[1]),
+            raw(200, &[1]),
+            raw(4, &[8]),
+        ],
+        ..PathAttributes::default()
+    };
+    let body = "
+        0000 001d
+        e0 00 00
+        40 01 01 00
+        40 02 00
+        80 04 04 00000007
+        e0 63 01 01
+        e0 c8 01 02
+        e0 c8 01 01";
+    let msg = update(attributes, &[], &[]);
+    assert_hex_eq(&encode(&msg, &ctx4()), &frame(2, body));
+    assert_eq!(msg.encoded_len(&ctx4()).unwrap(), frame(2, body).len());
 }
 
 #[test]

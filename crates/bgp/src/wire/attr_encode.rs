@@ -8,7 +8,9 @@
 use super::as_path::{write_as_path, PathForm};
 use super::mp::{mp_reach_len, mp_unreach_len, write_mp_reach, write_mp_unreach};
 use super::sink::{len_u16, len_u8, measure, Sink};
-use super::{code, expected_flags, flag, Aggregator, AsPath, PathAttributes, WireContext};
+use super::{
+    code, expected_flags, flag, Aggregator, AsPath, PathAttributes, RawAttribute, WireContext,
+};
 
 /// Writes one attribute header and value of `len` bytes.
 fn attribute(
@@ -58,28 +60,51 @@ fn aggregator(s: &mut dyn Sink, type_code: u8, a: &Aggregator, four_octet: bool)
     });
 }
 
-/// Writes the whole Path Attributes field.
+/// Writes the whole Path Attributes field: the modelled attributes and the raw ones merged in
+/// ascending type code order, raw attributes of the same code in their order in `other`, and
+/// raw attributes with a modelled type code left out.
+///
+/// Linear in the number of attributes: `other` as the decoder keeps it (received order) is
+/// sorted once, into a vector of references, unless it is already in order (as it is in every
+/// message we build, so that measuring and writing those never allocates).
 pub(crate) fn write_attributes(attrs: &PathAttributes, ctx: &WireContext, s: &mut dyn Sink) {
-    if attrs.other.is_empty() {
-        for type_code in MODELLED {
-            write_known(attrs, ctx, type_code, s);
-        }
-        return;
-    }
-    for type_code in 0..=u8::MAX {
-        write_known(attrs, ctx, type_code, s);
-        if expected_flags(type_code).is_none() {
-            for raw in attrs.other.iter().filter(|r| r.type_code == type_code) {
-                attribute(s, raw.flags & 0xe0, raw.type_code, raw.value.len(), |s| {
-                    s.put_slice(&raw.value)
-                });
-            }
-        }
+    if attrs.other.is_sorted_by_key(|raw| raw.type_code) {
+        write_merged(attrs, ctx, attrs.other.iter(), s);
+    } else {
+        let mut sorted: Vec<&RawAttribute> = attrs.other.iter().collect();
+        // Stable: raw attributes of the same type code keep their order.
+        sorted.sort_by_key(|raw| raw.type_code);
+        write_merged(attrs, ctx, sorted.into_iter(), s);
     }
 }
 
-/// The type codes [`write_known`] writes, ascending: all a message we build can carry (only
-/// re-encoded received messages carry others, and take the full scan).
+/// Writes the modelled attributes of [`MODELLED`] with `raws` (ascending type code) merged in.
+fn write_merged<'a>(
+    attrs: &PathAttributes,
+    ctx: &WireContext,
+    raws: impl Iterator<Item = &'a RawAttribute>,
+    s: &mut dyn Sink,
+) {
+    let mut raws = raws
+        .filter(|raw| expected_flags(raw.type_code).is_none())
+        .peekable();
+    for type_code in MODELLED {
+        while let Some(raw) = raws.next_if(|raw| raw.type_code < type_code) {
+            write_raw(raw, s);
+        }
+        write_known(attrs, ctx, type_code, s);
+    }
+    raws.for_each(|raw| write_raw(raw, s));
+}
+
+/// Writes an unrecognized attribute as kept: its Optional, Transitive and Partial flags.
+fn write_raw(raw: &RawAttribute, s: &mut dyn Sink) {
+    attribute(s, raw.flags & 0xe0, raw.type_code, raw.value.len(), |s| {
+        s.put_slice(&raw.value)
+    });
+}
+
+/// The type codes [`write_known`] writes, ascending: exactly those [`expected_flags`] knows.
 const MODELLED: [u8; 13] = [
     code::ORIGIN,
     code::AS_PATH,
