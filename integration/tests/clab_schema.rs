@@ -7,13 +7,12 @@ use std::process::Command;
 
 use announcer_integration::clab::schema;
 
-/// The schema beside the repository (CI has it).
+/// The schema kept in the repository.
 fn schema_path() -> PathBuf {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/containerlab/clab.schema.json");
+    let path = schema::vendored_path();
     assert!(
         path.is_file(),
-        "containerlab schema missing at {}: the shared/ directory must sit beside the repository",
+        "containerlab schema missing at {}",
         path.display()
     );
     path

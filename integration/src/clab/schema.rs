@@ -1,6 +1,6 @@
 //! Validation of a topology against containerlab's own JSON schema
-//! (draft-07), kept as data in `shared/containerlab/clab.schema.json` beside
-//! the repository.
+//! (draft-07), kept as data in `integration/containerlab/clab.schema.json`
+//! with its licence.
 
 use std::path::{Path, PathBuf};
 
@@ -9,14 +9,17 @@ use crate::error::{Error, Result};
 /// The environment variable naming the schema file.
 pub const SCHEMA_ENV: &str = "CLAB_SCHEMA";
 
-/// `$CLAB_SCHEMA`, else the `shared/` copy beside this repository.
+/// `$CLAB_SCHEMA`, else the copy in this repository ([`vendored_path`]).
 pub fn default_path() -> PathBuf {
     std::env::var_os(SCHEMA_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/containerlab/clab.schema.json")
-        })
+        .unwrap_or_else(vendored_path)
+}
+
+/// The schema kept in this repository, `integration/containerlab/clab.schema.json`.
+pub fn vendored_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("containerlab/clab.schema.json")
 }
 
 /// The schema violations of topology `text` (YAML), one line each (empty
