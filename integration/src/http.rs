@@ -25,11 +25,52 @@ const MAX_RESPONSE: u64 = 64 * 1024;
 pub struct Tally {
     /// Answers with status 200, by body (the server's name).
     pub answers: BTreeMap<String, usize>,
-    /// Every request that failed or did not get a 200, with why.
-    pub failures: Vec<String>,
+    /// Every request that failed or did not get a 200, with why and when.
+    pub failures: Vec<Failure>,
+}
+
+/// A request that failed or did not get a 200.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// When its connection was opened.
+    pub started: Instant,
+    /// When it failed.
+    pub ended: Instant,
+    /// What went wrong.
+    pub why: String,
+}
+
+impl Failure {
+    /// Whether the connection was open at some moment of `from..=to`.
+    pub fn open_during(&self, from: Instant, to: Instant) -> bool {
+        self.started <= to && self.ended >= from
+    }
 }
 
 impl Tally {
+    /// Sends one request and records its outcome.
+    fn request(&mut self, address: SocketAddr, path: &str) {
+        let started = Instant::now();
+        let why = match get(address, path) {
+            Ok(Response { status: 200, body }) => {
+                *self.answers.entry(body).or_insert(0) += 1;
+                return;
+            }
+            Ok(other) => format!("{other:?}"),
+            Err(e) => e,
+        };
+        self.failures.push(Failure {
+            started,
+            ended: Instant::now(),
+            why,
+        });
+    }
+
+    /// Why each failed request failed.
+    pub fn failure_reasons(&self) -> Vec<&str> {
+        self.failures.iter().map(|f| f.why.as_str()).collect()
+    }
+
     /// How many 200 answers came from `server`.
     pub fn answers_from(&self, server: &str) -> usize {
         self.answers.get(server).copied().unwrap_or(0)
@@ -53,11 +94,7 @@ pub fn get_many(namespace: &str, address: SocketAddr, path: &str, count: usize) 
     in_namespace(namespace, move || {
         let mut tally = Tally::default();
         for _ in 0..count {
-            match get(address, &path) {
-                Ok(Response { status: 200, body }) => *tally.answers.entry(body).or_insert(0) += 1,
-                Ok(other) => tally.failures.push(format!("{other:?}")),
-                Err(e) => tally.failures.push(e),
-            }
+            tally.request(address, &path);
         }
         tally
     })
@@ -89,13 +126,7 @@ impl ClientLoop {
                 let end = Instant::now() + limit;
                 let mut tally = Tally::default();
                 while !stopped.load(Ordering::Relaxed) && Instant::now() < end {
-                    match get(address, &path) {
-                        Ok(Response { status: 200, body }) => {
-                            *tally.answers.entry(body).or_insert(0) += 1;
-                        }
-                        Ok(other) => tally.failures.push(format!("{other:?}")),
-                        Err(e) => tally.failures.push(e),
-                    }
+                    tally.request(address, &path);
                     std::thread::sleep(pause);
                 }
                 tally
@@ -181,5 +212,25 @@ mod tests {
         tally.answers.insert("web1".into(), 3);
         assert_eq!(tally.answers_from("web1"), 3);
         assert_eq!(tally.answers_from("web2"), 0);
+    }
+
+    #[test]
+    fn a_failure_was_open_during_the_moments_its_connection_spans() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let failure = Failure {
+            started: at(10),
+            ended: at(20),
+            why: "reset".into(),
+        };
+        for (from, to, open) in [
+            (0, 9, false),
+            (0, 10, true),
+            (15, 16, true),
+            (20, 30, true),
+            (21, 30, false),
+        ] {
+            assert_eq!(failure.open_during(at(from), at(to)), open, "{from}..={to}");
+        }
     }
 }

@@ -389,6 +389,7 @@ fn logs_under(root: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::Failure;
 
     #[test]
     fn single_and_multipath_routes_give_their_sorted_gateways() {
@@ -429,7 +430,11 @@ mod tests {
         assert!(expect_answers(&tally, &["web1", "web2"], false).is_ok());
         assert!(expect_answers(&tally, &["web1", "web2"], true).is_err());
         assert!(expect_answers(&tally, &["web2"], false).is_err());
-        tally.failures.push("refused".into());
+        tally.failures.push(Failure {
+            started: Instant::now(),
+            ended: Instant::now(),
+            why: "refused".into(),
+        });
         assert!(expect_answers(&tally, &["web1"], false).is_err());
     }
 }

@@ -3,13 +3,14 @@
 //! and graceful restart (RFC 4724: after SIGUSR2 or a crash the router keeps the routes
 //! while the daemon is replaced). A client loop of short connections runs through the VIP all along.
 
+use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::{measured, settled, EXIT_LIMIT, RECONNECT_LIMIT};
 use crate::daemon_lab::{DaemonLab, HTTP_PORT, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
-use crate::http::{ClientLoop, Tally};
+use crate::http::{ClientLoop, Failure, Tally};
 use crate::kernel::next_hops;
 use crate::routers::RouterKind;
 use crate::wait::{holds_for, wait_until, POLL};
@@ -22,12 +23,17 @@ const CLIENT_PAUSE: Duration = Duration::from_millis(5);
 const CLIENT_LIMIT: Duration = Duration::from_secs(120);
 /// How long the client loop runs before the event, so that both servers serve it.
 const BEFORE: Duration = Duration::from_secs(1);
+/// The route watch polls every [`crate::daemon_lab::FINE_POLL`] and `ip route` takes a few milliseconds: a
+/// next-hop change happened at most this long before it was seen.
+const MOVE_SEEN_WITHIN: Duration = Duration::from_millis(150);
 /// How long the router is watched while the daemon is down.
 const DOWN_FOR: Duration = Duration::from_secs(1);
 
 /// `announcer withdraw` on web2 with a 2 s drain: while draining, the router still holds
 /// web2's route with 65535:0 but forwards only to web1; then the route goes; no client
-/// connection fails. `withdraw --now` after `announce` withdraws at once.
+/// connection fails but one open at the moment the router moved web2's flows to web1 (a
+/// stateless ECMP rehash breaks it on any router). `withdraw --now` after `announce`
+/// withdraws at once.
 pub fn a_drain_moves_traffic_before_the_withdraw(
     router: RouterKind,
     web_server: &str,
@@ -46,10 +52,12 @@ pub fn a_drain_moves_traffic_before_the_withdraw(
         std::thread::sleep(BEFORE);
         let start = Instant::now();
         let lab: &DaemonLab = lab;
+        let move_seen = Cell::new(None);
         let withdrawn = std::thread::scope(|scope| -> Result<Duration> {
             let announcer = &lab.web(2)?.announcer;
             let cli = scope.spawn(|| announcer.control(&["withdraw"]));
             let moved = lab.wait_next_hops(VIP, &[web1], start, DRAIN_TIME)?;
+            move_seen.set(Some(Instant::now()));
             measured("drain: traffic moved to web1 (GRACEFUL_SHUTDOWN)", moved);
             expect_draining_route(lab, web2)?;
             let output = cli
@@ -72,7 +80,11 @@ pub fn a_drain_moves_traffic_before_the_withdraw(
             )));
         }
         std::thread::sleep(BEFORE);
-        expect_no_failures("drain", &client.stop()?)?;
+        let tally = client.stop()?;
+        let seen = move_seen
+            .get()
+            .ok_or_else(|| Error::Check("the move to web1 was not seen".into()))?;
+        expect_failures_only_at_the_move("drain", &tally, seen)?;
         lab.web(2)?.announcer.control(&["announce"])?;
         lab.wait_next_hops(VIP, &lab.both(), Instant::now(), RECONNECT_LIMIT)?;
         let start = Instant::now();
@@ -215,20 +227,46 @@ fn expect_no_route_from(lab: &DaemonLab, from: IpAddr) -> Result<()> {
     })
 }
 
+/// Every connection of `tally` was answered, and there was at least one.
 pub(super) fn expect_no_failures(what: &str, tally: &Tally) -> Result<()> {
+    expect_excused_failures(what, tally, |_| false)
+}
+
+/// Like [`expect_no_failures`], but the one connection (the client loop opens one at a
+/// time) that was open when the router moved traffic off a next hop may fail: the router
+/// saw the move at `seen`, so it happened within [`MOVE_SEEN_WITHIN`] before.
+fn expect_failures_only_at_the_move(what: &str, tally: &Tally, seen: Instant) -> Result<()> {
+    let from = seen.checked_sub(MOVE_SEEN_WITHIN).unwrap_or(seen);
+    let at_move = tally
+        .failures
+        .iter()
+        .filter(|f| f.open_during(from, seen))
+        .count();
+    if at_move > 0 {
+        eprintln!("measured: {what}: {at_move} connection(s) open at the ECMP move failed");
+    }
+    expect_excused_failures(what, tally, |f| at_move == 1 && f.open_during(from, seen))
+}
+
+/// Every connection of `tally` that failed is `excused`, and at least one was answered.
+fn expect_excused_failures(
+    what: &str,
+    tally: &Tally,
+    excused: impl Fn(&Failure) -> bool,
+) -> Result<()> {
     let answered: usize = tally.answers.values().sum();
     eprintln!(
         "measured: {what}: {answered} connections answered {:?}, {} failed",
         tally.answers,
         tally.failures.len()
     );
-    if tally.failures.is_empty() && answered > 0 {
+    if tally.failures.iter().all(excused) && answered > 0 {
         return Ok(());
     }
     Err(Error::Check(format!(
         "{what}: {} of {} connections failed: {:?}",
         tally.failures.len(),
         answered + tally.failures.len(),
-        tally.failures
+        tally.failure_reasons()
     )))
 }
