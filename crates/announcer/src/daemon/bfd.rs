@@ -22,6 +22,7 @@ use announcer_bfd::{Bfd, BfdPeer, PeerBfdStatus};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
+use super::effects::{Effects, Routes};
 use super::Daemon;
 use crate::bfd_handoff;
 use crate::config::Config;
@@ -83,7 +84,7 @@ impl BfdSessions {
     }
 }
 
-impl Daemon {
+impl<E: Effects> Daemon<E> {
     /// A BFD session changed: each peer whose session failed has its BGP session reset.
     pub(super) fn bfd_changed(&mut self) {
         let Some(sessions) = self.bfd.as_mut() else {

@@ -3,12 +3,12 @@
 //! exists, and withdraws them when the drain time is over. The client gets a
 //! [`Reply::Draining`] at once and the final reply when the withdrawal is done.
 
-use std::time::Instant;
-
 use announcer_bgp::Prefix;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tracing::info;
 
+use super::effects::Effects;
 use super::{list, Daemon};
 use crate::control::protocol::Reply;
 
@@ -19,7 +19,7 @@ pub(super) struct PendingDrain {
     reply: mpsc::Sender<Reply>,
 }
 
-impl Daemon {
+impl<E: Effects> Daemon<E> {
     /// Starts draining those of `prefixes` that are announced (already in maintenance);
     /// returns the first reply for the client, or `None` when none is announced and there is
     /// nothing to wait for.

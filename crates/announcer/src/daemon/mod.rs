@@ -6,25 +6,28 @@
 mod bfd;
 mod checks;
 mod drain;
+mod effects;
+mod lifecycle;
 mod reload;
 mod requests;
+#[cfg(test)]
+mod tests;
 mod vip;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, Speaker, SpeakerConfig, Target};
+use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, SpeakerConfig, Target};
 use announcer_netlink::{AddressEvent, Vips};
-use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
 use crate::bfd_handoff;
 use crate::config::Config;
-use crate::control::server::{Call, ControlSocket};
+use crate::control::server::ControlSocket;
 use crate::error::Error;
 use crate::maintenance::Maintenance;
 use crate::reconcile::Action;
@@ -33,13 +36,8 @@ use crate::systemd::Systemd;
 use bfd::BfdSessions;
 use checks::Checks;
 use drain::PendingDrain;
+use effects::{Effects, Routes};
 use vip::Vip;
-
-/// How often bound addresses are checked against the kernel, in case an event was missed.
-const RESYNC_INTERVAL: Duration = Duration::from_secs(10);
-/// How often the check loops are checked for stalls (and systemd's watchdog pinged, at
-/// least this often).
-const LIVENESS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// At most this many plan/act rounds per reconcile (bind, then announce).
 const RECONCILE_ROUNDS: usize = 3;
@@ -56,22 +54,25 @@ pub fn run(path: &Path, config: Config) -> Result<(), Error> {
     runtime.block_on(async {
         let (calls_tx, calls) = mpsc::channel(16);
         let control = ControlSocket::bind(&config.control.socket, config.control.group.as_deref())?;
-        let mut daemon = Daemon::start(path, config).await?;
+        let (signals, forward) = lifecycle::forward_signals()?;
+        let mut daemon = Daemon::start(path, config, Vips::new().await?).await?;
         info!(socket = %daemon.config.control.socket.display(), "announcer running");
         daemon.systemd.ready();
         let serve = tokio::spawn(control.serve(calls_tx));
-        let result = daemon.serve(calls).await;
+        daemon.serve(calls, signals).await;
         serve.abort();
-        result
+        forward.abort();
+        Ok(())
     })
 }
 
-/// The daemon's state.
-pub struct Daemon {
+/// The daemon's state; `E` is where its decisions take effect (netlink and the BGP
+/// speaker, or the unit tests' fake).
+pub struct Daemon<E: Effects> {
     path: PathBuf,
     config: Config,
-    speaker: Option<Speaker>,
-    netlink: Vips,
+    speaker: Option<E::Routes>,
+    netlink: E,
     checks: Checks,
     vips: BTreeMap<Prefix, Vip>,
     maintenance: Maintenance,
@@ -85,12 +86,12 @@ pub struct Daemon {
     bfd: Option<BfdSessions>,
 }
 
-impl Daemon {
+impl<E: Effects> Daemon<E> {
     /// Loads the maintenance state, opens netlink, starts the BGP sessions and the checks,
     /// and binds every VIP. With graceful restart the sessions hold their first table until
     /// every check has a verdict, so that a peer that kept our routes across a restart (or a
     /// crash) gets the right table before End-of-RIB.
-    async fn start(path: &Path, config: Config) -> Result<Daemon, Error> {
+    async fn start(path: &Path, config: Config, netlink: E) -> Result<Daemon<E>, Error> {
         let maintenance = Maintenance::load(&config.control.state_dir)?;
         let restarting = config.bgp.restart_time.is_some_and(|time| {
             restart_mark::take(&config.control.state_dir, time).unwrap_or_else(|e| {
@@ -106,7 +107,6 @@ impl Daemon {
         } else {
             Vec::new()
         };
-        let netlink = Vips::new().await?;
         let router_id = router_id(path, &config, &netlink).await?;
         let mut checks = Checks::new();
         checks.apply(&config.checks);
@@ -135,7 +135,8 @@ impl Daemon {
         if restarting {
             info!("graceful restart: this start follows one; peers kept our routes");
         }
-        daemon.speaker = Some(start_speaker(&daemon.config, router_id, restarting, true).await?);
+        let speaker = speaker_config(&daemon.config, router_id, restarting, true);
+        daemon.speaker = Some(daemon.netlink.start_routes(speaker).await?);
         daemon.table_deadline = daemon
             .config
             .bgp
@@ -163,145 +164,6 @@ impl Daemon {
         }
         speaker.release_first_table();
         self.table_deadline = None;
-    }
-
-    /// The main loop: until SIGTERM or SIGINT, then a clean shutdown.
-    async fn serve(&mut self, mut calls: mpsc::Receiver<Call>) -> Result<(), Error> {
-        let mut sigterm = signal_stream(SignalKind::terminate())?;
-        let mut sigint = signal_stream(SignalKind::interrupt())?;
-        let mut sighup = signal_stream(SignalKind::hangup())?;
-        let mut addresses = self.watch_addresses().await;
-        let mut resync = tokio::time::interval(RESYNC_INTERVAL);
-        let mut liveness = tokio::time::interval(self.liveness_period());
-        let mut sigusr2 = signal_stream(SignalKind::user_defined2())?;
-        let stop = loop {
-            let drain_end = self.next_drain_end();
-            tokio::select! {
-                Some(name) = self.checks.flipped.recv() => {
-                    self.check_flipped(&name).await;
-                    self.release_table_when_decided();
-                }
-                event = next_event(&mut addresses) => match event {
-                    Some(event) => self.address_event(event).await,
-                    None => {
-                        warn!("address event stream ended; relying on periodic checks");
-                        addresses = None;
-                    }
-                },
-                Some((request, reply)) = calls.recv() => {
-                    let answer = self.request(request, &reply).await;
-                    let _ = reply.try_send(answer);
-                }
-                () = sleep_until(drain_end) => self.drains_due().await,
-                _ = liveness.tick() => self.liveness().await,
-                () = BfdSessions::changed(&mut self.bfd) => self.bfd_changed(),
-                _ = resync.tick() => {
-                    if addresses.is_none() {
-                        addresses = self.watch_addresses().await;
-                    }
-                    self.resync().await;
-                }
-                _ = sighup.recv() => {
-                    let _ = self.reload().await;
-                }
-                _ = sigterm.recv() => break Stop::Withdraw("SIGTERM"),
-                _ = sigint.recv() => break Stop::Withdraw("SIGINT"),
-                _ = sigusr2.recv() => match self.config.bgp.restart_time {
-                    Some(restart_time) => break Stop::Restart(restart_time),
-                    None => warn!("SIGUSR2 ignored: graceful_restart is off, so a restart would drop the routes; use SIGTERM to stop"),
-                },
-            }
-        };
-        self.systemd.stopping();
-        match stop {
-            Stop::Withdraw(signal_name) => self.shutdown(signal_name).await,
-            Stop::Restart(restart_time) => self.close_for_restart(restart_time).await,
-        }
-        Ok(())
-    }
-
-    /// Withdraws everything and closes every session with a Cease carrying the reason. VIPs
-    /// stay bound, so connections in flight can finish.
-    async fn shutdown(&mut self, signal_name: &str) {
-        self.stopping = true;
-        let reason = format!("announcer on {} stopping ({signal_name})", hostname());
-        info!(%reason, "shutting down: withdrawing all routes");
-        if let Some(speaker) = self.speaker.take() {
-            speaker.shutdown(&reason).await;
-        }
-        self.shutdown_bfd().await;
-        for vip in self.vips.values_mut() {
-            vip.set_announced(false, false);
-        }
-        self.answer_drains("announcer stopped");
-        info!("stopped");
-    }
-
-    /// SIGUSR2 with graceful restart on: closes the sessions without withdrawing anything
-    /// and leaves the mark the next start recognises; VIPs stay bound, so traffic keeps
-    /// flowing while the peers hold our routes for up to `restart_time`.
-    async fn close_for_restart(&mut self, restart_time: Duration) {
-        self.stopping = true;
-        if let Err(e) = restart_mark::leave(&self.config.control.state_dir) {
-            warn!(state_dir = %self.config.control.state_dir.display(), error = %e, "cannot leave the graceful restart mark; the next start will not hold its first announcements");
-        }
-        info!(
-            restart_time_secs = restart_time.as_secs(),
-            "stopping for a graceful restart (SIGUSR2): routes kept at the peers, VIPs stay bound; start announcer again within the restart time"
-        );
-        self.stop_bfd_for_restart(restart_time).await;
-        if let Some(speaker) = self.speaker.take() {
-            speaker.close_for_restart().await;
-        }
-        self.answer_drains("announcer restarting; the withdrawal completes when it is back");
-        info!("stopped for a graceful restart");
-    }
-
-    /// Marks the checks whose loops stalled as failing (withdrawing their VIPs), and pings
-    /// systemd's watchdog only while every check loop is alive.
-    async fn liveness(&mut self) {
-        let stalled = self.checks.stalled();
-        if stalled != self.stalled {
-            for name in stalled.iter().filter(|n| !self.stalled.contains(n)) {
-                error!(check = %name, "check loop stalled: counted as failing; systemd's watchdog is no longer pinged");
-            }
-            for name in self.stalled.iter().filter(|n| !stalled.contains(n)) {
-                info!(check = %name, "check loop running again");
-            }
-            self.stalled = stalled;
-            self.reconcile_all().await;
-        }
-        if self.stalled.is_empty() {
-            self.systemd.watchdog();
-            self.renew_bfd(self.lease());
-        }
-        self.release_table_when_decided();
-    }
-
-    /// How often liveness is checked (and systemd's watchdog pinged).
-    fn liveness_period(&self) -> Duration {
-        self.systemd
-            .watchdog_period()
-            .map_or(LIVENESS_INTERVAL, |p| p.min(LIVENESS_INTERVAL))
-    }
-
-    /// How long BFD packets go on after a liveness check passed: two and a half periods,
-    /// so one late tick does not stop them, while a stalled daemon stops them within
-    /// seconds.
-    fn lease(&self) -> Duration {
-        self.liveness_period() * 5 / 2
-    }
-
-    /// Address events from now on, or `None` (then the periodic resync stands in, and
-    /// tries again).
-    async fn watch_addresses(&self) -> Option<mpsc::Receiver<AddressEvent>> {
-        match self.netlink.watch().await {
-            Ok(events) => Some(events),
-            Err(e) => {
-                warn!(error = %e, "cannot watch address events; checking every {RESYNC_INTERVAL:?} instead");
-                None
-            }
-        }
     }
 
     async fn check_flipped(&mut self, name: &str) {
@@ -503,7 +365,11 @@ impl Daemon {
 }
 
 /// The router id: configured, or the host's first global IPv4 address.
-async fn router_id(path: &Path, config: &Config, netlink: &Vips) -> Result<RouterId, Error> {
+async fn router_id(
+    path: &Path,
+    config: &Config,
+    netlink: &impl Effects,
+) -> Result<RouterId, Error> {
     if let Some(id) = config.bgp.router_id {
         return Ok(id);
     }
@@ -516,43 +382,27 @@ async fn router_id(path: &Path, config: &Config, netlink: &Vips) -> Result<Route
     Ok(id)
 }
 
-/// How the main loop ends.
-enum Stop {
-    /// Withdraw everything (on this signal) and exit.
-    Withdraw(&'static str),
-    /// Exit for a graceful restart, the peers keeping our routes this long.
-    Restart(Duration),
-}
-
-/// Starts the sessions; `restarting` says this process is a graceful restart. With graceful
-/// restart on and `hold`, the sessions hold their first table until the daemon releases it.
-async fn start_speaker(
+/// The sessions' configuration; `restarting` says this process is a graceful restart. With
+/// graceful restart on and `hold`, the sessions hold their first table until the daemon
+/// releases it.
+fn speaker_config(
     config: &Config,
     router_id: RouterId,
     restarting: bool,
     hold: bool,
-) -> Result<Speaker, Error> {
+) -> SpeakerConfig {
     let graceful_restart = config.bgp.restart_time.map(|time| GracefulRestartConfig {
         restart_time: u16::try_from(time.as_secs())
             .unwrap_or(GracefulRestartConfig::MAX_RESTART_TIME),
         restarting,
     });
-    Ok(Speaker::start(SpeakerConfig {
+    SpeakerConfig {
         local_as: config.bgp.local_as,
         router_id,
         listen: config.bgp.listen,
         peers: config.peers.clone(),
         graceful_restart,
         hold_first_table: hold && graceful_restart.is_some(),
-    })
-    .await?)
-}
-
-/// Sleeps until `deadline`, or forever when there is none.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }
 
@@ -566,25 +416,4 @@ fn list(prefixes: &[Prefix]) -> String {
         .map(Prefix::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn signal_stream(kind: SignalKind) -> Result<Signal, Error> {
-    signal(kind).map_err(|source| Error::Io {
-        context: "installing signal handlers",
-        source,
-    })
-}
-
-async fn next_event(events: &mut Option<mpsc::Receiver<AddressEvent>>) -> Option<AddressEvent> {
-    match events {
-        Some(events) => events.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// This host's name, for the shutdown reason routers log.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "this host".to_owned())
 }

@@ -13,13 +13,14 @@ use std::sync::Arc;
 use announcer_bgp::{PeerConfig, Prefix, Target};
 use tracing::{error, info, warn};
 
+use super::effects::{Effects, Routes};
 use super::vip::Vip;
-use super::{start_speaker, Daemon};
+use super::{speaker_config, Daemon};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::reload_plan::ReloadPlan;
 
-impl Daemon {
+impl<E: Effects> Daemon<E> {
     /// Reloads the configuration file; the plan applied, or why nothing changed.
     pub(super) async fn reload(&mut self) -> Result<ReloadPlan, Error> {
         let result = self.try_reload().await;
@@ -117,10 +118,7 @@ impl Daemon {
         for vip in self.vips.values_mut() {
             vip.set_announced(false, false);
         }
-        let started = match super::router_id(&self.path, new, &self.netlink).await {
-            Ok(id) => start_speaker(new, id, false, false).await,
-            Err(e) => Err(e),
-        };
+        let started = self.start_routes(new).await;
         match started {
             Ok(speaker) => {
                 self.speaker = Some(speaker);
@@ -128,10 +126,7 @@ impl Daemon {
             }
             Err(e) => {
                 let running = self.config.clone();
-                let restored = match super::router_id(&self.path, &running, &self.netlink).await {
-                    Ok(id) => start_speaker(&running, id, false, false).await,
-                    Err(e) => Err(e),
-                };
+                let restored = self.start_routes(&running).await;
                 match restored {
                     Ok(speaker) => self.speaker = Some(speaker),
                     Err(undo) => {
@@ -142,6 +137,13 @@ impl Daemon {
                 Err(e)
             }
         }
+    }
+
+    /// Starts the sessions of `config` (its first table sent as it comes, not held).
+    async fn start_routes(&self, config: &Config) -> Result<E::Routes, Error> {
+        let id = super::router_id(&self.path, config, &self.netlink).await?;
+        let speaker = speaker_config(config, id, false, false);
+        Ok(self.netlink.start_routes(speaker).await?)
     }
 
     /// Starts, resets and stops single sessions; new ones first, each undone if a later one

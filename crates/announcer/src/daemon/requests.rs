@@ -2,14 +2,15 @@
 //! configured, or one whose state cannot be saved, changes nothing. Withdraw and announce
 //! are logged with who asked (uid and pid), and a withdrawal keeps it with the maintenance.
 
-use announcer_bfd::PeerBfdStatus;
 use std::time::UNIX_EPOCH;
 
+use announcer_bfd::PeerBfdStatus;
 use announcer_bgp::fsm::State;
 use announcer_bgp::Prefix;
 use tokio::sync::mpsc;
 use tracing::{error, info};
 
+use super::effects::{Effects, Routes};
 use super::{list, Daemon};
 use crate::control::protocol::{Reply, Request};
 use crate::control::server::Requested;
@@ -18,7 +19,7 @@ use crate::status::{BfdReport, PeerReport, StatusReport};
 /// The reason recorded when `announcer withdraw` gives none.
 const DEFAULT_REASON: &str = "withdrawn by operator";
 
-impl Daemon {
+impl<E: Effects> Daemon<E> {
     /// Answers one control request; a draining withdrawal answers a second time on `reply`
     /// when it is over.
     pub(super) async fn request(

@@ -1,12 +1,13 @@
 //! One configured VIP as the daemon tracks it, and its line in the status report.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use announcer_bgp::wire::Community;
 use announcer_bgp::RouteAttributes;
 use announcer_health::CheckStatus;
 use announcer_netlink::Bound;
+use tokio::time::Instant;
 use tracing::{debug, error};
 
 use crate::config::{DrainConfig, VipConfig};

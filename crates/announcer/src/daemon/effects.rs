@@ -1,0 +1,187 @@
+//! The seam between the daemon's decisions and the world they change: addresses on
+//! interfaces (netlink) and routes told to the peers (the BGP speaker). `announcer run` uses
+//! [`Vips`] and [`Speaker`]; the daemon's unit tests use a fake that records every effect
+//! in order, so that event handling, drains, maintenance and reloads run without root,
+//! sockets or a real clock.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use announcer_bgp::{
+    PeerConfig, PeerStatus, Prefix, RouteAttributes, Speaker, SpeakerConfig, Target,
+};
+use announcer_netlink::{AddressEvent, Bound, Vips};
+use tokio::sync::mpsc;
+
+/// The outcome of binding each address of a batch.
+pub type BindOutcomes = Vec<(IpAddr, Result<Bound, announcer_netlink::Error>)>;
+
+/// Addresses on the host's interfaces, and a way to start the routes' speaker.
+pub trait Effects {
+    /// The running speaker this starts.
+    type Routes: Routes;
+
+    /// Puts `addr` on `interface` (its host route).
+    async fn bind(&self, interface: &str, addr: IpAddr) -> Result<Bound, announcer_netlink::Error>;
+
+    /// Puts each of `addrs` on `interface`; the outcome of each, or why the batch failed.
+    async fn bind_all(
+        &self,
+        interface: &str,
+        addrs: &[IpAddr],
+    ) -> Result<BindOutcomes, announcer_netlink::Error>;
+
+    /// Takes `addr` off `interface`.
+    async fn unbind(&self, interface: &str, addr: IpAddr) -> Result<(), announcer_netlink::Error>;
+
+    /// The addresses on `interface` now.
+    async fn bound(&self, interface: &str) -> Result<Vec<IpAddr>, announcer_netlink::Error>;
+
+    /// Address changes from now on.
+    async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error>;
+
+    /// The host's first global IPv4 address (the default router id).
+    async fn first_global_ipv4(&self) -> Result<Option<Ipv4Addr>, announcer_netlink::Error>;
+
+    /// Starts the sessions of `config`.
+    async fn start_routes(
+        &self,
+        config: SpeakerConfig,
+    ) -> Result<Self::Routes, announcer_bgp::Error>;
+}
+
+/// The running BGP sessions: what the daemon tells them and asks of them.
+pub trait Routes {
+    /// Wants `prefix` announced with `attributes` to `target`.
+    fn announce(
+        &self,
+        target: Target,
+        prefix: Prefix,
+        attributes: Arc<RouteAttributes>,
+    ) -> Result<(), announcer_bgp::Error>;
+
+    /// Wants `prefix` withdrawn from `target`.
+    fn withdraw(&self, target: Target, prefix: Prefix) -> Result<(), announcer_bgp::Error>;
+
+    /// Returns once every session has queued the changes asked of it before.
+    async fn sync(&self);
+
+    /// Resets the session with `address` (its BFD session went down).
+    fn reset_peer(&self, address: IpAddr) -> Result<(), announcer_bgp::Error>;
+
+    /// Starts a session.
+    fn add_peer(&mut self, peer: PeerConfig) -> Result<(), announcer_bgp::Error>;
+
+    /// Ends the session with `address`, telling the peer `reason`.
+    async fn remove_peer(
+        &mut self,
+        address: IpAddr,
+        reason: &str,
+    ) -> Result<(), announcer_bgp::Error>;
+
+    /// Whether the first table is still held.
+    fn table_held(&self) -> bool;
+
+    /// Sends the held first table, then End-of-RIB.
+    fn release_first_table(&mut self);
+
+    /// Every session's status.
+    fn status(&self) -> Vec<PeerStatus>;
+
+    /// Withdraws everything and closes every session with `reason`.
+    async fn shutdown(self, reason: &str);
+
+    /// Closes every session keeping the routes at the peers (graceful restart).
+    async fn close_for_restart(self);
+}
+
+impl Effects for Vips {
+    type Routes = Speaker;
+
+    async fn bind(&self, interface: &str, addr: IpAddr) -> Result<Bound, announcer_netlink::Error> {
+        Vips::bind(self, interface, addr).await
+    }
+
+    async fn bind_all(
+        &self,
+        interface: &str,
+        addrs: &[IpAddr],
+    ) -> Result<BindOutcomes, announcer_netlink::Error> {
+        Vips::bind_all(self, interface, addrs).await
+    }
+
+    async fn unbind(&self, interface: &str, addr: IpAddr) -> Result<(), announcer_netlink::Error> {
+        Vips::unbind(self, interface, addr).await
+    }
+
+    async fn bound(&self, interface: &str) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
+        Vips::bound(self, interface).await
+    }
+
+    async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error> {
+        Vips::watch(self).await
+    }
+
+    async fn first_global_ipv4(&self) -> Result<Option<Ipv4Addr>, announcer_netlink::Error> {
+        Vips::first_global_ipv4(self).await
+    }
+
+    async fn start_routes(&self, config: SpeakerConfig) -> Result<Speaker, announcer_bgp::Error> {
+        Speaker::start(config).await
+    }
+}
+
+impl Routes for Speaker {
+    fn announce(
+        &self,
+        target: Target,
+        prefix: Prefix,
+        attributes: Arc<RouteAttributes>,
+    ) -> Result<(), announcer_bgp::Error> {
+        Speaker::announce(self, target, prefix, attributes)
+    }
+
+    fn withdraw(&self, target: Target, prefix: Prefix) -> Result<(), announcer_bgp::Error> {
+        Speaker::withdraw(self, target, prefix)
+    }
+
+    async fn sync(&self) {
+        Speaker::sync(self).await;
+    }
+
+    fn reset_peer(&self, address: IpAddr) -> Result<(), announcer_bgp::Error> {
+        Speaker::reset_peer(self, address)
+    }
+
+    fn add_peer(&mut self, peer: PeerConfig) -> Result<(), announcer_bgp::Error> {
+        Speaker::add_peer(self, peer)
+    }
+
+    async fn remove_peer(
+        &mut self,
+        address: IpAddr,
+        reason: &str,
+    ) -> Result<(), announcer_bgp::Error> {
+        Speaker::remove_peer(self, address, reason).await
+    }
+
+    fn table_held(&self) -> bool {
+        Speaker::table_held(self)
+    }
+
+    fn release_first_table(&mut self) {
+        Speaker::release_first_table(self);
+    }
+
+    fn status(&self) -> Vec<PeerStatus> {
+        Speaker::status(self)
+    }
+
+    async fn shutdown(self, reason: &str) {
+        Speaker::shutdown(self, reason).await;
+    }
+
+    async fn close_for_restart(self) {
+        Speaker::close_for_restart(self).await;
+    }
+}

@@ -1,0 +1,163 @@
+//! Checks, address events, status and the signals that stop the daemon.
+
+use announcer_netlink::AddressEvent;
+
+use super::fake::{Drain, Effect};
+use super::*;
+
+#[tokio::test(start_paused = true)]
+async fn a_vip_is_bound_before_it_is_announced_and_stays_bound_while_its_check_fails() {
+    let lab = with_daemon(VIP_TABLE, async |d| {
+        let bound = d.wait_for(0, &Effect::Bind(addr(VIP))).await;
+        let up = d.wait_for(0, &announced(Drain::No)).await;
+        assert!(bound < up, "{:#?}", d.lab.log());
+        d.lab.set_healthy(false);
+        let down = d.wait_for(up, &withdrawn()).await;
+        d.lab.set_healthy(true);
+        d.wait_for(down, &announced(Drain::No)).await;
+    })
+    .await;
+    assert!(!lab.log().contains(&Effect::Unbind(addr(VIP))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_check_flips_within_an_interval_of_its_file_changing() {
+    with_daemon(VIP_TABLE, async |d| {
+        d.wait_for(0, &announced(Drain::No)).await;
+        let before = tokio::time::Instant::now();
+        let mark = d.lab.mark();
+        d.lab.set_healthy(false);
+        d.wait_for(mark, &withdrawn()).await;
+        assert!(
+            before.elapsed() <= INTERVAL + STEP,
+            "{:?}",
+            before.elapsed()
+        );
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_address_removed_behind_our_back_is_withdrawn_then_bound_and_announced_again() {
+    with_daemon(VIP_TABLE, async |d| {
+        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let events = d
+            .lab
+            .world
+            .0
+            .borrow()
+            .events
+            .clone()
+            .expect("the daemon watches");
+        d.lab.world.0.borrow_mut().bound.clear();
+        let removed = AddressEvent::Removed {
+            interface: "lo".into(),
+            addr: addr(VIP),
+            prefix_len: 32,
+        };
+        events.send(removed).await.expect("the daemon listens");
+        let down = d.wait_for(up, &withdrawn()).await;
+        let bound = d.wait_for(down, &Effect::Bind(addr(VIP))).await;
+        d.wait_for(bound, &announced(Drain::No)).await;
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_address_event_for_another_interface_or_address_changes_nothing() {
+    with_daemon(VIP_TABLE, async |d| {
+        d.wait_for(0, &announced(Drain::No)).await;
+        let mark = d.lab.mark();
+        let events = d
+            .lab
+            .world
+            .0
+            .borrow()
+            .events
+            .clone()
+            .expect("the daemon watches");
+        let cases = [
+            ("eth0", VIP, 32),
+            ("lo", "203.0.113.99/32", 32),
+            ("lo", VIP, 24),
+        ];
+        for (interface, vip, prefix_len) in cases {
+            let event = AddressEvent::Removed {
+                interface: interface.into(),
+                addr: addr(vip),
+                prefix_len,
+            };
+            events.send(event).await.expect("the daemon listens");
+        }
+        d.pass(INTERVAL).await;
+        assert_eq!(d.lab.since(mark), Vec::new());
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn status_says_why_and_to_how_many_peers_a_vip_is_announced() {
+    with_daemon(VIP_TABLE, async |d| {
+        d.wait_for(0, &announced(Drain::No)).await;
+        let (Reply::Status { status, .. }, _) = d.request(Request::Status {}).await else {
+            panic!("not a status reply");
+        };
+        let vip = &status.vips[0];
+        assert!(vip.announced && vip.wanted && vip.bound, "{vip:?}");
+        assert_eq!((vip.announced_to, vip.peers), (1, 1));
+        assert_eq!(status.peers[0].state, "Established");
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn sigterm_withdraws_through_the_sessions_shutdown_and_leaves_the_vip_bound() {
+    let lab = with_daemon(VIP_TABLE, async |d| {
+        d.wait_for(0, &announced(Drain::No)).await;
+    })
+    .await;
+    let log = lab.log();
+    let Some(Effect::Shutdown(reason)) = log.last() else {
+        panic!("the last effect is not the shutdown: {log:#?}");
+    };
+    assert!(reason.contains("stopping (SIGTERM)"), "{reason}");
+    assert!(!log.contains(&Effect::Unbind(addr(VIP))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn sigusr2_keeps_the_routes_and_the_next_start_sends_its_table_once_checks_decide() {
+    let lab = Lab::with(Options {
+        graceful_restart: true,
+        ..Options::default()
+    });
+    lab.run(VIP_TABLE, async |d| {
+        d.wait_for(0, &Effect::TableReleased).await;
+        d.signal(Signal::Restart).await;
+        d.wait_for(0, &Effect::ClosedForRestart).await;
+    })
+    .await;
+    assert!(!lab.log().contains(&withdrawn()), "{:#?}", lab.log());
+    let mark = lab.mark();
+    lab.run(VIP_TABLE, async |d| {
+        let start = Effect::SessionsStarted {
+            peers: vec![addr("192.0.2.1/32")],
+            restarting: true,
+        };
+        let started = d.wait_for(mark, &start).await;
+        let up = d.wait_for(started, &announced(Drain::No)).await;
+        d.wait_for(up, &Effect::TableReleased).await;
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn sigusr2_without_graceful_restart_is_ignored() {
+    with_daemon(VIP_TABLE, async |d| {
+        d.wait_for(0, &announced(Drain::No)).await;
+        let mark = d.lab.mark();
+        d.signal(Signal::Restart).await;
+        d.pass(INTERVAL).await;
+        assert_eq!(d.lab.since(mark), Vec::new());
+    })
+    .await;
+}

@@ -1,0 +1,243 @@
+//! A fake of the daemon's effects that records each one, in order, in a [`World`] the test
+//! shares: addresses bound and unbound, routes announced and withdrawn, sessions started,
+//! changed and closed. The test can make binds, session starts and peer additions fail.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use announcer_bgp::fsm::State;
+use announcer_bgp::wire::Community;
+use announcer_bgp::{PeerConfig, PeerStatus, Prefix, RouteAttributes, SpeakerConfig, Target};
+use announcer_netlink::{AddressEvent, Bound};
+use tokio::sync::mpsc;
+
+use crate::daemon::effects::{BindOutcomes, Effects, Routes};
+
+/// One effect of the daemon's decisions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// An address put on an interface.
+    Bind(IpAddr),
+    /// An address taken off its interface.
+    Unbind(IpAddr),
+    /// A route announced, marked to drain (GRACEFUL_SHUTDOWN) or not.
+    Announce(Target, Prefix, Drain),
+    /// A route withdrawn.
+    Withdraw(Target, Prefix),
+    /// Sessions started with these peers; `restarting` after a graceful restart.
+    SessionsStarted {
+        /// The peers' addresses.
+        peers: Vec<IpAddr>,
+        /// This start follows a graceful restart.
+        restarting: bool,
+    },
+    /// A session added.
+    PeerAdded(IpAddr),
+    /// A session removed.
+    PeerRemoved(IpAddr),
+    /// The first table released.
+    TableReleased,
+    /// Every route withdrawn and every session closed, with this reason.
+    Shutdown(String),
+    /// Every session closed, the routes kept at the peers.
+    ClosedForRestart,
+}
+
+/// Whether an announced route carries the drain marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drain {
+    /// Plain.
+    No,
+    /// With GRACEFUL_SHUTDOWN.
+    Yes,
+}
+
+/// What the fake world holds, and how it misbehaves.
+#[derive(Default)]
+pub struct World {
+    /// Every effect so far.
+    pub log: Vec<Effect>,
+    /// The addresses bound now.
+    pub bound: BTreeSet<IpAddr>,
+    /// Binding these fails.
+    pub refuse_bind: BTreeSet<IpAddr>,
+    /// Starting sessions fails this many times.
+    pub refuse_sessions: usize,
+    /// Adding these peers fails.
+    pub refuse_peers: BTreeSet<IpAddr>,
+    /// Where address events go, once the daemon watches.
+    pub events: Option<mpsc::Sender<AddressEvent>>,
+}
+
+/// The shared world, as the daemon's [`Effects`].
+#[derive(Clone, Default)]
+pub struct Fake(pub Rc<RefCell<World>>);
+
+impl Fake {
+    fn record(&self, effect: Effect) {
+        self.0.borrow_mut().log.push(effect);
+    }
+}
+
+impl Effects for Fake {
+    type Routes = FakeSessions;
+
+    async fn bind(
+        &self,
+        _interface: &str,
+        addr: IpAddr,
+    ) -> Result<Bound, announcer_netlink::Error> {
+        let mut world = self.0.borrow_mut();
+        if world.refuse_bind.contains(&addr) {
+            return Err(announcer_netlink::Error::NoSuchInterface("refused".into()));
+        }
+        world.log.push(Effect::Bind(addr));
+        if world.bound.insert(addr) {
+            Ok(Bound::Added)
+        } else {
+            Ok(Bound::AlreadyPresent)
+        }
+    }
+
+    async fn bind_all(
+        &self,
+        interface: &str,
+        addrs: &[IpAddr],
+    ) -> Result<BindOutcomes, announcer_netlink::Error> {
+        let mut outcomes = Vec::new();
+        for addr in addrs {
+            outcomes.push((*addr, self.bind(interface, *addr).await));
+        }
+        Ok(outcomes)
+    }
+
+    async fn unbind(&self, _interface: &str, addr: IpAddr) -> Result<(), announcer_netlink::Error> {
+        let mut world = self.0.borrow_mut();
+        world.bound.remove(&addr);
+        world.log.push(Effect::Unbind(addr));
+        Ok(())
+    }
+
+    async fn bound(&self, _interface: &str) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
+        Ok(self.0.borrow().bound.iter().copied().collect())
+    }
+
+    async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error> {
+        let (tx, rx) = mpsc::channel(16);
+        self.0.borrow_mut().events = Some(tx);
+        Ok(rx)
+    }
+
+    async fn first_global_ipv4(&self) -> Result<Option<Ipv4Addr>, announcer_netlink::Error> {
+        Ok(Some(Ipv4Addr::new(192, 0, 2, 11)))
+    }
+
+    async fn start_routes(
+        &self,
+        config: SpeakerConfig,
+    ) -> Result<FakeSessions, announcer_bgp::Error> {
+        {
+            let mut world = self.0.borrow_mut();
+            if world.refuse_sessions > 0 {
+                world.refuse_sessions -= 1;
+                return Err(announcer_bgp::Error::UnknownPeer(config.peers[0].address));
+            }
+        }
+        self.record(Effect::SessionsStarted {
+            peers: config.peers.iter().map(|p| p.address).collect(),
+            restarting: config.graceful_restart.is_some_and(|g| g.restarting),
+        });
+        Ok(FakeSessions {
+            world: self.clone(),
+            peers: config.peers,
+            held: config.hold_first_table,
+        })
+    }
+}
+
+/// The fake's sessions: every configured peer counts as Established.
+pub struct FakeSessions {
+    world: Fake,
+    peers: Vec<PeerConfig>,
+    held: bool,
+}
+
+impl Routes for FakeSessions {
+    fn announce(
+        &self,
+        target: Target,
+        prefix: Prefix,
+        attributes: Arc<RouteAttributes>,
+    ) -> Result<(), announcer_bgp::Error> {
+        let drain = if attributes
+            .communities
+            .contains(&Community::GRACEFUL_SHUTDOWN)
+        {
+            Drain::Yes
+        } else {
+            Drain::No
+        };
+        self.world.record(Effect::Announce(target, prefix, drain));
+        Ok(())
+    }
+
+    fn withdraw(&self, target: Target, prefix: Prefix) -> Result<(), announcer_bgp::Error> {
+        self.world.record(Effect::Withdraw(target, prefix));
+        Ok(())
+    }
+
+    async fn sync(&self) {}
+
+    fn reset_peer(&self, _address: IpAddr) -> Result<(), announcer_bgp::Error> {
+        Ok(())
+    }
+
+    fn add_peer(&mut self, peer: PeerConfig) -> Result<(), announcer_bgp::Error> {
+        if self.world.0.borrow().refuse_peers.contains(&peer.address) {
+            return Err(announcer_bgp::Error::DuplicatePeer(peer.address));
+        }
+        self.world.record(Effect::PeerAdded(peer.address));
+        self.peers.push(peer);
+        Ok(())
+    }
+
+    async fn remove_peer(
+        &mut self,
+        address: IpAddr,
+        _reason: &str,
+    ) -> Result<(), announcer_bgp::Error> {
+        self.world.record(Effect::PeerRemoved(address));
+        self.peers.retain(|p| p.address != address);
+        Ok(())
+    }
+
+    fn table_held(&self) -> bool {
+        self.held
+    }
+
+    fn release_first_table(&mut self) {
+        self.held = false;
+        self.world.record(Effect::TableReleased);
+    }
+
+    fn status(&self) -> Vec<PeerStatus> {
+        self.peers
+            .iter()
+            .map(|p| PeerStatus {
+                state: State::Established,
+                ..PeerStatus::new(p.name.clone(), p.address, p.remote_as)
+            })
+            .collect()
+    }
+
+    async fn shutdown(self, reason: &str) {
+        self.world.record(Effect::Shutdown(reason.to_owned()));
+    }
+
+    async fn close_for_restart(self) {
+        self.world.record(Effect::ClosedForRestart);
+    }
+}
