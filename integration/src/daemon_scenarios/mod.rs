@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use crate::daemon::RISE;
 use crate::daemon_lab::{
-    start_web_server, DaemonLab, DaemonLabSpec, LabOptions, HEALTH_PORT, HTTP_PORT, VIP,
+    start_web_server, DaemonLab, DaemonLabSpec, LabOptions, Web, HEALTH_PORT, HTTP_PORT, VIP,
     VIP_ADDRESS,
 };
 use crate::error::{Error, Result};
@@ -137,6 +137,30 @@ fn expect_vip(status: &Status, prefix: &str, announced: bool, healthy: bool) -> 
     status.expect(!vip.why.trim().is_empty(), &format!("a why for {prefix}"))?;
     let peer = status.peer(&ROUTER_V4.to_string())?;
     status.expect(peer.state == "Established", "the peer Established")
+}
+
+/// `announcer status --check` on `web`: exit 0 when `healthy`, otherwise exit 1 with a
+/// line naming `problem` (the monitoring contract).
+fn expect_status_check(web: &Web, healthy: bool, problem: &str) -> Result<()> {
+    let output = web.announcer.client(&["status", "--check"])?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let code = output.status.code();
+    let right = if healthy {
+        code == Some(0)
+    } else {
+        code == Some(1) && said.contains(problem)
+    };
+    if right {
+        return Ok(());
+    }
+    Err(Error::Check(format!(
+        "{}: `announcer status --check` exited {code:?} (healthy: {healthy}, naming {problem:?}):\n{said}",
+        web.name
+    )))
 }
 
 /// Checks `status` shows exactly `count` routes sent to the router.

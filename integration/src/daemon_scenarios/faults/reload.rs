@@ -1,9 +1,13 @@
 //! SIGHUP with a configuration file that cannot be applied — one that does
-//! not load (the log names the file and line), one whose `[bgp] listen`
+//! not load (a syntax error, a value of the wrong type, an MD5 key file others
+//! can read: the log names the file and line), one whose `[bgp] listen`
 //! address the host does not have (the new listener cannot be had, which is
-//! found out before the running sessions are touched): the running
+//! found out before the running sessions are touched), one that has announcer
+//! bind a VIP whose address another interface holds: the running
 //! configuration and the session stay; a good file then applies.
 
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::{faulted, log_lines, spec, wait_log};
@@ -20,6 +24,8 @@ use crate::wait::{holds_for, POLL};
 const FOREIGN_LISTEN: &str = "198.51.100.77:179";
 /// A VIP the good file adds.
 const NEW_VIP: &str = "203.0.113.30/32";
+/// A VIP announced with `bind = false` whose address another interface then holds.
+const HELD_VIP: &str = "203.0.113.31/32";
 /// How long a broken file must change nothing at the router.
 const UNCHANGED_FOR: Duration = Duration::from_millis(1500);
 /// The log line of a reload that failed.
@@ -58,6 +64,15 @@ pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
                 1,
             );
             reload_refused(lab, &foreign_listener, FOREIGN_LISTEN)?;
+            let key = lab.web(1)?.dir().join("peer.key");
+            write_readable_key(&key)?;
+            let open_key = good.replacen(
+                "remote_as = 65000",
+                &format!("remote_as = 65000\npassword_file = \"{}\"", key.display()),
+                1,
+            );
+            reload_broken(lab, &open_key, line_of(&open_key, "password_file")?)?;
+            bind_refused(lab, &good)?;
             let later = peer_uptime(&lab.web(1)?.announcer.status()?)?;
             let expected = uptime + since.elapsed().as_secs_f64() - UPTIME_SLACK;
             if later < expected || lab.router.session_mark(web1)? != mark {
@@ -86,6 +101,40 @@ pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
             Ok(())
         },
     )
+}
+
+/// A good file adds [`HELD_VIP`] with `bind = false`; with its address then on web1's
+/// eth0, a file switching it to `bind = true` is refused (the address cannot be bound to
+/// lo), and web1 keeps announcing it.
+fn bind_refused(lab: &mut DaemonLab, good: &str) -> Result<()> {
+    let web1 = lab.web(1)?.peer();
+    let unbound = format!("{good}\n[[vip]]\nprefix = \"{HELD_VIP}\"\nbind = false\n");
+    let seen = log_lines(lab.web(1)?, &["reload: done"])?.len();
+    lab.web(1)?.announcer.write_config_text(&unbound)?;
+    let start = Instant::now();
+    lab.web_mut(1)?.announcer.signal("HUP")?;
+    wait_log(lab.web(1)?, &["reload: done"], seen)?;
+    lab.wait_next_hops(HELD_VIP, &[web1], start, RETURN_LIMIT)?;
+    lab.web(1)?
+        .ns
+        .ip(&["addr", "add", HELD_VIP, "dev", "eth0"])?;
+    let bound = unbound.replace("bind = false", "bind = true");
+    reload_refused(lab, &bound, &HELD_VIP.replace("/32", ""))?;
+    match next_hops(&lab.topology.rtr, HELD_VIP)? {
+        hops if hops == [web1] => Ok(()),
+        hops => Err(Error::Check(format!(
+            "{HELD_VIP} via {hops:?} after a refused reload, not via web1 alone"
+        ))),
+    }
+}
+
+/// Writes an MD5 key file that others can read (mode 0644), which the parser refuses.
+fn write_readable_key(path: &Path) -> Result<()> {
+    std::fs::write(path, "secret\n")
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+    let mode = std::fs::Permissions::from_mode(0o644);
+    std::fs::set_permissions(path, mode)
+        .map_err(|e| Error::io(format!("chmod {}", path.display()), e))
 }
 
 /// Writes `text` as web1's config and sends SIGHUP; checks the log names

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use super::{faulted, log_lines, measured_count, spec, wait_log, wait_peer_down};
 use crate::daemon_lab::{DaemonLab, LabOptions, Web, VIP};
-use crate::daemon_scenarios::{expect_vip, measured, RECONNECT_LIMIT};
+use crate::daemon_scenarios::{expect_status_check, expect_vip, measured, RECONNECT_LIMIT};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
+use crate::topology::ROUTER_V4;
 use crate::wait::{holds_for, wait_until, POLL};
 
 /// How long the announcers run before the router is reachable: long
@@ -92,6 +93,7 @@ fn bounce(lab: &mut DaemonLab, how: Bounce) -> Result<()> {
         );
         eprintln!("[lab] {} peer: {error}", web.name);
         wait_log(web, &[SESSION_DOWN, how.reason()], seen)?;
+        expect_status_check(web, false, &ROUTER_V4.to_string())?;
     }
     let started = Instant::now();
     lab.router.start_again()?;
@@ -108,6 +110,7 @@ fn bounce(lab: &mut DaemonLab, how: Bounce) -> Result<()> {
     for (web, seen) in lab.webs.iter().zip(up) {
         wait_log(web, &[ESTABLISHED], seen)?;
         expect_vip(&web.announcer.status()?, VIP, true, true)?;
+        expect_status_check(web, true, "")?;
     }
     Ok(())
 }
