@@ -7,9 +7,17 @@ use clap::{Args, Parser, Subcommand};
 /// Where `run` and `check-config` read the configuration by default.
 pub const DEFAULT_CONFIG: &str = "/etc/announcer/announcer.toml";
 
+/// The version `--version` prints: the package's, and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ANNOUNCER_COMMIT"),
+    ")"
+);
+
 /// announcer: announces service addresses over BGP while their health checks pass.
 #[derive(Debug, Parser)]
-#[command(name = "announcer", version, about)]
+#[command(name = "announcer", version = VERSION, about)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -69,6 +77,34 @@ pub enum Command {
         #[command(flatten)]
         daemon: DaemonArgs,
     },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
+}
+
+/// The shells `completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// GNU Bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(shell: Shell) -> Self {
+        match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        }
+    }
 }
 
 /// How a client command finds the daemon: `--socket`, else the `[control]` socket of

@@ -15,19 +15,34 @@ mod restart_mark;
 mod status;
 mod systemd;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use announcer::config;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, DaemonArgs, DEFAULT_CONFIG};
 use control::client;
 use control::protocol::{Reply, Request};
 use error::Error;
 
+/// The exit status of a usage error (sysexits' EX_USAGE); clap's own is 2, which
+/// announcer keeps for configuration errors.
+const EX_USAGE: u8 = 64;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EX_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     match execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -89,7 +104,30 @@ fn execute(command: Command) -> Result<(), Error> {
         Command::Announce { prefixes, daemon } => {
             done(request(&daemon, &Request::Announce { prefixes })?)
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            let shell = clap_complete::Shell::from(shell);
+            clap_complete::generate(shell, &mut Cli::command(), "announcer", &mut script);
+            print_bytes(&script, "writing the completion script")
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|source| Error::Io {
+                    context: "rendering the manual page",
+                    source,
+                })?;
+            print_bytes(&page, "writing the manual page")
+        }
     }
+}
+
+/// Writes `bytes` to stdout; a closed pipe is an error, not a panic.
+fn print_bytes(bytes: &[u8], context: &'static str) -> Result<(), Error> {
+    std::io::stdout()
+        .write_all(bytes)
+        .map_err(|source| Error::Io { context, source })
 }
 
 /// Sends a request to the daemon that `args` point at.
