@@ -28,7 +28,9 @@ fn git_commit() -> Option<String> {
 /// Where git keeps `name` (so that a new commit rebuilds).
 fn git_path(name: &str) -> Option<String> {
     git(&["rev-parse", "--git-path", name]).and_then(|p| {
-        std::fs::canonicalize(p).ok().map(|p| p.display().to_string())
+        std::fs::canonicalize(p)
+            .ok()
+            .map(|p| p.display().to_string())
     })
 }
 

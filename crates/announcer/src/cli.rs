@@ -38,6 +38,13 @@ pub enum Command {
         /// The configuration file.
         #[arg(short, long, default_value = DEFAULT_CONFIG)]
         config: PathBuf,
+        /// Also ask the running daemon what reloading this file would bind, unbind,
+        /// announce, withdraw, start, stop and reset; nothing changes.
+        #[arg(long)]
+        diff: bool,
+        /// The daemon's control socket (for --diff); default: the file's `[control]` socket.
+        #[arg(long, requires = "diff")]
+        socket: Option<PathBuf>,
     },
     /// Show peers, VIPs and checks, and why each VIP is or is not announced.
     Status {
@@ -73,6 +80,13 @@ pub enum Command {
     Announce {
         /// The VIPs (prefixes as configured); none means all.
         prefixes: Vec<String>,
+        /// How to reach the daemon.
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// Have the daemon read its configuration file again and apply it. Exits 0 once it is
+    /// applied, 1 with the error when the file is refused (everything keeps running).
+    Reload {
         /// How to reach the daemon.
         #[command(flatten)]
         daemon: DaemonArgs,

@@ -1,10 +1,12 @@
 //! `announcer check-config`: what a valid configuration would bind, check and announce.
 
 use std::fmt::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use announcer_bgp::wire::Community;
 use announcer_bgp::{PeerConfig, TtlMode};
-use announcer_health::{CheckKind, CheckSpec};
+use announcer_health::{CheckKind, CheckSpec, FilePassIf, HttpMethod};
 
 use crate::config::{Config, VipConfig};
 
@@ -38,8 +40,8 @@ pub fn describe(config: &Config) -> String {
     let drain = &config.drain;
     let _ = write!(
         out,
-        "drain: {} ms with GRACEFUL_SHUTDOWN",
-        drain.time.as_millis()
+        "drain: {} with GRACEFUL_SHUTDOWN",
+        duration(drain.time)
     );
     if let Some(med) = drain.med {
         let _ = write!(out, ", MED {med}");
@@ -71,15 +73,53 @@ pub fn describe(config: &Config) -> String {
         config.control.socket.display(),
         config.control.state_dir.display()
     );
+    match config.metrics.listen {
+        Some(listen) => {
+            let per_vip = if config.metrics.per_vip {
+                "with"
+            } else {
+                "without"
+            };
+            let _ = writeln!(
+                out,
+                "metrics: http://{listen}/metrics, {per_vip} the per-VIP series"
+            );
+        }
+        None => out.push_str("metrics: off\n"),
+    }
     out
+}
+
+/// A duration as the configuration writes it: "2s", "500ms".
+fn duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+/// Program and arguments as one line, each word that is empty or holds a space or a quote
+/// written in double quotes.
+fn command_line(words: &[String]) -> String {
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if w.is_empty() || w.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+                format!("{w:?}")
+            } else {
+                w.clone()
+            }
+        })
+        .collect();
+    quoted.join(" ")
 }
 
 fn peer_line(peer: &PeerConfig) -> String {
     let mut line = format!(
-        "{} {}:{} AS{}, hold {}s, {}",
+        "{} {} AS{}, hold {}s, {}",
         peer.name,
-        peer.address,
-        peer.port,
+        SocketAddr::new(peer.address, peer.port),
         peer.remote_as.get(),
         peer.hold_time.seconds(),
         if peer.passive { "passive" } else { "active" }
@@ -112,17 +152,39 @@ fn peer_line(peer: &PeerConfig) -> String {
 
 fn check_line(check: &CheckSpec) -> String {
     let probe = match &check.kind {
-        CheckKind::Http(http) => format!("http {:?} {}", http.method, http.url),
+        CheckKind::Http(http) => {
+            let method = match http.method {
+                HttpMethod::Get => "GET",
+                HttpMethod::Head => "HEAD",
+            };
+            format!("http {method} {}", http.url)
+        }
         CheckKind::Tcp { address } => format!("tcp {address}"),
         CheckKind::Exec { command, user } => match user {
-            Some(user) => format!("exec {command:?} as {} (uid {})", user.name, user.uid),
-            None => format!("exec {command:?}"),
+            Some(user) => format!(
+                "exec {} as {} (uid {})",
+                command_line(command),
+                user.name,
+                user.uid
+            ),
+            None => format!("exec {}", command_line(command)),
         },
-        CheckKind::File { path, pass_if } => format!("file {} ({pass_if:?})", path.display()),
+        CheckKind::File { path, pass_if } => {
+            let pass_if = match pass_if {
+                FilePassIf::Exists => "exists",
+                FilePassIf::Absent => "absent",
+            };
+            format!("file {} (passes while {pass_if})", path.display())
+        }
     };
     format!(
-        "{}: {probe} every {:?} (fast {:?}), timeout {:?}, rise {}, fall {}",
-        check.name, check.interval, check.fast_interval, check.timeout, check.rise, check.fall
+        "{}: {probe} every {} (fast {}), timeout {}, rise {}, fall {}",
+        check.name,
+        duration(check.interval),
+        duration(check.fast_interval),
+        duration(check.timeout),
+        check.rise,
+        check.fall
     )
 }
 

@@ -60,12 +60,29 @@ fn execute(command: Command) -> Result<(), Error> {
             open_files::raise_to_hard_limit();
             daemon::run(&path, config)
         }
-        Command::CheckConfig { config: path } => {
+        Command::CheckConfig {
+            config: path,
+            diff,
+            socket,
+        } => {
             let config = config::load(&path)?;
             println!("{}: configuration is valid", path.display());
             print!("{}", describe::describe(&config));
-            Ok(())
+            if !diff {
+                return Ok(());
+            }
+            let absolute = std::path::absolute(&path).map_err(|source| Error::Io {
+                context: "finding the configuration file's absolute path",
+                source,
+            })?;
+            let daemon = DaemonArgs {
+                socket: Some(socket.unwrap_or(config.control.socket)),
+                config: None,
+            };
+            println!("a reload of {} would:", absolute.display());
+            done(request(&daemon, &Request::Preview { config: absolute })?)
         }
+        Command::Reload { daemon } => done(request(&daemon, &Request::Reload {})?),
         Command::Status {
             json,
             check,
@@ -144,14 +161,14 @@ fn socket_path(args: &DaemonArgs) -> Result<PathBuf, Error> {
         return Ok(socket.clone());
     }
     if let Some(path) = &args.config {
-        return Ok(config::load(path)?.control.socket);
+        return Ok(config::load_control(path)?.socket);
     }
     if let Some(socket) = std::env::var_os("ANNOUNCER_SOCKET").filter(|s| !s.is_empty()) {
         return Ok(PathBuf::from(socket));
     }
     let default = Path::new(DEFAULT_CONFIG);
     if default.exists() {
-        return Ok(config::load(default)?.control.socket);
+        return Ok(config::load_control(default)?.socket);
     }
     Ok(config::ControlConfig::default().socket)
 }

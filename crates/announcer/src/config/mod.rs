@@ -23,7 +23,7 @@ use std::fs;
 use std::path::Path;
 
 pub use error::ConfigError;
-pub use model::{BgpConfig, Config, ControlConfig, DrainConfig, VipConfig};
+pub use model::{BgpConfig, Config, ControlConfig, DrainConfig, MetricsConfig, VipConfig};
 
 /// Reads and validates the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -32,6 +32,24 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         source,
     })?;
     parse(&text, path)
+}
+
+/// Reads only the `[control]` table of the file at `path`, as a client looking for the
+/// daemon's socket does: the rest of the file is neither validated nor acted on, so no
+/// password file is read.
+pub fn load_control(path: &Path) -> Result<ControlConfig, ConfigError> {
+    let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let raw: raw::RawClientView =
+        raw::parse(&text).map_err(|invalid| invalid.locate(&text, path))?;
+    let base_dir = path.parent().unwrap_or(Path::new(""));
+    match &raw.control {
+        Some(control) => validate::control(control, base_dir),
+        None => Ok(ControlConfig::default()),
+    }
+    .map_err(|invalid| invalid.locate(&text, path))
 }
 
 /// Validates `text`, the contents of the file `path`.

@@ -28,6 +28,27 @@ pub struct Config {
     pub control: ControlConfig,
     /// `[drain]`: how `announcer withdraw` moves traffic away before withdrawing.
     pub drain: DrainConfig,
+    /// `[metrics]`: the Prometheus endpoint.
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]`: where Prometheus scrapes, if anywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsConfig {
+    /// The address `/metrics` is served on; `None` (the default) serves none.
+    pub listen: Option<SocketAddr>,
+    /// Whether the per-VIP series (labelled by `prefix`) are served; off for hosts with
+    /// very many VIPs.
+    pub per_vip: bool,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            listen: None,
+            per_vip: true,
+        }
+    }
 }
 
 /// `[bgp]`: the speaker's identity.

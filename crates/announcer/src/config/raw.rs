@@ -36,6 +36,16 @@ pub(super) struct RawConfig {
     pub control: Option<RawControl>,
     /// `[drain]`.
     pub drain: Option<RawDrain>,
+    /// `[metrics]`.
+    pub metrics: Option<RawMetrics>,
+}
+
+/// What a client reads to find the daemon: `[control]` alone, every other table ignored
+/// (and no password file read).
+#[derive(Deserialize)]
+pub(super) struct RawClientView {
+    /// `[control]`.
+    pub control: Option<RawControl>,
 }
 
 /// `[bgp]`.
@@ -121,6 +131,14 @@ pub(super) struct RawControl {
     pub group: Option<Leaf>,
 }
 
+/// `[metrics]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMetrics {
+    pub listen: Option<Leaf>,
+    pub per_vip: Option<Leaf>,
+}
+
 /// `[drain]`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,7 +149,7 @@ pub(super) struct RawDrain {
 }
 
 /// Parses `text` into the raw shape; errors carry the key path serde was in.
-pub(super) fn parse(text: &str) -> Result<RawConfig, Invalid> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Invalid> {
     serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|error| {
         let key = key_path(error.path());
         let error = error.into_inner();

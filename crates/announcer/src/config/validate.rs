@@ -15,8 +15,8 @@ use std::time::Duration;
 use announcer_bgp::{GracefulRestartConfig, RouterId};
 
 use super::error::{line_column, Problem};
-use super::model::{BgpConfig, Config, ControlConfig, DrainConfig};
-use super::raw::{RawBgp, RawConfig, RawControl, RawDrain};
+use super::model::{BgpConfig, Config, ControlConfig, DrainConfig, MetricsConfig};
+use super::raw::{RawBgp, RawConfig, RawControl, RawDrain, RawMetrics};
 use super::value::{Field, Result, Scope};
 use super::{check, peer, vip};
 
@@ -91,6 +91,10 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
         Some(raw_drain) => drain(raw_drain)?,
         None => DrainConfig::default(),
     };
+    let metrics = match &raw.metrics {
+        Some(raw_metrics) => metrics(raw_metrics)?,
+        None => MetricsConfig::default(),
+    };
     Ok(Config {
         bgp,
         peers,
@@ -98,6 +102,7 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
         checks,
         vips,
         control,
+        metrics,
         drain,
     })
 }
@@ -156,8 +161,19 @@ fn drain(raw: &RawDrain) -> Result<DrainConfig> {
     })
 }
 
+/// `[metrics]`.
+fn metrics(raw: &RawMetrics) -> Result<MetricsConfig> {
+    let scope = Scope::new("metrics".to_owned());
+    Ok(MetricsConfig {
+        listen: scope.get("listen", &raw.listen, Field::socket_addr)?,
+        per_vip: scope
+            .get("per_vip", &raw.per_vip, Field::bool)?
+            .unwrap_or(MetricsConfig::default().per_vip),
+    })
+}
+
 /// `[control]`; relative paths are taken from `base_dir`.
-fn control(raw: &RawControl, base_dir: &Path) -> Result<ControlConfig> {
+pub(super) fn control(raw: &RawControl, base_dir: &Path) -> Result<ControlConfig> {
     let scope = Scope::new("control".to_owned());
     let defaults = ControlConfig::default();
     Ok(ControlConfig {

@@ -6,6 +6,10 @@
 //! → {"command":"withdraw","prefixes":["203.0.113.10/32"],"reason":"kernel upgrade"}
 //! ← {"ok":true,"draining_ms":500,"message":"draining 203.0.113.10/32 for 500 ms ..."}
 //! ← {"ok":true,"message":"withdrawn: 203.0.113.10/32"}
+//! → {"command":"reload"}
+//! ← {"ok":true,"message":"reloaded: add: 203.0.113.11/32"}
+//! → {"command":"preview","config":"/etc/announcer/announcer.toml.new"}
+//! ← {"ok":true,"message":"bind 203.0.113.11/32 on lo\nannounce 203.0.113.11/32"}
 //! → {"command":"nonsense"}
 //! ← {"ok":false,"error":"unknown variant `nonsense`, ..."}
 //! ```
@@ -46,6 +50,14 @@ pub enum Request {
         /// The VIPs; empty means all.
         #[serde(default)]
         prefixes: Vec<String>,
+    },
+    /// Read the configuration file again and apply it (as SIGHUP does); the reply says what
+    /// changed, or why nothing did.
+    Reload {},
+    /// What reloading the file at `config` would do now; nothing changes.
+    Preview {
+        /// The file, as an absolute path the daemon can read.
+        config: std::path::PathBuf,
     },
 }
 

@@ -8,6 +8,7 @@
 //! were; the next reload compares against what runs.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 
 use announcer_bgp::{PeerConfig, Prefix, Target};
@@ -18,7 +19,7 @@ use super::vip::Vip;
 use super::{speaker_config, Daemon};
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::reload_plan::ReloadPlan;
+use crate::reload_plan::{preview, ReloadPlan, VipNow};
 
 impl<E: Effects> Daemon<E> {
     /// Reloads the configuration file; the plan applied, or why nothing changed.
@@ -30,6 +31,22 @@ impl<E: Effects> Daemon<E> {
             Err(e) => error!(error = %e, "reload failed; keeping the running configuration"),
         }
         result
+    }
+
+    /// What reloading the file at `path` would do now, one change a line; nothing changes.
+    pub(super) fn preview(&self, path: &Path) -> Result<String, Error> {
+        let new = config::load(path)?;
+        let now = |prefix| VipNow {
+            announced: self.vips.get(&prefix).is_some_and(|v| v.announced),
+            maintenance: self.maintenance.get(&prefix).is_some(),
+        };
+        let passing = |name: &str| self.checks.status(name).is_some_and(|s| s.healthy);
+        let changes = preview(&self.config, &new, now, passing);
+        if changes.is_empty() {
+            return Ok("no change".to_owned());
+        }
+        let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        Ok(lines.join("\n"))
     }
 
     async fn try_reload(&mut self) -> Result<ReloadPlan, Error> {
@@ -63,6 +80,9 @@ impl<E: Effects> Daemon<E> {
         }
         if plan.control_changed {
             warn!("reload: [control] changes take effect at the next start");
+        }
+        if plan.metrics_changed {
+            warn!("reload: [metrics] changes take effect at the next start");
         }
         self.checks.apply(&new.checks);
         self.reload_vips(&new, &plan).await;

@@ -61,6 +61,17 @@ impl<E: Effects> Daemon<E> {
                 self.reconcile_each(&prefixes).await;
                 Reply::done(format!("withdrawn: {}", list(&prefixes)))
             }
+            Request::Reload {} => match self.reload().await {
+                Ok(plan) if plan.is_empty() => Reply::done("configuration unchanged"),
+                Ok(plan) => Reply::done(format!("reloaded: {plan}")),
+                Err(e) => Reply::failed(format!(
+                    "reload refused, the running configuration is kept: {e}"
+                )),
+            },
+            Request::Preview { config } => match self.preview(&config) {
+                Ok(text) => Reply::done(text),
+                Err(e) => Reply::failed(e.to_string()),
+            },
             Request::Announce { prefixes } => {
                 let prefixes = match self.resolve(&prefixes) {
                     Ok(p) => p,

@@ -11,6 +11,10 @@ use announcer_bgp::{PeerConfig, Prefix};
 
 use crate::config::{Config, VipConfig};
 
+mod preview;
+
+pub use preview::{preview, VipNow};
+
 /// What a reload changes, section by section.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReloadPlan {
@@ -52,6 +56,8 @@ pub struct ReloadPlan {
     pub drain_changed: bool,
     /// `[control]` changed, which takes effect only at the next start.
     pub control_changed: bool,
+    /// `[metrics]` changed, which takes effect only at the next start.
+    pub metrics_changed: bool,
 }
 
 impl ReloadPlan {
@@ -62,6 +68,7 @@ impl ReloadPlan {
             bfd_changed: running.bfd != new.bfd,
             drain_changed: running.drain != new.drain,
             control_changed: running.control != new.control,
+            metrics_changed: running.metrics != new.metrics,
             ..ReloadPlan::default()
         };
         if !plan.restart_speaker {
@@ -196,11 +203,16 @@ impl fmt::Display for ReloadPlan {
         if self.drain_changed {
             line("[drain]", vec!["changed".to_owned()]);
         }
-        if self.control_changed {
-            line(
-                "[control]",
-                vec!["changed; takes effect at the next start".to_owned()],
-            );
+        for (table, changed) in [
+            ("[control]", self.control_changed),
+            ("[metrics]", self.metrics_changed),
+        ] {
+            if changed {
+                line(
+                    table,
+                    vec!["changed; takes effect at the next start".to_owned()],
+                );
+            }
         }
         let mut text = String::new();
         for (i, l) in lines.iter().enumerate() {
@@ -213,5 +225,7 @@ impl fmt::Display for ReloadPlan {
     }
 }
 
+#[cfg(test)]
+mod preview_tests;
 #[cfg(test)]
 mod tests;

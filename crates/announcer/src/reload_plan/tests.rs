@@ -5,7 +5,7 @@ use std::path::Path;
 use super::*;
 use crate::config::parse;
 
-const BASE: &str = r#"[bgp]
+pub(super) const BASE: &str = r#"[bgp]
 local_as = 65001
 router_id = "192.0.2.11"
 
@@ -39,7 +39,7 @@ bind = false
 prefix = "203.0.113.12/32"
 "#;
 
-fn config(text: &str) -> Config {
+pub(super) fn config(text: &str) -> Config {
     match parse(text, Path::new("/etc/announcer/announcer.toml")) {
         Ok(config) => config,
         Err(e) => panic!("{e}\n{text}"),
@@ -52,11 +52,11 @@ fn edited(from: &str, to: &str) -> ReloadPlan {
     ReloadPlan::new(&config(BASE), &config(&BASE.replacen(from, to, 1)))
 }
 
-fn prefix(text: &str) -> Prefix {
+pub(super) fn prefix(text: &str) -> Prefix {
     text.parse().unwrap_or_else(|_| panic!("{text}"))
 }
 
-fn ip(text: &str) -> IpAddr {
+pub(super) fn ip(text: &str) -> IpAddr {
     text.parse().unwrap_or_else(|_| panic!("{text}"))
 }
 

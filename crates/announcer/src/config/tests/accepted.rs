@@ -12,7 +12,7 @@ use announcer_health::{CheckKind, CheckSpec, ExpectStatus, FilePassIf, HttpCheck
 
 use super::{accept, MINIMAL};
 use crate::config::model::BgpConfig;
-use crate::config::{Config, ControlConfig, DrainConfig, VipConfig};
+use crate::config::{Config, ControlConfig, DrainConfig, MetricsConfig, VipConfig};
 
 /// The example shipped in `config/announcer.toml`.
 const EXAMPLE: &str = include_str!("../../../../../config/announcer.toml");
@@ -126,6 +126,10 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             med: Some(1000),
             as_path_prepend: Some(3),
         },
+        metrics: MetricsConfig {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 9180))),
+            per_vip: true,
+        },
     };
     assert_eq!(accept(EXAMPLE), expected);
 }
@@ -144,6 +148,13 @@ fn a_minimal_configuration_gets_the_documented_defaults() {
     );
     assert_eq!(config.drain, DrainConfig::default());
     assert_eq!(config.drain.time, Duration::from_millis(500));
+    assert_eq!(
+        config.metrics,
+        MetricsConfig {
+            listen: None,
+            per_vip: true
+        }
+    );
     let [peer] = config.peers.as_slice() else {
         panic!("one peer expected: {:?}", config.peers);
     };

@@ -359,6 +359,20 @@ fn a_drain_prepend_beyond_sixteen_is_rejected() {
 }
 
 #[test]
+fn a_metrics_table_with_a_bad_value_or_an_unknown_key_is_rejected() {
+    let cases = [
+        ("listen = \"9180\"", "metrics.listen"),
+        ("listen = \"localhost:9180\"", "metrics.listen"),
+        ("per_vip = \"yes\"", "metrics.per_vip"),
+        ("port = 9180", "metrics.port"),
+    ];
+    for (line_text, want) in cases {
+        let (line, key, _) = reject(&format!("{MINIMAL}\n[metrics]\n{line_text}\n"));
+        assert_eq!((line, key.as_str()), (12, want), "{line_text}");
+    }
+}
+
+#[test]
 fn a_vip_needs_exactly_one_of_prefix_and_a_non_empty_prefixes() {
     let (line, key, message) = reject(&vip_with("[[vip]]\nbind = false"));
     assert_eq!((line, key.as_str()), (10, "vip[1].prefix"));

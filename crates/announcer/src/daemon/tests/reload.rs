@@ -244,3 +244,53 @@ async fn sessions_that_cannot_start_after_a_bgp_change_start_again_as_they_ran()
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reload_asked_on_the_control_socket_answers_what_changed_or_why_nothing_did() {
+    with_daemon(VIP_TABLE, async |d| {
+        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        d.lab.write_config(&(VIP_TABLE.to_owned() + "\n[[vip]]\nprefix = 42\n"));
+        let (refused, _) = d.request(Request::Reload {}).await;
+        let path = d.lab.path().display().to_string();
+        assert!(
+            matches!(&refused, Reply::Failed { error, .. } if error.contains(&path) && error.contains("prefix")),
+            "{refused:?}"
+        );
+        assert_eq!(d.lab.since(mark), Vec::new());
+        d.lab.write_config(&(VIP_TABLE.to_owned() + &other_vip_table()));
+        let (applied, _) = d.request(Request::Reload {}).await;
+        assert!(
+            matches!(&applied, Reply::Done { message, .. } if message.contains(OTHER_VIP)),
+            "{applied:?}"
+        );
+        d.wait_for(mark, &to_all(OTHER_VIP)).await;
+        let (again, _) = d.request(Request::Reload {}).await;
+        assert!(matches!(&again, Reply::Done { message, .. } if message == "configuration unchanged"), "{again:?}");
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_preview_lists_what_a_reload_would_do_and_changes_nothing() {
+    with_daemon(VIP_TABLE, async |d| {
+        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let candidate = d.lab.dir.path().join("candidate.toml");
+        let text = config_text(d.lab.dir.path(), d.lab.options, &other_vip_table());
+        std::fs::write(&candidate, text).expect("the candidate file");
+        let (reply, _) = d.request(Request::Preview { config: candidate }).await;
+        let Reply::Done { message, .. } = reply else {
+            panic!("not done: {reply:?}");
+        };
+        let lines: Vec<&str> = message.lines().collect();
+        let want = [
+            format!("withdraw {VIP} (removed)"),
+            format!("unbind {VIP} from lo"),
+            format!("bind {OTHER_VIP} on lo"),
+            format!("announce {OTHER_VIP}"),
+        ];
+        assert_eq!(lines, want, "{message}");
+        d.pass(INTERVAL).await;
+        assert_eq!(d.lab.since(mark), Vec::new());
+    })
+    .await;
+}
