@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::logging::LogFormat;
+
 /// Where `run` and `check-config` read the configuration by default.
 pub const DEFAULT_CONFIG: &str = "/etc/announcer/announcer.toml";
 
@@ -32,6 +34,9 @@ pub enum Command {
         /// The configuration file.
         #[arg(short, long, default_value = DEFAULT_CONFIG)]
         config: PathBuf,
+        /// How log lines are written: text, or one JSON object per line.
+        #[arg(long, env = "ANNOUNCER_LOG_FORMAT", value_enum, default_value_t)]
+        log_format: LogFormat,
     },
     /// Validate the configuration and print what would be bound, checked and announced.
     CheckConfig {

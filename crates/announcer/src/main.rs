@@ -7,6 +7,7 @@ mod control;
 mod daemon;
 mod describe;
 mod error;
+mod logging;
 mod maintenance;
 mod open_files;
 mod reconcile;
@@ -54,9 +55,12 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> Result<(), Error> {
     match command {
-        Command::Run { config: path } => {
+        Command::Run {
+            config: path,
+            log_format,
+        } => {
             let config = config::load(&path)?;
-            init_logging();
+            logging::init(log_format);
             open_files::raise_to_hard_limit();
             daemon::run(&path, config)
         }
@@ -190,16 +194,4 @@ fn unexpected(reply: Reply) -> Result<(), Error> {
             "unexpected reply from the daemon: {other:?}"
         ))),
     }
-}
-
-/// Logs to stderr, coloured only on a terminal; `RUST_LOG` filters (default `info`).
-fn init_logging() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
 }

@@ -112,7 +112,7 @@ impl Speaker {
         });
         self.started += 1;
         let address = peer.address;
-        let span = info_span!("peer", name = %peer.name, addr = %peer.address);
+        let span = info_span!("peer", peer = %peer.name, addr = %peer.address);
         let channels = (status_tx, self.events.clone());
         let session = Session::new(peer, self.local_as, fsm, channels, self.table_held);
         let task = tokio::spawn(session.run(receiver).instrument(span));

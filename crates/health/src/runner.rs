@@ -84,7 +84,7 @@ impl Drop for CheckHandle {
 /// When called outside a tokio runtime, like `tokio::spawn`.
 pub fn spawn(spec: CheckSpec) -> CheckHandle {
     let (publish, status) = watch::channel(CheckStatus::new(&spec.name));
-    let span = tracing::info_span!("check", name = %spec.name);
+    let span = tracing::info_span!("check", check = %spec.name);
     let task = tokio::spawn(
         async move {
             drive(&spec, &publish, || probe::run(&spec.kind, spec.timeout)).await;

@@ -205,9 +205,9 @@ impl<E: Effects> Daemon<E> {
             return;
         }
         if present {
-            info!(vip = %vip.config.prefix, %interface, "VIP appeared on its interface");
+            info!(prefix = %vip.config.prefix, %interface, "VIP appeared on its interface");
         } else {
-            warn!(vip = %vip.config.prefix, %interface, "VIP removed from its interface behind our back; withdrawing and binding it again");
+            warn!(prefix = %vip.config.prefix, %interface, "VIP removed from its interface behind our back; withdrawing and binding it again");
         }
         vip.bound = present;
         let prefix = vip.config.prefix;
@@ -234,7 +234,7 @@ impl<E: Effects> Daemon<E> {
                     {
                         let present = addresses.contains(&vip.config.prefix.addr());
                         if vip.bound && !present {
-                            warn!(vip = %vip.config.prefix, %interface, "VIP no longer on its interface");
+                            warn!(prefix = %vip.config.prefix, %interface, "VIP no longer on its interface");
                         }
                         vip.bound = present;
                     }
@@ -325,20 +325,20 @@ impl<E: Effects> Daemon<E> {
                     match speaker.announce(Target::All, prefix, attributes) {
                         Ok(()) => {
                             vip.set_announced(true, draining);
-                            info!(vip = %prefix, "{why}");
+                            info!(prefix = %prefix, "{why}");
                         }
-                        Err(e) => error!(vip = %prefix, error = %e, "cannot announce"),
+                        Err(e) => error!(prefix = %prefix, error = %e, "cannot announce"),
                     }
                 }
             }
             Action::Withdraw => {
                 if let Some(speaker) = &self.speaker {
                     if let Err(e) = speaker.withdraw(Target::All, prefix) {
-                        error!(vip = %prefix, error = %e, "cannot withdraw");
+                        error!(prefix = %prefix, error = %e, "cannot withdraw");
                     }
                 }
                 vip.set_announced(false, false);
-                info!(vip = %prefix, "{why}");
+                info!(prefix = %prefix, "{why}");
             }
             Action::Unbind => {
                 if let Some(speaker) = &self.speaker {
@@ -346,8 +346,8 @@ impl<E: Effects> Daemon<E> {
                 }
                 let interface = &vip.config.interface;
                 match self.netlink.unbind(interface, prefix.addr()).await {
-                    Ok(()) => info!(vip = %prefix, %interface, "unbound"),
-                    Err(e) => error!(vip = %prefix, error = %e, "cannot unbind"),
+                    Ok(()) => info!(prefix = %prefix, %interface, "unbound"),
+                    Err(e) => error!(prefix = %prefix, error = %e, "cannot unbind"),
                 }
                 vip.bound = false;
             }

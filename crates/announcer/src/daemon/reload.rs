@@ -123,7 +123,7 @@ impl<E: Effects> Daemon<E> {
     async fn unbind_prepared(&mut self, bound: &[(Prefix, Arc<str>)]) {
         for (prefix, interface) in bound {
             if let Err(e) = self.netlink.unbind(interface, prefix.addr()).await {
-                error!(vip = %prefix, error = %e, "reload: cannot undo binding");
+                error!(prefix = %prefix, error = %e, "reload: cannot undo binding");
             }
         }
     }
@@ -246,7 +246,7 @@ impl<E: Effects> Daemon<E> {
                 if let Err(e) =
                     speaker.announce(Target::Peer(*address), vip.config.prefix, attributes)
                 {
-                    error!(vip = %vip.config.prefix, peer = %address, error = %e, "cannot announce");
+                    error!(prefix = %vip.config.prefix, peer = %address, error = %e, "cannot announce");
                 }
             }
         }
@@ -262,7 +262,7 @@ impl<E: Effects> Daemon<E> {
         for config in &new.vips {
             match self.vips.get_mut(&config.prefix) {
                 None => {
-                    info!(vip = %config.prefix, interface = %config.interface, "reload: new VIP");
+                    info!(prefix = %config.prefix, interface = %config.interface, "reload: new VIP");
                     self.vips.insert(config.prefix, Vip::new(config.clone()));
                 }
                 Some(vip) if vip.config == *config => {}
@@ -274,14 +274,14 @@ impl<E: Effects> Daemon<E> {
                         vip.bound = true;
                         vip.bind_error = None;
                         if config.bind {
-                            info!(vip = %config.prefix, "reload: announcer binds this VIP from now on");
+                            info!(prefix = %config.prefix, "reload: announcer binds this VIP from now on");
                         } else {
-                            info!(vip = %config.prefix, "reload: announcer no longer binds this VIP; its address stays where it is");
+                            info!(prefix = %config.prefix, "reload: announcer no longer binds this VIP; its address stays where it is");
                         }
                     }
                     if attributes_changed && vip.announced {
                         vip.set_announced(false, false);
-                        info!(vip = %config.prefix, "reload: attributes changed; announcing again");
+                        info!(prefix = %config.prefix, "reload: attributes changed; announcing again");
                     }
                 }
             }

@@ -71,14 +71,14 @@ impl Vip {
         let interface = &self.config.interface;
         match outcome {
             Ok(outcome) => {
-                debug!(vip = %self.config.prefix, %interface, ?outcome, "bound");
+                debug!(prefix = %self.config.prefix, %interface, ?outcome, "bound");
                 self.bound = true;
                 self.bind_error = None;
             }
             Err(e) => {
                 let text = e.to_string();
                 if self.bind_error.as_deref() != Some(text.as_str()) {
-                    error!(vip = %self.config.prefix, %interface, error = %text, "cannot bind");
+                    error!(prefix = %self.config.prefix, %interface, error = %text, "cannot bind");
                 }
                 self.bind_error = Some(text);
             }

@@ -12,8 +12,8 @@ use crate::wait::wait_until;
 
 /// The daemon's log line when a VIP disappears from its interface.
 const REMOVED: &str = "VIP removed from its interface";
-/// The daemon's log line when it has bound a VIP (`bound vip=...`).
-const BOUND: &str = ": bound vip=";
+/// The daemon's log line when it has bound a VIP (`bound prefix=...`).
+const BOUND: &str = ": bound prefix=";
 
 /// `ip addr del VIP dev lo` in web1's namespace: the router receives a
 /// withdrawal from web1 within a second; the daemon binds the VIP again and
