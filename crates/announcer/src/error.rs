@@ -22,6 +22,14 @@ pub enum Error {
     /// The daemon refused the request.
     #[error("{0}")]
     Refused(String),
+    /// The metrics endpoint could not listen.
+    #[error("cannot serve metrics on {addr}: {source}")]
+    Metrics {
+        /// `[metrics] listen`.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// `status --check`: peers not Established or VIPs not announced that should be.
     #[error("not healthy: {}", .0.join("; "))]
     Unhealthy(Vec<String>),

@@ -9,6 +9,7 @@ mod describe;
 mod error;
 mod logging;
 mod maintenance;
+mod metrics;
 mod open_files;
 mod reconcile;
 mod reload_plan;

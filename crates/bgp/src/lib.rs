@@ -20,6 +20,6 @@ pub mod wire;
 pub use config::{GracefulRestartConfig, Password, PeerConfig, SpeakerConfig, TtlMode};
 pub use error::Error;
 pub use rib_out::RouteAttributes;
-pub use session::{PeerStatus, SessionEvent};
+pub use session::{MessageCounts, PeerStatus, SessionEvent};
 pub use speaker::{Speaker, Target};
 pub use types::{Afi, Asn, Family, HoldTime, Prefix, RouterId, Safi};

@@ -9,6 +9,8 @@ use announcer_health::{spawn, CheckHandle, CheckSpec, CheckStatus, LastProbe};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::metrics::{CheckCounters, CheckMetrics, CheckSample};
+
 /// Time on top of `interval + timeout` after which a check loop that finished no probe is
 /// stalled (scheduling, and reaping a killed command, take up to about a second).
 const STALL_SLACK: Duration = Duration::from_secs(2);
@@ -17,6 +19,7 @@ struct Running {
     spec: CheckSpec,
     handle: CheckHandle,
     forward: JoinHandle<()>,
+    metrics: CheckMetrics,
 }
 
 impl Running {
@@ -39,12 +42,14 @@ fn stall_limit(spec: &CheckSpec) -> Duration {
 impl Drop for Running {
     fn drop(&mut self) {
         self.forward.abort();
+        self.metrics.stop(&self.spec.name);
     }
 }
 
 /// The checks of the running configuration.
 pub struct Checks {
     running: BTreeMap<String, Running>,
+    metrics: CheckMetrics,
     flipped_tx: mpsc::UnboundedSender<String>,
     /// Names of checks whose verdict (healthy or not) changed.
     pub flipped: mpsc::UnboundedReceiver<String>,
@@ -56,6 +61,7 @@ impl Checks {
         let (flipped_tx, flipped) = mpsc::unbounded_channel();
         Checks {
             running: BTreeMap::new(),
+            metrics: CheckMetrics::default(),
             flipped_tx,
             flipped,
         }
@@ -75,11 +81,13 @@ impl Checks {
             {
                 continue;
             }
+            self.running.remove(&spec.name);
             let handle = spawn(spec.clone());
             let forward = tokio::spawn(forward_flips(
                 spec.name.clone(),
                 handle.status.clone(),
                 self.flipped_tx.clone(),
+                self.metrics.start(&spec.name),
             ));
             self.running.insert(
                 spec.name.clone(),
@@ -87,6 +95,7 @@ impl Checks {
                     spec: spec.clone(),
                     handle,
                     forward,
+                    metrics: self.metrics.clone(),
                 },
             );
             started.push(spec.name.clone());
@@ -128,6 +137,19 @@ impl Checks {
             .collect()
     }
 
+    /// Each check's verdict, and their flips and latencies, for a metrics scrape.
+    pub fn samples(&self) -> (Vec<CheckSample>, CheckMetrics) {
+        let samples = self
+            .running
+            .keys()
+            .map(|name| CheckSample {
+                name: name.clone(),
+                healthy: self.status(name).is_some_and(|s| s.healthy),
+            })
+            .collect();
+        (samples, self.metrics.clone())
+    }
+
     /// The names of the checks whose loops are stalled now.
     pub fn stalled(&self) -> Vec<String> {
         let now = Instant::now();
@@ -139,17 +161,32 @@ impl Checks {
     }
 }
 
-/// Sends `name` each time the check's verdict flips.
+/// Sends `name` each time the check's verdict flips, and counts flips and probe latencies.
 async fn forward_flips(
     name: String,
     mut status: tokio::sync::watch::Receiver<CheckStatus>,
     flipped: mpsc::UnboundedSender<String>,
+    counters: CheckCounters,
 ) {
-    let mut healthy = status.borrow().healthy;
+    let (mut healthy, mut probes) = {
+        let now = status.borrow();
+        (now.healthy, now.probes)
+    };
     while status.changed().await.is_ok() {
-        let now = status.borrow().healthy;
+        let (now, latency) = {
+            let now = status.borrow();
+            let latest = (now.probes != probes)
+                .then_some(now.last.as_ref())
+                .flatten();
+            probes = now.probes;
+            (now.healthy, latest.map(|l| l.latency))
+        };
+        if let Some(latency) = latency {
+            counters.probed(latency);
+        }
         if now != healthy {
             healthy = now;
+            counters.flipped();
             if flipped.send(name.clone()).is_err() {
                 return;
             }

@@ -17,6 +17,7 @@ use super::effects::{Effects, Routes};
 use super::Daemon;
 use crate::control::server::Call;
 use crate::error::Error;
+use crate::metrics::server::Scrape;
 use crate::restart_mark;
 
 /// How often bound addresses are checked against the kernel, in case an event was missed.
@@ -79,6 +80,16 @@ pub fn forward_signals() -> Result<(mpsc::Receiver<Signal>, JoinHandle<()>), Err
     Ok((rx, task))
 }
 
+/// What the main loop takes in besides its own timers and events.
+pub struct Inputs {
+    /// Control socket requests.
+    pub calls: mpsc::Receiver<Call>,
+    /// Signals.
+    pub signals: mpsc::Receiver<Signal>,
+    /// Metrics scrapes asking for a snapshot.
+    pub scrapes: mpsc::Receiver<Scrape>,
+}
+
 /// How the main loop ends.
 enum Stop {
     /// Withdraw everything (on this signal) and exit.
@@ -90,11 +101,12 @@ enum Stop {
 impl<E: Effects> Daemon<E> {
     /// The main loop: until SIGTERM or SIGINT (withdraw everything) or SIGUSR2 (keep the
     /// routes at the peers for a graceful restart), then a clean stop.
-    pub async fn serve(
-        &mut self,
-        mut calls: mpsc::Receiver<Call>,
-        mut signals: mpsc::Receiver<Signal>,
-    ) {
+    pub async fn serve(&mut self, inputs: Inputs) {
+        let Inputs {
+            mut calls,
+            mut signals,
+            mut scrapes,
+        } = inputs;
         let mut addresses = self.watch_addresses().await;
         let mut resync = tokio::time::interval(RESYNC_INTERVAL);
         let mut liveness = tokio::time::interval(self.liveness_period());
@@ -115,6 +127,9 @@ impl<E: Effects> Daemon<E> {
                 Some((request, reply)) = calls.recv() => {
                     let answer = self.request(request, &reply).await;
                     let _ = reply.try_send(answer);
+                }
+                Some(scrape) = scrapes.recv() => {
+                    let _ = scrape.send(self.snapshot());
                 }
                 () = sleep_until(drain_end) => self.drains_due().await,
                 _ = liveness.tick() => self.liveness().await,

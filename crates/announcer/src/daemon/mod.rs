@@ -30,6 +30,7 @@ use crate::config::Config;
 use crate::control::server::ControlSocket;
 use crate::error::Error;
 use crate::maintenance::Maintenance;
+use crate::metrics::server::MetricsServer;
 use crate::reconcile::Action;
 use crate::restart_mark;
 use crate::systemd::Systemd;
@@ -37,6 +38,7 @@ use bfd::BfdSessions;
 use checks::Checks;
 use drain::PendingDrain;
 use effects::{Effects, Routes};
+use lifecycle::Inputs;
 use vip::Vip;
 
 /// At most this many plan/act rounds per reconcile (bind, then announce).
@@ -55,13 +57,32 @@ pub fn run(path: &Path, config: Config) -> Result<(), Error> {
         let (calls_tx, calls) = mpsc::channel(16);
         let control = ControlSocket::bind(&config.control.socket, config.control.group.as_deref())?;
         let (signals, forward) = lifecycle::forward_signals()?;
+        let (scrapes_tx, scrapes) = mpsc::channel(4);
+        let metrics = match config.metrics.listen {
+            Some(addr) => Some(MetricsServer::bind(addr).await?),
+            None => None,
+        };
         let mut daemon = Daemon::start(path, config, Vips::new().await?).await?;
         info!(socket = %daemon.config.control.socket.display(), "announcer running");
+        let metrics = metrics.map(|server| {
+            if let Some(addr) = daemon.config.metrics.listen {
+                info!(%addr, "serving metrics at /metrics");
+            }
+            tokio::spawn(server.serve(scrapes_tx))
+        });
         daemon.systemd.ready();
         let serve = tokio::spawn(control.serve(calls_tx));
-        daemon.serve(calls, signals).await;
+        let inputs = Inputs {
+            calls,
+            signals,
+            scrapes,
+        };
+        daemon.serve(inputs).await;
         serve.abort();
         forward.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         Ok(())
     })
 }

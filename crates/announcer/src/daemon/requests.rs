@@ -4,7 +4,7 @@
 
 use std::time::UNIX_EPOCH;
 
-use announcer_bfd::PeerBfdStatus;
+use announcer_bfd::{PeerBfdStatus, SessionState};
 use announcer_bgp::fsm::State;
 use announcer_bgp::Prefix;
 use tokio::sync::mpsc;
@@ -14,6 +14,7 @@ use super::effects::{Effects, Routes};
 use super::{list, Daemon};
 use crate::control::protocol::{Reply, Request};
 use crate::control::server::Requested;
+use crate::metrics::{Snapshot, VipSample};
 use crate::status::{BfdReport, PeerReport, StatusReport};
 
 /// The reason recorded when `announcer withdraw` gives none.
@@ -160,6 +161,45 @@ impl<E: Effects> Daemon<E> {
             })
             .collect();
         StatusReport { peers, vips }
+    }
+}
+
+impl<E: Effects> Daemon<E> {
+    /// What a metrics scrape shows now.
+    pub(super) fn snapshot(&self) -> Snapshot {
+        let peers = self
+            .speaker
+            .as_ref()
+            .map(|s| s.status())
+            .unwrap_or_default();
+        let established = peers.iter().any(|p| p.state == State::Established);
+        let bfd_up = self
+            .bfd
+            .as_ref()
+            .map(|b| b.status())
+            .unwrap_or_default()
+            .iter()
+            .map(|b| (b.address, b.state == SessionState::Up))
+            .collect();
+        let vips = self.config.metrics.per_vip.then(|| {
+            self.vips
+                .values()
+                .map(|v| VipSample {
+                    prefix: v.config.prefix.to_string(),
+                    announced: v.announced && established,
+                    bound: v.bound,
+                    maintenance: self.maintenance.get(&v.config.prefix).is_some(),
+                })
+                .collect()
+        });
+        let (checks, check_metrics) = self.checks.samples();
+        Snapshot {
+            peers,
+            bfd_up,
+            vips,
+            checks,
+            check_metrics,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ mod routes;
 mod status;
 
 pub(crate) use conn::set_md5;
-pub use status::{PeerStatus, SessionEvent};
+pub use status::{MessageCounts, PeerStatus, SessionEvent};
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -227,7 +227,11 @@ impl Session {
             }
             IoEvent::Frame(id, frame) if self.conns.contains_key(&id) => {
                 let input = match wire::decode(&frame, self.fsm.wire_context(id)) {
-                    Ok(message) => Input::Received(id, message),
+                    Ok(message) => {
+                        let kind = message.message_type();
+                        self.status.send_modify(|s| s.messages_received.add(kind));
+                        Input::Received(id, message)
+                    }
                     Err(error) => {
                         warn!(conn = id.0, %error, bytes = %hex_prefix(&frame), "malformed message");
                         Input::Malformed(id, error)
@@ -323,11 +327,22 @@ impl Session {
         };
         let ctx = self.fsm.wire_context(id);
         let mut buf = BytesMut::new();
+        let mut sent = Vec::with_capacity(messages.len());
         for message in messages {
-            if let Err(e) = message.encode(ctx, &mut buf) {
-                warn!(conn = id.0, error = %e, "cannot encode message; not sent");
+            match message.encode(ctx, &mut buf) {
+                Ok(()) => sent.push(message),
+                Err(e) => warn!(conn = id.0, error = %e, "cannot encode message; not sent"),
             }
         }
+        self.status.send_modify(|s| {
+            for message in sent {
+                s.messages_sent.add(message.message_type());
+                if let Message::Notification(notification) = message {
+                    let (code, _) = notification.code.to_octets();
+                    *s.notifications_sent.entry(code).or_insert(0) += 1;
+                }
+            }
+        });
         if !buf.is_empty() && !conn.send(buf.freeze()) {
             debug!(conn = id.0, "writer already stopped");
         }
@@ -396,6 +411,7 @@ impl Session {
         self.status.send_modify(|s| {
             s.established_at = None;
             s.negotiated = None;
+            s.flaps = s.flaps.saturating_add(1);
         });
         let _ = self.events.send(SessionEvent::Down {
             peer: self.peer.address,

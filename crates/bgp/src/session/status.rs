@@ -1,10 +1,12 @@
 //! What a session reports: its status (watched) and its up/down events (broadcast).
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::fsm::{DownReason, Negotiated, State};
 use crate::types::Asn;
+use crate::wire::MessageType;
 
 /// The latest view of one peer.
 #[derive(Clone, Debug)]
@@ -33,6 +35,54 @@ pub struct PeerStatus {
     pub last_error: Option<String>,
     /// When `last_error` happened.
     pub last_error_at: Option<SystemTime>,
+    /// Messages sent, by type, on every connection so far.
+    pub messages_sent: MessageCounts,
+    /// Messages received, by type, on every connection so far.
+    pub messages_received: MessageCounts,
+    /// NOTIFICATIONs sent, by error code.
+    pub notifications_sent: BTreeMap<u8, u64>,
+    /// How many times the session left Established.
+    pub flaps: u64,
+}
+
+/// Messages by type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageCounts {
+    /// OPEN.
+    pub open: u64,
+    /// UPDATE.
+    pub update: u64,
+    /// NOTIFICATION.
+    pub notification: u64,
+    /// KEEPALIVE.
+    pub keepalive: u64,
+    /// ROUTE-REFRESH.
+    pub route_refresh: u64,
+}
+
+impl MessageCounts {
+    /// Counts one message of `kind`.
+    pub fn add(&mut self, kind: MessageType) {
+        let count = match kind {
+            MessageType::Open => &mut self.open,
+            MessageType::Update => &mut self.update,
+            MessageType::Notification => &mut self.notification,
+            MessageType::Keepalive => &mut self.keepalive,
+            MessageType::RouteRefresh => &mut self.route_refresh,
+        };
+        *count = count.saturating_add(1);
+    }
+
+    /// Each type with its count.
+    pub fn by_type(&self) -> [(MessageType, u64); 5] {
+        [
+            (MessageType::Open, self.open),
+            (MessageType::Update, self.update),
+            (MessageType::Notification, self.notification),
+            (MessageType::Keepalive, self.keepalive),
+            (MessageType::RouteRefresh, self.route_refresh),
+        ]
+    }
 }
 
 impl PeerStatus {
@@ -51,6 +101,10 @@ impl PeerStatus {
             withdrawals_received: 0,
             last_error: None,
             last_error_at: None,
+            messages_sent: MessageCounts::default(),
+            messages_received: MessageCounts::default(),
+            notifications_sent: BTreeMap::new(),
+            flaps: 0,
         }
     }
 

@@ -4,6 +4,7 @@
 mod accepted;
 mod duration;
 mod password;
+mod reference;
 mod rejected;
 
 use std::path::Path;

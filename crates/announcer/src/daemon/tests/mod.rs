@@ -15,7 +15,7 @@ use announcer_bgp::{Prefix, Target};
 use tempfile::TempDir;
 use tokio::sync::mpsc;
 
-use super::lifecycle::Signal;
+use super::lifecycle::{Inputs, Signal};
 use super::Daemon;
 use crate::config;
 use crate::control::protocol::{Reply, Request};
@@ -180,6 +180,7 @@ impl Lab {
             .expect("the daemon starts");
         let (calls, calls_rx) = mpsc::channel(16);
         let (signals, signals_rx) = mpsc::channel(4);
+        let (_scrapes, scrapes_rx) = mpsc::channel(1);
         let running = Running {
             lab: self,
             calls,
@@ -189,7 +190,12 @@ impl Lab {
             script(&running).await;
             let _ = running.signals.send(Signal::Terminate).await;
         };
-        tokio::join!(daemon.serve(calls_rx, signals_rx), script);
+        let inputs = Inputs {
+            calls: calls_rx,
+            signals: signals_rx,
+            scrapes: scrapes_rx,
+        };
+        tokio::join!(daemon.serve(inputs), script);
     }
 }
 
