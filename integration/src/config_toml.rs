@@ -5,7 +5,7 @@
 //! after the first is set off by a blank line; strings are quoted as TOML.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -141,6 +141,12 @@ pub fn control(toml: &mut String, socket: &Path, state_dir: &Path) {
     table(toml, "[control]");
     key(toml, "socket", &socket.to_string_lossy());
     key(toml, "state_dir", &state_dir.to_string_lossy());
+}
+
+/// Appends `[metrics]` listening on `listen`.
+pub fn metrics(toml: &mut String, listen: SocketAddr) {
+    table(toml, "[metrics]");
+    key(toml, "listen", &listen.to_string());
 }
 
 /// Starts a table: a blank line unless it is the first, then its header.

@@ -3,7 +3,7 @@
 //! the control client (`status`, `withdraw`, `announce`) talking to it over
 //! its Unix socket.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output};
 use std::sync::Arc;
@@ -62,6 +62,8 @@ pub struct AnnouncerConfig {
     pub socket: PathBuf,
     /// `[control] state_dir`.
     pub state_dir: PathBuf,
+    /// `[metrics] listen`, if set.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl AnnouncerConfig {
@@ -101,6 +103,9 @@ impl AnnouncerConfig {
             config_toml::vip(&mut toml, prefix, &[CHECK_NAME], true);
         }
         config_toml::control(&mut toml, &self.socket, &self.state_dir);
+        if let Some(listen) = self.metrics {
+            config_toml::metrics(&mut toml, listen);
+        }
         toml
     }
 }
@@ -392,6 +397,7 @@ mod tests {
             vips: vec!["203.0.113.10/32".into(), "203.0.113.20/32".into()],
             socket: "/lab/web1/announcer.sock".into(),
             state_dir: "/lab/web1/state".into(),
+            metrics: None,
         };
         let toml = config.to_toml();
         for line in [

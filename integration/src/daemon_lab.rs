@@ -277,6 +277,7 @@ impl DaemonLab {
                     .collect(),
                 socket: dir.join("announcer.sock"),
                 state_dir: dir.join("state"),
+                metrics: None,
             };
             let mut announcer = Announcer::new(&announcer, host.ns.clone(), &dir, config)?;
             if let Some(bytes) = options.state_tmpfs {

@@ -126,3 +126,13 @@ fn the_md5_password_reaches_the_session_and_never_the_logs_status_or_check_confi
         "daemon_bird::the_md5_password_reaches_the_session_and_never_the_logs_status_or_check_config",
     )
 }
+
+#[test]
+#[ignore = "needs root: scripts/test"]
+fn metrics_json_logs_and_the_reload_command_follow_the_server() -> Result<()> {
+    scenarios::metrics_logs_and_reload_follow_the_server(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::metrics_json_logs_and_the_reload_command_follow_the_server",
+    )
+}

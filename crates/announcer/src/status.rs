@@ -243,10 +243,11 @@ impl StatusReport {
             .iter()
             .filter(|v| v.wanted && !v.announced)
             .map(|v| {
+                let why = v.why.strip_prefix("not announced: ").unwrap_or(&v.why);
                 format!(
                     "VIP {} is not announced: {}",
                     v.prefix,
-                    escape_controls(&v.why)
+                    escape_controls(why)
                 )
             });
         peers.chain(vips).collect()

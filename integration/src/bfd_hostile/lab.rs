@@ -125,6 +125,7 @@ impl BfdLab {
             vips: vec!["203.0.113.10/32".to_owned()],
             socket: dir.path().join("announcer.sock"),
             state_dir: dir.path().join("state"),
+            metrics: None,
         };
         let mut announcer = Announcer::new(binary, Arc::clone(&web_ns), dir.path(), config)?;
         announcer.set_bfd(Some(FAST))?;

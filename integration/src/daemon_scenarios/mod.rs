@@ -6,9 +6,11 @@
 //!
 //! `withdrawal`: health failure, `announcer withdraw`, SIGTERM and SIGINT;
 //! `session`: hold-time expiry of a frozen daemon and SIGHUP reloads;
-//! `bfd`: BFD with the router (failures it detects, stops, restarts, reloads).
+//! `bfd`: BFD with the router (failures it detects, stops, restarts, reloads);
+//! `day_two`: metrics, JSON logs, `check-config --diff` and `announcer reload`.
 
 pub mod bfd;
+mod day_two;
 pub mod faults;
 mod graceful;
 mod secrets;
@@ -16,6 +18,7 @@ mod session;
 mod systemd;
 mod withdrawal;
 
+pub use day_two::metrics_logs_and_reload_follow_the_server;
 pub use graceful::{a_drain_moves_traffic_before_the_withdraw, a_graceful_restart_keeps_the_route};
 pub use secrets::the_md5_password_never_appears_in_logs_status_or_errors;
 pub use session::{

@@ -20,7 +20,7 @@ use crate::wait::{holds_for, wait_until, POLL};
 const SHUTDOWN_SHOWN: Duration = Duration::from_secs(5);
 
 /// The health-fail bound: fall × interval + 1 s.
-fn health_fail_limit() -> Duration {
+pub(super) fn health_fail_limit() -> Duration {
     CHECK_INTERVAL * FALL + Duration::from_secs(1)
 }
 
