@@ -413,8 +413,7 @@ mod tests {
             report.problems(),
             vec![
                 "peer edge (192.0.2.1) is Active".to_owned(),
-                "VIP 203.0.113.10/32 is not announced: not announced: no BGP session is established"
-                    .to_owned(),
+                "VIP 203.0.113.10/32 is not announced: no BGP session is established".to_owned(),
             ]
         );
     }
