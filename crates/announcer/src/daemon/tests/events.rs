@@ -37,25 +37,24 @@ async fn a_check_flips_within_an_interval_of_its_file_changing() {
     .await;
 }
 
+/// Tells the daemon, as netlink would, that `vip` left `interface`.
+async fn removed(d: &Running<'_>, interface: &str, vip: &str, prefix_len: u8) {
+    let events = d.lab.world.0.borrow().events.clone();
+    let event = AddressEvent::Removed {
+        interface: interface.into(),
+        addr: addr(vip),
+        prefix_len,
+    };
+    let events = events.expect("the daemon watches");
+    events.send(event).await.expect("the daemon listens");
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_address_removed_behind_our_back_is_withdrawn_then_bound_and_announced_again() {
     with_daemon(VIP_TABLE, async |d| {
         let up = d.wait_for(0, &announced(Drain::No)).await;
-        let events = d
-            .lab
-            .world
-            .0
-            .borrow()
-            .events
-            .clone()
-            .expect("the daemon watches");
         d.lab.world.0.borrow_mut().bound.clear();
-        let removed = AddressEvent::Removed {
-            interface: "lo".into(),
-            addr: addr(VIP),
-            prefix_len: 32,
-        };
-        events.send(removed).await.expect("the daemon listens");
+        removed(d, "lo", VIP, 32).await;
         let down = d.wait_for(up, &withdrawn()).await;
         let bound = d.wait_for(down, &Effect::Bind(addr(VIP))).await;
         d.wait_for(bound, &announced(Drain::No)).await;
@@ -68,26 +67,13 @@ async fn an_address_event_for_another_interface_or_address_changes_nothing() {
     with_daemon(VIP_TABLE, async |d| {
         d.wait_for(0, &announced(Drain::No)).await;
         let mark = d.lab.mark();
-        let events = d
-            .lab
-            .world
-            .0
-            .borrow()
-            .events
-            .clone()
-            .expect("the daemon watches");
         let cases = [
             ("eth0", VIP, 32),
             ("lo", "203.0.113.99/32", 32),
             ("lo", VIP, 24),
         ];
         for (interface, vip, prefix_len) in cases {
-            let event = AddressEvent::Removed {
-                interface: interface.into(),
-                addr: addr(vip),
-                prefix_len,
-            };
-            events.send(event).await.expect("the daemon listens");
+            removed(d, interface, vip, prefix_len).await;
         }
         d.pass(INTERVAL).await;
         assert_eq!(d.lab.since(mark), Vec::new());
