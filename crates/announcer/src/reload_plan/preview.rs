@@ -62,7 +62,8 @@ impl fmt::Display for Change {
             }
             Change::Announce(prefix, waits) if waits.is_empty() => write!(f, "announce {prefix}"),
             Change::Announce(prefix, waits) => {
-                write!(f, "announce {prefix} once {} pass", waits.join(", "))
+                let verb = if waits.len() == 1 { "passes" } else { "pass" };
+                write!(f, "announce {prefix} once {} {verb}", waits.join(", "))
             }
             Change::Reannounce(prefix) => write!(f, "announce {prefix} again (new attributes)"),
             Change::Withdraw(prefix, why) => write!(f, "withdraw {prefix} ({why})"),
