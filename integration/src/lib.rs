@@ -30,6 +30,7 @@ pub mod http;
 pub mod kernel;
 pub mod lab;
 pub mod netns;
+pub mod package;
 pub mod process;
 pub mod reference;
 pub mod routers;
