@@ -8,6 +8,7 @@
 //! were; the next reload compares against what runs.
 
 use std::net::{IpAddr, SocketAddr};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use super::effects::{Effects, Routes};
 use super::vip::Vip;
 use super::{speaker_config, Daemon};
 use crate::config::{self, Config};
+use crate::control::requester::Requester;
 use crate::error::Error;
 use crate::reload_plan::{preview, ReloadPlan, VipNow};
 
@@ -34,7 +36,20 @@ impl<E: Effects> Daemon<E> {
     }
 
     /// What reloading the file at `path` would do now, one change a line; nothing changes.
-    pub(super) fn preview(&self, path: &Path) -> Result<String, Error> {
+    /// The daemon reads the file with its own rights, so it reads only a file that `by` (the
+    /// requester) owns or that anyone may read: a control socket user cannot have it read,
+    /// and quote in errors, a file they could not read themselves (a password file).
+    pub(super) fn preview(&self, path: &Path, by: Option<Requester>) -> Result<String, Error> {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+            context: "reading the file to preview",
+            source,
+        })?;
+        if !readable_by(by, meta.uid(), meta.mode()) {
+            return Err(Error::Refused(format!(
+                "{} is neither yours nor readable by everyone: copy it to a file of your own to preview it",
+                path.display()
+            )));
+        }
         let new = config::load(path)?;
         let now = |prefix| VipNow {
             announced: self.vips.get(&prefix).is_some_and(|v| v.announced),
@@ -300,6 +315,13 @@ impl<E: Effects> Daemon<E> {
     }
 }
 
+/// Whether a requester may have the daemon read a file owned by `owner` with `mode`: root,
+/// the owner, or anyone when the file is world-readable.
+fn readable_by(by: Option<Requester>, owner: u32, mode: u32) -> bool {
+    let world_readable = mode & 0o004 != 0;
+    world_readable || by.is_some_and(|b| b.uid == 0 || b.uid == owner)
+}
+
 /// Checks that a listener can be had on `addr` before the running one is closed: binds and
 /// drops a socket. An address in use on the port the running listener holds counts as
 /// free, since closing that listener frees it.
@@ -325,5 +347,31 @@ fn probe_listen(addr: SocketAddr, running: Option<SocketAddr>) -> Result<(), Err
             Ok(())
         }
         Err(source) => Err(Error::Bgp(announcer_bgp::Error::Listen { addr, source })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_reads_only_files_the_requester_could_read_as_owner_or_anyone() {
+        let user = |uid| Some(Requester::new(uid, Some(42)));
+        let cases = [
+            (user(0), 1000, 0o600, true),
+            (user(1000), 1000, 0o600, true),
+            (user(1001), 1000, 0o600, false),
+            (user(1001), 1000, 0o640, false),
+            (user(1001), 1000, 0o644, true),
+            (None, 0, 0o600, false),
+            (None, 0, 0o644, true),
+        ];
+        for (by, owner, mode, readable) in cases {
+            assert_eq!(
+                readable_by(by, owner, mode),
+                readable,
+                "{by:?} {owner} {mode:o}"
+            );
+        }
     }
 }

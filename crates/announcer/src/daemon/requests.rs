@@ -69,7 +69,7 @@ impl<E: Effects> Daemon<E> {
                     "reload refused, the running configuration is kept: {e}"
                 )),
             },
-            Request::Preview { config } => match self.preview(&config) {
+            Request::Preview { config } => match self.preview(&config, by) {
                 Ok(text) => Reply::done(text),
                 Err(e) => Reply::failed(e.to_string()),
             },
