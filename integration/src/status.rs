@@ -62,6 +62,9 @@ pub struct Maintenance {
     pub reason: Option<String>,
     /// When it started, in seconds since the Unix epoch.
     pub since_unix: f64,
+    /// When it ends by itself (`withdraw --for`), in seconds since the Unix epoch.
+    #[serde(default)]
+    pub until_unix: Option<f64>,
 }
 
 /// A health check of a VIP.

@@ -136,3 +136,13 @@ fn metrics_json_logs_and_the_reload_command_follow_the_server() -> Result<()> {
         "daemon_bird::metrics_json_logs_and_the_reload_command_follow_the_server",
     )
 }
+
+#[test]
+#[ignore = "needs root: scripts/test"]
+fn withdraw_for_a_time_ends_by_itself_also_across_a_restart() -> Result<()> {
+    scenarios::a_maintenance_for_a_time_ends_by_itself_across_a_restart(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_bird::withdraw_for_a_time_ends_by_itself_also_across_a_restart",
+    )
+}

@@ -95,3 +95,13 @@ fn a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails() ->
         "daemon_frr::a_graceful_restart_keeps_the_route_at_the_router_and_no_connection_fails",
     )
 }
+
+#[test]
+#[ignore = "needs root: scripts/test"]
+fn withdraw_for_a_time_ends_by_itself_also_across_a_restart() -> Result<()> {
+    scenarios::a_maintenance_for_a_time_ends_by_itself_across_a_restart(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::withdraw_for_a_time_ends_by_itself_also_across_a_restart",
+    )
+}

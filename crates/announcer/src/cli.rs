@@ -1,6 +1,7 @@
 //! The command line (clap).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -77,6 +78,10 @@ pub enum Command {
         /// configured drain time first).
         #[arg(long)]
         now: bool,
+        /// End the maintenance by itself after DURATION ("30m", "2h", "1h30m"): the VIPs
+        /// are announced again if healthy. The deadline holds across restarts.
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_for)]
+        for_: Option<Duration>,
         /// How to reach the daemon.
         #[command(flatten)]
         daemon: DaemonArgs,
@@ -103,6 +108,17 @@ pub enum Command {
     },
     /// Print the manual page (roff).
     Man,
+}
+
+/// `--for`: a positive duration in the configuration's form.
+fn parse_for(text: &str) -> Result<Duration, String> {
+    match announcer::config::parse_duration(text) {
+        Some(duration) if !duration.is_zero() => Ok(duration),
+        _ => Err(
+            "a duration such as \"30m\", \"2h\" or \"1h30m\" (units h, m, s, ms), not zero"
+                .to_owned(),
+        ),
+    }
 }
 
 /// The shells `completions` writes for.
@@ -165,5 +181,25 @@ mod tests {
         };
         assert_eq!(prefixes, vec!["203.0.113.10/32"]);
         assert_eq!(reason.as_deref(), Some("kernel upgrade"));
+    }
+
+    #[test]
+    fn withdraw_for_takes_a_positive_duration_in_the_configuration_form() {
+        let cases = [
+            ("90m", Some(Duration::from_secs(5400))),
+            ("1h30m", Some(Duration::from_secs(5400))),
+            ("45s", Some(Duration::from_secs(45))),
+            ("0s", None),
+            ("1.5h", None),
+            ("soon", None),
+        ];
+        for (text, want) in cases {
+            let parsed = Cli::try_parse_from(["announcer", "withdraw", "--for", text]);
+            let got = parsed.ok().and_then(|cli| match cli.command {
+                Command::Withdraw { for_, .. } => for_,
+                _ => None,
+            });
+            assert_eq!(got, want, "{text}");
+        }
     }
 }

@@ -114,6 +114,7 @@ fn execute(command: Command) -> Result<(), Error> {
             prefixes,
             reason,
             now,
+            for_,
             daemon,
         } => done(request(
             &daemon,
@@ -121,6 +122,7 @@ fn execute(command: Command) -> Result<(), Error> {
                 prefixes,
                 reason,
                 now,
+                for_ms: for_.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             },
         )?),
         Command::Announce { prefixes, daemon } => {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use announcer_bgp::Prefix;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,10 @@ pub struct Entry {
     /// Who asked, when known (absent in files from before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<Requester>,
+    /// When it ends by itself (`announcer withdraw --for`), in seconds since the Unix epoch;
+    /// `None` lasts until `announcer announce`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_unix: Option<u64>,
 }
 
 /// The maintenance state and where it is kept.
@@ -86,27 +90,36 @@ impl Maintenance {
         self.entries.get(prefix)
     }
 
-    /// Puts `prefixes` in maintenance for `reason`, asked by `by` (an earlier entry keeps its
-    /// reason, time and requester) and saves. Nothing changes in memory unless the file was
+    /// Puts `prefixes` in maintenance for `reason`, asked by `by`, until `until_unix` (or
+    /// until `announcer announce`), and saves. An earlier entry keeps its reason, time and
+    /// requester and takes the new end. Nothing changes in memory unless the file was
     /// written.
     pub fn withdraw(
         &mut self,
         prefixes: &[Prefix],
         reason: &str,
         by: Option<Requester>,
+        until_unix: Option<u64>,
     ) -> Result<(), StateError> {
-        let since_unix = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let since_unix = now_unix();
         let mut next = self.entries.clone();
         for prefix in prefixes {
-            next.entry(*prefix).or_insert_with(|| Entry {
+            let entry = next.entry(*prefix).or_insert_with(|| Entry {
                 reason: reason.to_owned(),
                 since_unix,
                 by,
+                until_unix,
             });
+            entry.until_unix = until_unix;
         }
         self.replace(next)
+    }
+
+    /// The VIPs whose maintenance ends by itself, with when.
+    pub fn ends(&self) -> impl Iterator<Item = (Prefix, u64)> + '_ {
+        self.entries
+            .iter()
+            .filter_map(|(prefix, entry)| Some((*prefix, entry.until_unix?)))
     }
 
     /// Takes `prefixes` out of maintenance and saves.
@@ -125,6 +138,29 @@ impl Maintenance {
         }
         Ok(())
     }
+}
+
+/// Seconds since the Unix epoch now.
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The Unix time `after` from now, rounded up to the second, so that a saved end is never
+/// early.
+pub fn unix_after(after: Duration) -> u64 {
+    let at = (SystemTime::now() + after)
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    at.as_secs() + u64::from(at.subsec_nanos() > 0)
+}
+
+/// How long from now until the Unix time `unix`; zero once it is past.
+pub fn time_until(unix: u64) -> Duration {
+    (UNIX_EPOCH + Duration::from_secs(unix))
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
 }
 
 fn write_atomically(path: &Path, entries: &BTreeMap<Prefix, Entry>) -> Result<(), StateError> {
@@ -165,7 +201,7 @@ mod tests {
     fn maintenance_survives_a_reload_from_disk() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = Maintenance::load(dir.path()).unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "kernel upgrade", None)
+        m.withdraw(&[p("203.0.113.10/32")], "kernel upgrade", None, None)
             .unwrap();
         let again = Maintenance::load(dir.path()).unwrap();
         assert_eq!(
@@ -183,6 +219,7 @@ mod tests {
             &[p("203.0.113.10/32"), p("2001:db8::10/128")],
             "maint",
             None,
+            None,
         )
         .unwrap();
         m.announce(&[p("203.0.113.10/32")]).unwrap();
@@ -195,8 +232,10 @@ mod tests {
     fn a_repeated_withdraw_keeps_the_first_reason_and_time() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = Maintenance::load(dir.path()).unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "first", None).unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "second", None).unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "first", None, None)
+            .unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "second", None, None)
+            .unwrap();
         assert_eq!(m.get(&p("203.0.113.10/32")).unwrap().reason, "first");
     }
 
@@ -205,7 +244,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("var/lib/announcer");
         let mut m = Maintenance::load(&state).unwrap();
-        m.withdraw(&[p("203.0.113.10/32")], "maint", None).unwrap();
+        m.withdraw(&[p("203.0.113.10/32")], "maint", None, None)
+            .unwrap();
         assert!(state.join(FILE_NAME).exists());
     }
 
@@ -225,7 +265,7 @@ mod tests {
         let mut m = Maintenance::load(&state).unwrap();
         fs::remove_dir(&state).unwrap();
         let error = m
-            .withdraw(&[p("203.0.113.10/32")], "maint", None)
+            .withdraw(&[p("203.0.113.10/32")], "maint", None, None)
             .unwrap_err();
         assert!(error.to_string().contains("state"), "{error}");
         assert!(m.get(&p("203.0.113.10/32")).is_none());
@@ -247,10 +287,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut m = Maintenance::load(dir.path()).unwrap();
         let by = Requester::new(0, Some(1234));
-        m.withdraw(&[p("203.0.113.10/32")], "maint", Some(by))
+        m.withdraw(&[p("203.0.113.10/32")], "maint", Some(by), None)
             .unwrap();
         let again = Maintenance::load(dir.path()).unwrap();
         assert_eq!(again.get(&p("203.0.113.10/32")).unwrap().by, Some(by));
+    }
+
+    #[test]
+    fn a_maintenance_with_an_end_keeps_it_across_a_reload_and_a_repeat_sets_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Maintenance::load(dir.path()).unwrap();
+        let vip = p("203.0.113.10/32");
+        m.withdraw(&[vip], "maint", None, Some(1_900_000_000))
+            .unwrap();
+        let again = Maintenance::load(dir.path()).unwrap();
+        assert_eq!(again.ends().collect::<Vec<_>>(), vec![(vip, 1_900_000_000)]);
+        m.withdraw(&[vip], "other", None, None).unwrap();
+        assert_eq!(m.get(&vip).unwrap().reason, "maint");
+        assert_eq!(m.ends().count(), 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::fmt::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::control::requester::Requester;
+use crate::maintenance;
 
 /// The whole status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -126,18 +127,61 @@ pub struct MaintenanceReport {
     /// Who asked (uid and pid of the `announcer withdraw` process), when recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<Requester>,
+    /// When it ends by itself (`withdraw --for`), in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_unix: Option<u64>,
 }
 
 impl fmt::Display for MaintenanceReport {
-    /// "maintenance by uid 0 (pid 1234): kernel upgrade", the reason with control characters
-    /// escaped.
+    /// "maintenance by uid 0 (pid 1234) until 14:30:00 UTC: kernel upgrade", the reason with
+    /// control characters escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.by {
             Some(by) => write!(f, "maintenance by {by}")?,
             None => f.write_str("maintenance (requester not recorded)")?,
         }
+        if let Some(until) = self.until_unix {
+            write!(f, " until {}", utc_time(until, maintenance::now_unix()))?;
+        }
         write!(f, ": {}", self.reason.escape_debug())
     }
+}
+
+/// `unix` as a UTC time: "14:30:00 UTC" within a day of `now`, else with the date,
+/// "2026-12-08 14:30:00 UTC".
+pub fn utc_time(unix: u64, now: u64) -> String {
+    const DAY: u64 = 86_400;
+    let seconds = unix % DAY;
+    let clock = format!(
+        "{:02}:{:02}:{:02} UTC",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    if unix.abs_diff(now) < DAY {
+        return clock;
+    }
+    let (year, month, day) = civil_date(unix / DAY);
+    format!("{year:04}-{month:02}-{day:02} {clock}")
+}
+
+/// The proleptic Gregorian date of `days` since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
 }
 
 /// One check of a VIP.
@@ -433,11 +477,28 @@ mod tests {
     }
 
     #[test]
+    fn utc_times_within_a_day_are_clock_times_and_others_carry_the_date() {
+        let now = 1_796_624_752;
+        let cases = [
+            (now, "06:25:52 UTC"),
+            (now + 3_600, "07:25:52 UTC"),
+            (now + 2 * 86_400, "2026-12-09 06:25:52 UTC"),
+            (1_709_168_461, "2024-02-29 01:01:01 UTC"),
+            (951_782_400, "2000-02-29 00:00:00 UTC"),
+            (0, "1970-01-01 00:00:00 UTC"),
+        ];
+        for (unix, text) in cases {
+            assert_eq!(utc_time(unix, now), text, "{unix}");
+        }
+    }
+
+    #[test]
     fn maintenance_shows_who_asked_beside_the_reason() {
         let mut maintenance = MaintenanceReport {
             reason: "kernel upgrade".into(),
             since_unix: 1_763_680_000,
             by: Some(Requester::new(0, Some(1234))),
+            until_unix: None,
         };
         assert_eq!(
             maintenance.to_string(),

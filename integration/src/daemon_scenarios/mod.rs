@@ -16,6 +16,7 @@ mod graceful;
 mod secrets;
 mod session;
 mod systemd;
+mod timed_maintenance;
 mod withdrawal;
 
 pub use day_two::metrics_logs_and_reload_follow_the_server;
@@ -25,6 +26,7 @@ pub use session::{
     a_frozen_daemon_loses_its_route_at_hold_expiry, sighup_adds_a_vip_without_resetting_the_session,
 };
 pub use systemd::the_daemon_notifies_systemd_and_pings_its_watchdog;
+pub use timed_maintenance::a_maintenance_for_a_time_ends_by_itself_across_a_restart;
 pub use withdrawal::{
     a_failing_health_check_withdraws_the_server, maintenance_withdraws_and_survives_a_restart,
     sigterm_withdraws_and_says_why,

@@ -34,6 +34,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     parse(&text, path)
 }
 
+/// The duration `text` denotes in the configuration's form (`"90s"`, `"1h30m"`), if it is one.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    duration::parse(text)
+}
+
 /// Reads only the `[control]` table of the file at `path`, as a client looking for the
 /// daemon's socket does: the rest of the file is neither validated nor acted on, so no
 /// password file is read.

@@ -44,6 +44,9 @@ pub enum Request {
         /// Withdraw at once, without the drain.
         #[serde(default)]
         now: bool,
+        /// End the maintenance by itself after this many milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        for_ms: Option<u64>,
     },
     /// Take VIPs out of maintenance (all when `prefixes` is empty).
     Announce {
@@ -131,7 +134,22 @@ mod tests {
                 prefixes: vec!["203.0.113.10/32".into()],
                 reason: Some("maint".into()),
                 now: false,
+                for_ms: None,
             }
+        );
+        let r: Request = serde_json::from_str(
+            r#"{"command":"withdraw","prefixes":[],"now":true,"for_ms":60000}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(
+                r,
+                Request::Withdraw {
+                    for_ms: Some(60_000),
+                    ..
+                }
+            ),
+            "{r:?}"
         );
         let r: Request = serde_json::from_str(r#"{"command":"announce"}"#).unwrap();
         assert_eq!(r, Request::Announce { prefixes: vec![] });

@@ -112,6 +112,7 @@ impl<E: Effects> Daemon<E> {
         let mut liveness = tokio::time::interval(self.liveness_period());
         let stop = loop {
             let drain_end = self.next_drain_end();
+            let maintenance_end = self.next_maintenance_end();
             tokio::select! {
                 Some(name) = self.checks.flipped.recv() => {
                     self.check_flipped(&name).await;
@@ -132,6 +133,7 @@ impl<E: Effects> Daemon<E> {
                     let _ = scrape.send(self.snapshot());
                 }
                 () = sleep_until(drain_end) => self.drains_due().await,
+                () = sleep_until(maintenance_end) => self.maintenance_ends_due().await,
                 _ = liveness.tick() => self.liveness().await,
                 () = BfdSessions::changed(&mut self.bfd) => self.bfd_changed(),
                 _ = resync.tick() => {

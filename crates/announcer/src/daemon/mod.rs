@@ -8,6 +8,7 @@ mod checks;
 mod drain;
 mod effects;
 mod lifecycle;
+mod maintenance_ends;
 mod reload;
 mod requests;
 #[cfg(test)]
@@ -105,6 +106,8 @@ pub struct Daemon<E: Effects> {
     table_deadline: Option<Instant>,
     /// The BFD sessions of the peers with `bfd = true`, if any.
     bfd: Option<BfdSessions>,
+    /// When each maintenance with an end (`withdraw --for`) ends.
+    maintenance_ends: BTreeMap<Prefix, Instant>,
 }
 
 impl<E: Effects> Daemon<E> {
@@ -150,7 +153,9 @@ impl<E: Effects> Daemon<E> {
             systemd: Systemd::from_env(),
             table_deadline: None,
             bfd: None,
+            maintenance_ends: BTreeMap::new(),
         };
+        daemon.restore_maintenance_ends();
         let alive_for = daemon.lease();
         daemon.bfd = BfdSessions::start(&daemon.config, &handoffs, alive_for).await?;
         if restarting {

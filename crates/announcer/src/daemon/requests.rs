@@ -2,7 +2,7 @@
 //! configured, or one whose state cannot be saved, changes nothing. Withdraw and announce
 //! are logged with who asked (uid and pid), and a withdrawal keeps it with the maintenance.
 
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use announcer_bfd::{PeerBfdStatus, SessionState};
 use announcer_bgp::fsm::State;
@@ -14,8 +14,9 @@ use super::effects::{Effects, Routes};
 use super::{list, Daemon};
 use crate::control::protocol::{Reply, Request};
 use crate::control::server::Requested;
+use crate::maintenance::{now_unix, unix_after};
 use crate::metrics::{Snapshot, VipSample};
-use crate::status::{BfdReport, PeerReport, StatusReport};
+use crate::status::{utc_time, BfdReport, PeerReport, StatusReport};
 
 /// The reason recorded when `announcer withdraw` gives none.
 const DEFAULT_REASON: &str = "withdrawn by operator";
@@ -40,6 +41,7 @@ impl<E: Effects> Daemon<E> {
                 prefixes,
                 reason,
                 now,
+                for_ms,
             } => {
                 let prefixes = match self.resolve(&prefixes) {
                     Ok(p) => p,
@@ -47,20 +49,25 @@ impl<E: Effects> Daemon<E> {
                 };
                 let reason = reason.filter(|r| !r.trim().is_empty());
                 let reason = reason.as_deref().unwrap_or(DEFAULT_REASON);
-                if let Err(e) = self.maintenance.withdraw(&prefixes, reason, by) {
+                let after = for_ms.map(Duration::from_millis);
+                let until_unix = after.map(unix_after);
+                if let Err(e) = self.maintenance.withdraw(&prefixes, reason, by, until_unix) {
                     error!(error = %e, "cannot save maintenance state; nothing withdrawn");
                     return Reply::failed(format!(
                         "cannot save maintenance state, nothing withdrawn: {e}"
                     ));
                 }
-                info!(vips = %list(&prefixes), reason, now, uid, pid, "maintenance: withdrawing");
+                self.set_maintenance_end(&prefixes, after);
+                let until = until_unix.map(|u| format!(" until {}", utc_time(u, now_unix())));
+                let until = until.unwrap_or_default();
+                info!(vips = %list(&prefixes), reason, now, uid, pid, "maintenance: withdrawing{until}");
                 if now || self.config.drain.time.is_zero() {
                     self.cancel_drain(&prefixes);
                 } else if let Some(draining) = self.start_drain(&prefixes, reply).await {
                     return draining;
                 }
                 self.reconcile_each(&prefixes).await;
-                Reply::done(format!("withdrawn: {}", list(&prefixes)))
+                Reply::done(format!("withdrawn: {}{until}", list(&prefixes)))
             }
             Request::Reload {} => match self.reload().await {
                 Ok(plan) if plan.is_empty() => Reply::done("configuration unchanged"),
@@ -85,6 +92,7 @@ impl<E: Effects> Daemon<E> {
                     ));
                 }
                 info!(vips = %list(&prefixes), uid, pid, "maintenance over");
+                self.set_maintenance_end(&prefixes, None);
                 self.cancel_drain(&prefixes);
                 self.reconcile_each(&prefixes).await;
                 Reply::done(format!(

@@ -154,6 +154,7 @@ impl Vip {
                 reason: m.reason.clone(),
                 since_unix: m.since_unix,
                 by: m.by,
+                until_unix: m.until_unix,
             }),
             why,
             checks: checks

@@ -14,6 +14,7 @@ fn withdraw(now: bool) -> Request {
         prefixes: vec![VIP.to_owned()],
         reason: Some("kernel upgrade".to_owned()),
         now,
+        for_ms: None,
     }
 }
 
@@ -139,11 +140,59 @@ async fn a_request_naming_an_unknown_vip_changes_nothing() {
                 prefixes: vec![name.to_owned()],
                 reason: None,
                 now: true,
+                for_ms: None,
             };
             let (reply, _) = d.request(request).await;
             assert!(matches!(reply, Reply::Failed { .. }), "{reply:?}");
         }
         assert_eq!(d.lab.since(up + 1), Vec::new());
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_maintenance_for_a_time_ends_by_itself_also_across_a_restart() {
+    let for_a_minute = Request::Withdraw {
+        prefixes: vec![VIP.to_owned()],
+        reason: Some("short".to_owned()),
+        now: true,
+        for_ms: Some(60_000),
+    };
+    let lab = Lab::new();
+    lab.run(VIP_TABLE, async |d| {
+        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let start = Instant::now();
+        let (reply, _) = d.request(for_a_minute).await;
+        assert!(matches!(&reply, Reply::Done { message, .. } if message.contains(" until ") && message.ends_with(" UTC")), "{reply:?}");
+        let (Reply::Status { status, .. }, _) = d.request(Request::Status {}).await else {
+            panic!("not a status reply");
+        };
+        let maintenance = status.vips[0].maintenance.as_ref().expect("in maintenance");
+        assert!(maintenance.until_unix.is_some(), "{maintenance:?}");
+        assert!(maintenance.to_string().contains(" until "), "{maintenance}");
+        d.pass(Duration::from_secs(45)).await;
+        assert_eq!(d.lab.since(up + 1), vec![withdrawn()]);
+        let back = d.wait_for(up + 2, &announced(Drain::No)).await;
+        assert!(start.elapsed() >= Duration::from_secs(60), "{:?}", start.elapsed());
+        assert_eq!(back, up + 2);
+        let (_, _) = d.request(Request::Withdraw {
+            prefixes: Vec::new(),
+            reason: None,
+            now: true,
+            for_ms: Some(30_000),
+        }).await;
+    })
+    .await;
+    let mark = lab.mark();
+    lab.run(VIP_TABLE, async |d| {
+        d.wait_for(mark, &Effect::Bind(addr(VIP))).await;
+        d.pass(Duration::from_secs(5)).await;
+        assert!(
+            !d.lab.since(mark).contains(&announced(Drain::No)),
+            "{:#?}",
+            d.lab.log()
+        );
+        d.wait_for(mark, &announced(Drain::No)).await;
     })
     .await;
 }
