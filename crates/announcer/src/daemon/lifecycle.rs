@@ -236,7 +236,7 @@ impl<E: Effects> Daemon<E> {
     /// Address events from now on, or `None` (then the periodic resync stands in, and
     /// tries again).
     async fn watch_addresses(&self) -> Option<mpsc::Receiver<AddressEvent>> {
-        match self.netlink.watch().await {
+        match self.effects.watch().await {
             Ok(events) => Some(events),
             Err(e) => {
                 warn!(error = %e, "cannot watch address events; checking every {RESYNC_INTERVAL:?} instead");

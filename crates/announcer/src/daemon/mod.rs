@@ -94,7 +94,7 @@ pub struct Daemon<E: Effects> {
     path: PathBuf,
     config: Config,
     speaker: Option<E::Routes>,
-    netlink: E,
+    effects: E,
     checks: Checks,
     vips: BTreeMap<Prefix, Vip>,
     maintenance: Maintenance,
@@ -115,7 +115,7 @@ impl<E: Effects> Daemon<E> {
     /// and binds every VIP. With graceful restart the sessions hold their first table until
     /// every check has a verdict, so that a peer that kept our routes across a restart (or a
     /// crash) gets the right table before End-of-RIB.
-    async fn start(path: &Path, config: Config, netlink: E) -> Result<Daemon<E>, Error> {
+    async fn start(path: &Path, config: Config, effects: E) -> Result<Daemon<E>, Error> {
         let maintenance = Maintenance::load(&config.control.state_dir)?;
         let restarting = config.bgp.restart_time.is_some_and(|time| {
             restart_mark::take(&config.control.state_dir, time).unwrap_or_else(|e| {
@@ -131,7 +131,7 @@ impl<E: Effects> Daemon<E> {
         } else {
             Vec::new()
         };
-        let router_id = router_id(path, &config, &netlink).await?;
+        let router_id = router_id(path, &config, &effects).await?;
         let mut checks = Checks::new();
         checks.apply(&config.checks);
         let vips = config
@@ -143,7 +143,7 @@ impl<E: Effects> Daemon<E> {
             path: path.to_owned(),
             config,
             speaker: None,
-            netlink,
+            effects,
             checks,
             vips,
             maintenance,
@@ -162,7 +162,7 @@ impl<E: Effects> Daemon<E> {
             info!("graceful restart: this start follows one; peers kept our routes");
         }
         let speaker = speaker_config(&daemon.config, router_id, restarting, true);
-        daemon.speaker = Some(daemon.netlink.start_routes(speaker).await?);
+        daemon.speaker = Some(daemon.effects.start_routes(speaker).await?);
         daemon.table_deadline = daemon
             .config
             .bgp
@@ -251,7 +251,7 @@ impl<E: Effects> Daemon<E> {
         interfaces.sort();
         interfaces.dedup();
         for interface in interfaces {
-            match self.netlink.bound(&interface).await {
+            match self.effects.bound(&interface).await {
                 Ok(addresses) => {
                     for vip in self
                         .vips
@@ -300,7 +300,7 @@ impl<E: Effects> Daemon<E> {
                 .push(vip.config.prefix.addr());
         }
         for (interface, addrs) in by_interface {
-            match self.netlink.bind_all(&interface, &addrs).await {
+            match self.effects.bind_all(&interface, &addrs).await {
                 Ok(outcomes) => {
                     for (addr, outcome) in outcomes {
                         if let Some(vip) = self.vips.get_mut(&Prefix::host(addr)) {
@@ -339,7 +339,7 @@ impl<E: Effects> Daemon<E> {
         match action {
             Action::Bind => {
                 let outcome = self
-                    .netlink
+                    .effects
                     .bind(&vip.config.interface, prefix.addr())
                     .await;
                 vip.record_bind(outcome);
@@ -371,7 +371,7 @@ impl<E: Effects> Daemon<E> {
                     speaker.sync().await;
                 }
                 let interface = &vip.config.interface;
-                match self.netlink.unbind(interface, prefix.addr()).await {
+                match self.effects.unbind(interface, prefix.addr()).await {
                     Ok(()) => info!(prefix = %prefix, %interface, "unbound"),
                     Err(e) => error!(prefix = %prefix, error = %e, "cannot unbind"),
                 }
@@ -394,12 +394,12 @@ impl<E: Effects> Daemon<E> {
 async fn router_id(
     path: &Path,
     config: &Config,
-    netlink: &impl Effects,
+    effects: &impl Effects,
 ) -> Result<RouterId, Error> {
     if let Some(id) = config.bgp.router_id {
         return Ok(id);
     }
-    let addr = netlink
+    let addr = effects
         .first_global_ipv4()
         .await?
         .ok_or_else(|| Error::NoRouterId(path.to_owned()))?;

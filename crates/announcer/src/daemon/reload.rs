@@ -115,7 +115,7 @@ impl<E: Effects> Daemon<E> {
         plan: &ReloadPlan,
     ) -> Result<Vec<(Prefix, Arc<str>)>, Error> {
         if plan.restart_speaker {
-            super::router_id(&self.path, new, &self.netlink).await?;
+            super::router_id(&self.path, new, &self.effects).await?;
             if let Some(addr) = new.bgp.listen {
                 probe_listen(addr, self.config.bgp.listen)?;
             }
@@ -125,7 +125,7 @@ impl<E: Effects> Daemon<E> {
             let Some(vip) = new.vips.iter().find(|v| v.prefix == *prefix) else {
                 continue;
             };
-            if let Err(e) = self.netlink.bind(&vip.interface, prefix.addr()).await {
+            if let Err(e) = self.effects.bind(&vip.interface, prefix.addr()).await {
                 self.unbind_prepared(&bound).await;
                 return Err(Error::Netlink(e));
             }
@@ -137,7 +137,7 @@ impl<E: Effects> Daemon<E> {
     /// Undoes [`Daemon::prepare`]'s binding.
     async fn unbind_prepared(&mut self, bound: &[(Prefix, Arc<str>)]) {
         for (prefix, interface) in bound {
-            if let Err(e) = self.netlink.unbind(interface, prefix.addr()).await {
+            if let Err(e) = self.effects.unbind(interface, prefix.addr()).await {
                 error!(prefix = %prefix, error = %e, "reload: cannot undo binding");
             }
         }
@@ -176,9 +176,9 @@ impl<E: Effects> Daemon<E> {
 
     /// Starts the sessions of `config` (its first table sent as it comes, not held).
     async fn start_routes(&self, config: &Config) -> Result<E::Routes, Error> {
-        let id = super::router_id(&self.path, config, &self.netlink).await?;
+        let id = super::router_id(&self.path, config, &self.effects).await?;
         let speaker = speaker_config(config, id, false, false);
-        Ok(self.netlink.start_routes(speaker).await?)
+        Ok(self.effects.start_routes(speaker).await?)
     }
 
     /// Starts, resets and stops single sessions; new ones first, each undone if a later one
