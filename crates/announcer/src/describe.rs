@@ -8,7 +8,7 @@ use announcer_bgp::wire::Community;
 use announcer_bgp::{PeerConfig, TtlMode};
 use announcer_health::{CheckKind, CheckSpec, FilePassIf, HttpMethod};
 
-use crate::config::{Config, VipConfig};
+use crate::config::{Config, OnFailure, Require, VipConfig};
 
 /// A human-readable summary of `config`.
 pub fn describe(config: &Config) -> String {
@@ -199,6 +199,20 @@ fn vip_line(vip: &VipConfig) -> String {
     } else {
         format!("{} (not bound by announcer): {gate}", vip.prefix)
     };
+    let policy = &vip.policy;
+    if policy.require == Require::Any && vip.checks.len() > 1 {
+        line.push_str(" (any one of them is enough)");
+    }
+    if policy.on_failure == OnFailure::Degrade {
+        line.push_str("; a failing check degrades it (fails open)");
+    }
+    if !policy.soft_checks.is_empty() {
+        let _ = write!(
+            line,
+            "; degraded while soft checks {} fail",
+            policy.soft_checks.join(", ")
+        );
+    }
     let a = &vip.attributes;
     if let Some(med) = a.med {
         let _ = write!(line, "; med {med}");

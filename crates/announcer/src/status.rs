@@ -111,6 +111,9 @@ pub struct VipReport {
     pub peers: usize,
     /// Set while withdrawn by `announcer withdraw`.
     pub maintenance: Option<MaintenanceReport>,
+    /// While announced with the `[degraded]` attributes: the check that caused it.
+    #[serde(default)]
+    pub degraded: Option<String>,
     /// One line: why it is or is not announced.
     pub why: String,
     /// Its checks.
@@ -189,6 +192,9 @@ fn civil_date(days: u64) -> (u64, u64, u64) {
 pub struct CheckReport {
     /// The check's name.
     pub name: String,
+    /// A soft check: while it fails, the VIP is announced degraded.
+    #[serde(default)]
+    pub soft: bool,
     /// The rise/fall verdict.
     pub healthy: bool,
     /// Consecutive results equal to the last one.
@@ -252,7 +258,8 @@ impl fmt::Display for StatusReport {
             }
             for c in &v.checks {
                 let mut line = format!(
-                    "    check {}: {}",
+                    "    {} {}: {}",
+                    if c.soft { "soft check" } else { "check" },
                     c.name,
                     if c.healthy { "up" } else { "down" }
                 );
@@ -378,9 +385,11 @@ mod tests {
                 announced_to: 0,
                 peers: 1,
                 maintenance: None,
+                degraded: None,
                 why: "withdrawn: check web is failing (HTTP 500)".into(),
                 checks: vec![CheckReport {
                     name: "web".into(),
+                    soft: false,
                     healthy: false,
                     streak: 3,
                     last: Some(ProbeReport {

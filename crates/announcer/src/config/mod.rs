@@ -23,7 +23,10 @@ use std::fs;
 use std::path::Path;
 
 pub use error::ConfigError;
-pub use model::{BgpConfig, Config, ControlConfig, DrainConfig, MetricsConfig, VipConfig};
+pub use model::{
+    BgpConfig, Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig, OnFailure,
+    Policy, Require, VipConfig,
+};
 
 /// Reads and validates the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {

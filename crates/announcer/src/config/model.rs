@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use announcer_bfd::SessionConfig;
+use announcer_bgp::wire::{Community, LargeCommunity};
 use announcer_bgp::{Asn, PeerConfig, Prefix, RouteAttributes, RouterId};
 use announcer_health::CheckSpec;
 
@@ -30,6 +31,64 @@ pub struct Config {
     pub drain: DrainConfig,
     /// `[metrics]`: the Prometheus endpoint.
     pub metrics: MetricsConfig,
+    /// `[degraded]`: the attributes of degraded VIPs.
+    pub degraded: DegradedConfig,
+}
+
+/// What a failing hard check does to its VIP (`on_failure`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnFailure {
+    /// Withdraw the VIP (the default).
+    #[default]
+    Withdraw,
+    /// Keep it announced with the `[degraded]` attributes: fail open.
+    Degrade,
+}
+
+/// How many of a VIP's hard checks must pass (`require`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Require {
+    /// Every one (the default).
+    #[default]
+    All,
+    /// At least one.
+    Any,
+}
+
+/// A VIP's failure policy: its soft checks, what its failing hard checks do, and how many
+/// must pass.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Checks whose failure announces the VIP with the `[degraded]` attributes.
+    pub soft_checks: Arc<[String]>,
+    /// What a failing hard check does.
+    pub on_failure: OnFailure,
+    /// How many hard checks must pass.
+    pub require: Require,
+}
+
+/// `[degraded]`: what a degraded VIP is announced with, on top of its own attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DegradedConfig {
+    /// Copies of our AS prepended instead of the VIP's own.
+    pub as_path_prepend: u8,
+    /// MULTI_EXIT_DISC instead of the VIP's own, if set.
+    pub med: Option<u32>,
+    /// Communities added to the VIP's own.
+    pub communities: Vec<Community>,
+    /// Large communities added to the VIP's own.
+    pub large_communities: Vec<LargeCommunity>,
+}
+
+impl Default for DegradedConfig {
+    fn default() -> Self {
+        DegradedConfig {
+            as_path_prepend: 3,
+            med: None,
+            communities: Vec::new(),
+            large_communities: Vec::new(),
+        }
+    }
 }
 
 /// `[metrics]`: where Prometheus scrapes, if anywhere.
@@ -86,6 +145,8 @@ pub struct VipConfig {
     pub checks: Arc<[String]>,
     /// The attributes the route is announced with.
     pub attributes: Arc<RouteAttributes>,
+    /// Its failure policy.
+    pub policy: Arc<Policy>,
 }
 
 /// `[control]`: the local control socket and where state survives restarts.

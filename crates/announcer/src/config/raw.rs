@@ -38,6 +38,8 @@ pub(super) struct RawConfig {
     pub drain: Option<RawDrain>,
     /// `[metrics]`.
     pub metrics: Option<RawMetrics>,
+    /// `[degraded]`.
+    pub degraded: Option<RawDegraded>,
 }
 
 /// What a client reads to find the daemon: `[control]` alone, every other table ignored
@@ -120,6 +122,19 @@ pub(super) struct RawVip {
     pub communities: Option<List>,
     pub large_communities: Option<List>,
     pub as_path_prepend: Option<Leaf>,
+    pub soft_checks: Option<List>,
+    pub on_failure: Option<Leaf>,
+    pub require: Option<Leaf>,
+}
+
+/// `[degraded]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDegraded {
+    pub as_path_prepend: Option<Leaf>,
+    pub med: Option<Leaf>,
+    pub communities: Option<List>,
+    pub large_communities: Option<List>,
 }
 
 /// `[control]`.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use announcer_bgp::{GracefulRestartConfig, RouterId};
 
 use super::error::{line_column, Problem};
-use super::model::{BgpConfig, Config, ControlConfig, DrainConfig, MetricsConfig};
+use super::model::{BgpConfig, Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig};
 use super::raw::{RawBgp, RawConfig, RawControl, RawDrain, RawMetrics};
 use super::value::{Field, Result, Scope};
 use super::{check, peer, vip};
@@ -95,6 +95,10 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
         Some(raw_metrics) => metrics(raw_metrics)?,
         None => MetricsConfig::default(),
     };
+    let degraded = match &raw.degraded {
+        Some(raw_degraded) => vip::degraded(raw_degraded)?,
+        None => DegradedConfig::default(),
+    };
     Ok(Config {
         bgp,
         peers,
@@ -104,6 +108,7 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
         control,
         metrics,
         drain,
+        degraded,
     })
 }
 

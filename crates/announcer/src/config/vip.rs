@@ -12,8 +12,8 @@ use ipnet::IpNet;
 use toml::Spanned;
 
 use super::error::{Invalid, Problem};
-use super::model::VipConfig;
-use super::raw::{List, RawVip};
+use super::model::{DegradedConfig, OnFailure, Policy, Require, VipConfig};
+use super::raw::{List, RawDegraded, RawVip};
 use super::validate::Unique;
 use super::value::{Field, Result, Scope};
 
@@ -38,7 +38,34 @@ pub(super) fn vips(
         .get("interface", &table.interface, interface)?
         .map_or_else(|| Arc::from(DEFAULT_INTERFACE), Arc::from);
     let bind = scope.get("bind", &table.bind, Field::bool)?.unwrap_or(true);
-    let checks: Arc<[String]> = checks(scope, table.checks.as_ref(), defined, text)?.into();
+    let mut seen = Unique::new("check");
+    let hard: Arc<[String]> = checks(
+        scope,
+        "checks",
+        table.checks.as_ref(),
+        defined,
+        &mut seen,
+        text,
+    )?
+    .into();
+    let soft_checks: Arc<[String]> = checks(
+        scope,
+        "soft_checks",
+        table.soft_checks.as_ref(),
+        defined,
+        &mut seen,
+        text,
+    )?
+    .into();
+    let policy = Arc::new(Policy {
+        soft_checks,
+        on_failure: scope
+            .get("on_failure", &table.on_failure, on_failure)?
+            .unwrap_or_default(),
+        require: scope
+            .get("require", &table.require, require)?
+            .unwrap_or_default(),
+    });
     let attributes = Arc::new(attributes(table, scope)?);
     let mut vips = Vec::new();
     let mut add = |field: &Field<'_>| {
@@ -48,8 +75,9 @@ pub(super) fn vips(
             prefix,
             interface: Arc::clone(&interface),
             bind,
-            checks: Arc::clone(&checks),
+            checks: Arc::clone(&hard),
             attributes: Arc::clone(&attributes),
+            policy: Arc::clone(&policy),
         });
         Ok(())
     };
@@ -125,15 +153,16 @@ fn each<T>(
     })
 }
 
-/// The checks a VIP depends on: defined, each named once.
+/// The checks of the list `key` (hard or soft): defined, each named once in either list.
 fn checks(
     scope: &Scope,
+    key: &str,
     list: Option<&List>,
     defined: &HashSet<&str>,
+    seen: &mut Unique<String>,
     text: &str,
 ) -> Result<Vec<String>> {
-    let mut seen = Unique::new("check");
-    each(scope, "checks", list, |field| {
+    each(scope, key, list, |field| {
         let name = field.str()?;
         if !defined.contains(name) {
             return Err(field.error(Problem::UndefinedCheck {
@@ -142,6 +171,45 @@ fn checks(
         }
         seen.insert(name.to_owned(), field, text)?;
         Ok(name.to_owned())
+    })
+}
+
+/// `on_failure`: "withdraw" or "degrade".
+fn on_failure(field: &Field<'_>) -> Result<OnFailure> {
+    field.parse("\"withdraw\" or \"degrade\"", |text| match text {
+        "withdraw" => Some(OnFailure::Withdraw),
+        "degrade" => Some(OnFailure::Degrade),
+        _ => None,
+    })
+}
+
+/// `require`: "all" or "any".
+fn require(field: &Field<'_>) -> Result<Require> {
+    field.parse("\"all\" or \"any\"", |text| match text {
+        "all" => Some(Require::All),
+        "any" => Some(Require::Any),
+        _ => None,
+    })
+}
+
+/// `[degraded]`.
+pub(super) fn degraded(raw: &RawDegraded) -> Result<DegradedConfig> {
+    let scope = Scope::new("degraded".to_owned());
+    let defaults = DegradedConfig::default();
+    Ok(DegradedConfig {
+        as_path_prepend: scope
+            .get("as_path_prepend", &raw.as_path_prepend, prepend)?
+            .unwrap_or(defaults.as_path_prepend),
+        med: scope.get("med", &raw.med, |field: &Field<'_>| {
+            field.u32("a MULTI_EXIT_DISC (0-4294967295)", 0..=u32::MAX)
+        })?,
+        communities: each(&scope, "communities", raw.communities.as_ref(), community)?,
+        large_communities: each(
+            &scope,
+            "large_communities",
+            raw.large_communities.as_ref(),
+            large_community,
+        )?,
     })
 }
 

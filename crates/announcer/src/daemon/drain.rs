@@ -33,7 +33,7 @@ impl<E: Effects> Daemon<E> {
         let mut draining = Vec::new();
         for prefix in prefixes {
             if let Some(vip) = self.vips.get_mut(prefix) {
-                if vip.drain_until.is_none() && vip.announced {
+                if vip.drain_until.is_none() && vip.announced.is_some() {
                     vip.drain_until = Some(until);
                 }
                 if vip.drain_until.is_some() {

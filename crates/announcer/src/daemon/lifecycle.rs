@@ -172,7 +172,7 @@ impl<E: Effects> Daemon<E> {
         }
         self.shutdown_bfd().await;
         for vip in self.vips.values_mut() {
-            vip.set_announced(false, false);
+            vip.set_announced(None);
         }
         self.answer_drains("announcer stopped");
         info!("stopped");

@@ -32,7 +32,7 @@ use crate::control::server::ControlSocket;
 use crate::error::Error;
 use crate::maintenance::Maintenance;
 use crate::metrics::server::MetricsServer;
-use crate::reconcile::Action;
+use crate::reconcile::{Action, Marking};
 use crate::restart_mark;
 use crate::systemd::Systemd;
 use bfd::BfdSessions;
@@ -40,7 +40,7 @@ use checks::Checks;
 use drain::PendingDrain;
 use effects::{Effects, Routes};
 use lifecycle::Inputs;
-use vip::Vip;
+use vip::{CheckStatuses, Vip};
 
 /// At most this many plan/act rounds per reconcile (bind, then announce).
 const RECONCILE_ROUNDS: usize = 3;
@@ -196,7 +196,14 @@ impl<E: Effects> Daemon<E> {
         let affected: Vec<Prefix> = self
             .vips
             .values()
-            .filter(|v| v.config.checks.iter().any(|c| c == name))
+            .filter(|v| {
+                let policy = &v.config.policy;
+                v.config
+                    .checks
+                    .iter()
+                    .chain(policy.soft_checks.iter())
+                    .any(|c| c == name)
+            })
             .map(|v| v.config.prefix)
             .collect();
         for prefix in affected {
@@ -344,13 +351,18 @@ impl<E: Effects> Daemon<E> {
                     .await;
                 vip.record_bind(outcome);
             }
-            Action::Announce | Action::Drain => {
-                let draining = action == Action::Drain;
+            Action::Announce | Action::Degrade | Action::Drain => {
+                let marking = match action {
+                    Action::Degrade => Marking::Degraded,
+                    Action::Drain => Marking::Draining,
+                    _ => Marking::Plain,
+                };
                 if let Some(speaker) = &self.speaker {
-                    let attributes = vip.attributes(&self.config.drain, draining);
+                    let attributes =
+                        vip.attributes(marking, &self.config.drain, &self.config.degraded);
                     match speaker.announce(Target::All, prefix, attributes) {
                         Ok(()) => {
-                            vip.set_announced(true, draining);
+                            vip.set_announced(Some(marking));
                             info!(prefix = %prefix, "{why}");
                         }
                         Err(e) => error!(prefix = %prefix, error = %e, "cannot announce"),
@@ -363,7 +375,7 @@ impl<E: Effects> Daemon<E> {
                         error!(prefix = %prefix, error = %e, "cannot withdraw");
                     }
                 }
-                vip.set_announced(false, false);
+                vip.set_announced(None);
                 info!(prefix = %prefix, "{why}");
             }
             Action::Unbind => {
@@ -380,13 +392,18 @@ impl<E: Effects> Daemon<E> {
         }
     }
 
-    /// Each of a VIP's checks with its latest status, in configuration order.
-    fn check_statuses(&self, vip: &Vip) -> Vec<(String, Option<announcer_health::CheckStatus>)> {
-        vip.config
-            .checks
-            .iter()
-            .map(|name| (name.clone(), self.checks.status(name)))
-            .collect()
+    /// Each of a VIP's checks, hard then soft, with its latest status.
+    fn check_statuses(&self, vip: &Vip) -> CheckStatuses {
+        let statuses = |names: &[String]| {
+            names
+                .iter()
+                .map(|name| (name.clone(), self.checks.status(name)))
+                .collect()
+        };
+        CheckStatuses {
+            hard: statuses(&vip.config.checks),
+            soft: statuses(&vip.config.policy.soft_checks),
+        }
     }
 }
 

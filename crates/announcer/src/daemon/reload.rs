@@ -21,6 +21,7 @@ use super::{speaker_config, Daemon};
 use crate::config::{self, Config};
 use crate::control::requester::Requester;
 use crate::error::Error;
+use crate::reconcile::Marking;
 use crate::reload_plan::{preview, ReloadPlan, VipNow};
 
 impl<E: Effects> Daemon<E> {
@@ -52,7 +53,10 @@ impl<E: Effects> Daemon<E> {
         }
         let new = config::load(path)?;
         let now = |prefix| VipNow {
-            announced: self.vips.get(&prefix).is_some_and(|v| v.announced),
+            announced: self
+                .vips
+                .get(&prefix)
+                .is_some_and(|v| v.announced.is_some()),
             maintenance: self.maintenance.get(&prefix).is_some(),
         };
         let passing = |name: &str| self.checks.status(name).is_some_and(|s| s.healthy);
@@ -151,7 +155,7 @@ impl<E: Effects> Daemon<E> {
             old.shutdown("announcer configuration changed").await;
         }
         for vip in self.vips.values_mut() {
-            vip.set_announced(false, false);
+            vip.set_announced(None);
         }
         let started = self.start_routes(new).await;
         match started {
@@ -256,8 +260,11 @@ impl<E: Effects> Daemon<E> {
             return;
         };
         for address in peers {
-            for vip in self.vips.values().filter(|v| v.announced) {
-                let attributes = vip.attributes(&self.config.drain, vip.announced_draining);
+            for vip in self.vips.values() {
+                let Some(marking) = vip.announced else {
+                    continue;
+                };
+                let attributes = vip.attributes(marking, &self.config.drain, &self.config.degraded);
                 if let Err(e) =
                     speaker.announce(Target::Peer(*address), vip.config.prefix, attributes)
                 {
@@ -274,16 +281,23 @@ impl<E: Effects> Daemon<E> {
         for prefix in plan.vips_removed.iter().chain(&plan.vips_moved) {
             self.retire(*prefix).await;
         }
+        let degraded_changed = self.config.degraded != new.degraded;
         for config in &new.vips {
             match self.vips.get_mut(&config.prefix) {
                 None => {
                     info!(prefix = %config.prefix, interface = %config.interface, "reload: new VIP");
                     self.vips.insert(config.prefix, Vip::new(config.clone()));
                 }
-                Some(vip) if vip.config == *config => {}
+                Some(vip) if vip.config == *config => {
+                    if degraded_changed && vip.announced == Some(Marking::Degraded) {
+                        vip.set_announced(None);
+                    }
+                }
                 Some(vip) => {
                     let switched = vip.config.bind != config.bind;
-                    let attributes_changed = vip.config.attributes != config.attributes;
+                    let attributes_changed = vip.config.attributes != config.attributes
+                        || vip.config.policy != config.policy
+                        || degraded_changed;
                     vip.config = config.clone();
                     if switched {
                         vip.bound = true;
@@ -294,8 +308,8 @@ impl<E: Effects> Daemon<E> {
                             info!(prefix = %config.prefix, "reload: announcer no longer binds this VIP; its address stays where it is");
                         }
                     }
-                    if attributes_changed && vip.announced {
-                        vip.set_announced(false, false);
+                    if attributes_changed && vip.announced.is_some() {
+                        vip.set_announced(None);
                         info!(prefix = %config.prefix, "reload: attributes changed; announcing again");
                     }
                 }

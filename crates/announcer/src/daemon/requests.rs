@@ -194,7 +194,7 @@ impl<E: Effects> Daemon<E> {
                 .values()
                 .map(|v| VipSample {
                     prefix: v.config.prefix.to_string(),
-                    announced: v.announced && established,
+                    announced: v.announced.is_some() && established,
                     bound: v.bound,
                     maintenance: self.maintenance.get(&v.config.prefix).is_some(),
                 })

@@ -10,10 +10,19 @@ use announcer_netlink::Bound;
 use tokio::time::Instant;
 use tracing::{debug, error};
 
-use crate::config::{DrainConfig, VipConfig};
+use crate::config::{DegradedConfig, DrainConfig, VipConfig};
 use crate::maintenance::Entry;
-use crate::reconcile::{CheckView, VipView};
+use crate::reconcile::{CheckView, Marking, Verdict, VipView};
 use crate::status::{CheckReport, MaintenanceReport, ProbeReport, VipReport};
+
+/// A VIP's checks with their latest statuses: hard (`checks`), then soft (`soft_checks`).
+#[derive(Debug, Default)]
+pub struct CheckStatuses {
+    /// `checks`, in configuration order.
+    pub hard: Vec<(String, Option<CheckStatus>)>,
+    /// `soft_checks`, in configuration order.
+    pub soft: Vec<(String, Option<CheckStatus>)>,
+}
 
 /// A VIP: its configuration, what is observed, and what the routers were told.
 #[derive(Debug)]
@@ -24,10 +33,8 @@ pub struct Vip {
     pub bound: bool,
     /// Why binding last failed.
     pub bind_error: Option<String>,
-    /// The routers were told to carry it.
-    pub announced: bool,
-    /// What they were told carries the drain marks.
-    pub announced_draining: bool,
+    /// How the routers were told to carry it, if they were.
+    pub announced: Option<Marking>,
     /// A maintenance withdrawal drains until then.
     pub drain_until: Option<Instant>,
     /// It is leaving the configuration (a reload removed or moved it).
@@ -41,20 +48,41 @@ impl Vip {
             bound: !config.bind,
             config,
             bind_error: None,
-            announced: false,
-            announced_draining: false,
+            announced: None,
             drain_until: None,
             removing: false,
         }
     }
 
-    /// The attributes the routers should have now: the configured ones, or while draining
-    /// those with the GRACEFUL_SHUTDOWN community (RFC 8326) and the drain's MED and prepend.
-    pub fn attributes(&self, drain: &DrainConfig, draining: bool) -> Arc<RouteAttributes> {
-        if !draining {
+    /// The attributes the routers should have when announced as `marking`: the configured
+    /// ones; degraded, with the `[degraded]` prepend and MED and its communities added;
+    /// draining, with the GRACEFUL_SHUTDOWN community (RFC 8326) and the drain's MED and
+    /// prepend.
+    pub fn attributes(
+        &self,
+        marking: Marking,
+        drain: &DrainConfig,
+        degraded: &DegradedConfig,
+    ) -> Arc<RouteAttributes> {
+        let mut attributes = RouteAttributes::clone(&self.config.attributes);
+        if marking == Marking::Plain {
             return Arc::clone(&self.config.attributes);
         }
-        let mut attributes = RouteAttributes::clone(&self.config.attributes);
+        if marking == Marking::Degraded {
+            attributes.as_path_prepend = degraded.as_path_prepend;
+            attributes.med = degraded.med.or(attributes.med);
+            for community in &degraded.communities {
+                if !attributes.communities.contains(community) {
+                    attributes.communities.push(*community);
+                }
+            }
+            for community in &degraded.large_communities {
+                if !attributes.large_communities.contains(community) {
+                    attributes.large_communities.push(*community);
+                }
+            }
+            return Arc::new(attributes);
+        }
         if !attributes
             .communities
             .contains(&Community::GRACEFUL_SHUTDOWN)
@@ -85,24 +113,21 @@ impl Vip {
         }
     }
 
-    /// Records that the routers were told to carry it (marked to drain or not), or not.
-    pub fn set_announced(&mut self, announced: bool, draining: bool) {
+    /// Records how the routers were told to carry it, or that they were told to drop it.
+    pub fn set_announced(&mut self, announced: Option<Marking>) {
         self.announced = announced;
-        self.announced_draining = announced && draining;
     }
 
-    /// The reconcile view of this VIP, given its checks' statuses (in `config.checks` order;
-    /// a missing status counts as not healthy).
+    /// The reconcile view of this VIP, given its checks' statuses, hard then soft (each in
+    /// configuration order; a missing status counts as not healthy).
     pub fn view<'a>(
         &'a self,
-        checks: &'a [(String, Option<CheckStatus>)],
+        checks: &'a CheckStatuses,
         maintenance: Option<&'a Entry>,
         stopping: bool,
     ) -> VipView<'a> {
-        VipView {
-            bound: self.bound,
-            bind_error: self.bind_error.as_deref(),
-            checks: checks
+        let views = |statuses: &'a [(String, Option<CheckStatus>)]| {
+            statuses
                 .iter()
                 .map(|(name, status)| CheckView {
                     name,
@@ -112,11 +137,18 @@ impl Vip {
                         .and_then(|s| s.last.as_ref())
                         .map(|l| l.detail.as_str()),
                 })
-                .collect(),
+                .collect()
+        };
+        VipView {
+            bound: self.bound,
+            bind_error: self.bind_error.as_deref(),
+            checks: views(&checks.hard),
+            soft_checks: views(&checks.soft),
+            on_failure: self.config.policy.on_failure,
+            require: self.config.policy.require,
             maintenance: maintenance.map(|m| m.reason.as_str()),
             draining: self.drain_until.is_some(),
             announced: self.announced,
-            announced_draining: self.announced_draining,
             stopping,
             removing: self.removing,
             managed: self.config.bind,
@@ -128,7 +160,7 @@ impl Vip {
     /// former.
     pub fn report(
         &self,
-        checks: &[(String, Option<CheckStatus>)],
+        checks: &CheckStatuses,
         maintenance: Option<&Entry>,
         stopping: bool,
         sessions: (usize, usize),
@@ -136,8 +168,8 @@ impl Vip {
         let (established, peers) = sessions;
         let view = self.view(checks, maintenance, stopping);
         let verdict = view.verdict();
-        let carried = self.announced && established > 0;
-        let why = if self.announced && !carried {
+        let carried = self.announced.is_some() && established > 0;
+        let why = if self.announced.is_some() && !carried {
             format!("not announced: no BGP session is established ({verdict})")
         } else {
             verdict.to_string()
@@ -148,6 +180,10 @@ impl Vip {
             bound: self.bound,
             announced: carried,
             wanted: verdict.announces(),
+            degraded: match verdict {
+                Verdict::Degraded(failed) => Some(failed.name.to_owned()),
+                _ => None,
+            },
             announced_to: if carried { established } else { 0 },
             peers,
             maintenance: maintenance.map(|m| MaintenanceReport {
@@ -158,16 +194,24 @@ impl Vip {
             }),
             why,
             checks: checks
+                .hard
                 .iter()
-                .map(|(name, status)| check_report(name, status.as_ref()))
+                .map(|(name, status)| check_report(name, status.as_ref(), false))
+                .chain(
+                    checks
+                        .soft
+                        .iter()
+                        .map(|(name, status)| check_report(name, status.as_ref(), true)),
+                )
                 .collect(),
         }
     }
 }
 
-fn check_report(name: &str, status: Option<&CheckStatus>) -> CheckReport {
+fn check_report(name: &str, status: Option<&CheckStatus>, soft: bool) -> CheckReport {
     CheckReport {
         name: name.to_owned(),
+        soft,
         healthy: status.is_some_and(|s| s.healthy),
         streak: status.map_or(0, |s| s.streak),
         last: status.and_then(|s| s.last.as_ref()).map(|l| ProbeReport {
@@ -196,6 +240,7 @@ mod tests {
             bind,
             checks: Arc::default(),
             attributes: Arc::default(),
+            policy: Arc::default(),
         }
     }
 
@@ -213,9 +258,34 @@ mod tests {
             as_path_prepend: Some(3),
             ..DrainConfig::default()
         };
-        let marked = vip.attributes(&drain, true);
+        let degraded = DegradedConfig::default();
+        let marked = vip.attributes(Marking::Draining, &drain, &degraded);
         assert_eq!(marked.communities, vec![Community::GRACEFUL_SHUTDOWN]);
         assert_eq!((marked.med, marked.as_path_prepend), (Some(1000), 3));
-        assert_eq!(*vip.attributes(&drain, false), RouteAttributes::default());
+        let plain = vip.attributes(Marking::Plain, &drain, &degraded);
+        assert_eq!(*plain, RouteAttributes::default());
+    }
+
+    #[test]
+    fn degraded_takes_the_degraded_prepend_and_med_and_adds_its_communities() {
+        let mut config = config(true);
+        config.attributes = Arc::new(RouteAttributes {
+            med: Some(10),
+            communities: vec![Community::new(65000, 1)],
+            as_path_prepend: 1,
+            ..RouteAttributes::default()
+        });
+        let vip = Vip::new(config);
+        let degraded = DegradedConfig {
+            med: Some(500),
+            communities: vec![Community::new(65000, 666), Community::new(65000, 1)],
+            ..DegradedConfig::default()
+        };
+        let marked = vip.attributes(Marking::Degraded, &DrainConfig::default(), &degraded);
+        assert_eq!((marked.med, marked.as_path_prepend), (Some(500), 3));
+        assert_eq!(
+            marked.communities,
+            vec![Community::new(65000, 1), Community::new(65000, 666)]
+        );
     }
 }

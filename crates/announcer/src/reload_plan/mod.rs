@@ -54,6 +54,8 @@ pub struct ReloadPlan {
     pub bfd_changed: bool,
     /// `[drain]` changed: the next drain uses it; VIPs draining now are announced again.
     pub drain_changed: bool,
+    /// `[degraded]` changed: VIPs announced degraded are announced again with it.
+    pub degraded_changed: bool,
     /// `[control]` changed, which takes effect only at the next start.
     pub control_changed: bool,
     /// `[metrics]` changed, which takes effect only at the next start.
@@ -67,6 +69,7 @@ impl ReloadPlan {
             restart_speaker: running.bgp != new.bgp,
             bfd_changed: running.bfd != new.bfd,
             drain_changed: running.drain != new.drain,
+            degraded_changed: running.degraded != new.degraded,
             control_changed: running.control != new.control,
             metrics_changed: running.metrics != new.metrics,
             ..ReloadPlan::default()
@@ -125,7 +128,10 @@ impl ReloadPlan {
                 (true, false) => self.vips_bind_off.push(vip.prefix),
                 _ => {}
             }
-            if before.checks != vip.checks || before.attributes != vip.attributes {
+            if before.checks != vip.checks
+                || before.attributes != vip.attributes
+                || before.policy != vip.policy
+            {
                 self.vips_updated.push(vip.prefix);
             }
         }
@@ -202,6 +208,9 @@ impl fmt::Display for ReloadPlan {
         }
         if self.drain_changed {
             line("[drain]", vec!["changed".to_owned()]);
+        }
+        if self.degraded_changed {
+            line("[degraded]", vec!["changed".to_owned()]);
         }
         for (table, changed) in [
             ("[control]", self.control_changed),

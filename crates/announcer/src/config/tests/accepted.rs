@@ -12,7 +12,10 @@ use announcer_health::{CheckKind, CheckSpec, ExpectStatus, FilePassIf, HttpCheck
 
 use super::{accept, MINIMAL};
 use crate::config::model::BgpConfig;
-use crate::config::{Config, ControlConfig, DrainConfig, MetricsConfig, VipConfig};
+use crate::config::{
+    Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig, OnFailure, Policy, Require,
+    VipConfig,
+};
 
 /// The example shipped in `config/announcer.toml`.
 const EXAMPLE: &str = include_str!("../../../../../config/announcer.toml");
@@ -108,6 +111,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
                     }],
                     ..RouteAttributes::default()
                 }),
+                policy: Arc::default(),
             },
             VipConfig {
                 prefix: "2001:db8:100::10/128".parse().unwrap(),
@@ -115,6 +119,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
                 bind: true,
                 checks: ["api-port".to_owned()].into(),
                 attributes: Arc::default(),
+                policy: Arc::default(),
             },
         ],
         control: ControlConfig {
@@ -130,6 +135,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             listen: Some(SocketAddr::from(([127, 0, 0, 1], 9180))),
             per_vip: true,
         },
+        degraded: DegradedConfig::default(),
     };
     assert_eq!(accept(EXAMPLE), expected);
 }
@@ -174,6 +180,7 @@ fn a_minimal_configuration_gets_the_documented_defaults() {
             bind: true,
             checks: Arc::default(),
             attributes: Arc::default(),
+            policy: Arc::default(),
         }]
     );
     assert_eq!(
@@ -441,4 +448,31 @@ fn an_exec_check_user_is_resolved_to_its_ids_groups_and_home_at_load() {
     );
     assert!(user.groups.contains(&0), "{user:?}");
     assert_eq!(user.home, PathBuf::from("/root"));
+}
+
+#[test]
+fn a_failure_policy_and_the_degraded_attributes_are_read() {
+    let text = format!(
+        "{MINIMAL}checks = [\"web\"]\nsoft_checks = [\"load\"]\non_failure = \"degrade\"\nrequire = \"any\"\n\n[[check]]\nname = \"web\"\ntype = \"tcp\"\naddress = \"127.0.0.1:80\"\n\n[[check]]\nname = \"load\"\ntype = \"file\"\npath = \"/etc/announcer/busy\"\npass_if = \"absent\"\n\n[degraded]\nas_path_prepend = 5\nmed = 900\ncommunities = [\"65000:666\"]\n"
+    );
+    let config = accept(&text);
+    let policy = &config.vips[0].policy;
+    assert_eq!(
+        **policy,
+        Policy {
+            soft_checks: ["load".to_owned()].into(),
+            on_failure: OnFailure::Degrade,
+            require: Require::Any,
+        }
+    );
+    assert_eq!(
+        config.degraded,
+        DegradedConfig {
+            as_path_prepend: 5,
+            med: Some(900),
+            communities: vec![Community::new(65000, 666)],
+            large_communities: Vec::new(),
+        }
+    );
+    assert_eq!(accept(MINIMAL).degraded.as_path_prepend, 3);
 }

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 use super::super::raw::{
-    RawBgp, RawCheck, RawConfig, RawControl, RawDrain, RawMetrics, RawPeer, RawVip,
+    RawBgp, RawCheck, RawConfig, RawControl, RawDegraded, RawDrain, RawMetrics, RawPeer, RawVip,
 };
 
 /// The reference an operator reads.
@@ -31,6 +31,7 @@ fn tables() -> Vec<(&'static str, &'static [&'static str])> {
         ("[[peer]]", keys::<RawPeer>()),
         ("[[check]]", keys::<RawCheck>()),
         ("[[vip]]", keys::<RawVip>()),
+        ("[degraded]", keys::<RawDegraded>()),
         ("[drain]", keys::<RawDrain>()),
         ("[control]", keys::<RawControl>()),
         ("[metrics]", keys::<RawMetrics>()),

@@ -498,3 +498,23 @@ fn an_empty_exec_check_user_is_rejected() {
     assert_eq!((line, key.as_str()), (14, "check[0].user"));
     assert_eq!(message, "expected a non-empty string, found \"\"");
 }
+
+#[test]
+fn a_failure_policy_with_a_bad_value_or_an_unknown_check_is_rejected() {
+    let check = "\n[[check]]\nname = \"web\"\ntype = \"tcp\"\naddress = \"127.0.0.1:80\"\n";
+    let cases = [
+        ("on_failure = \"ignore\"", "vip[0].on_failure"),
+        ("require = \"most\"", "vip[0].require"),
+        ("soft_checks = [\"load\"]", "vip[0].soft_checks[0]"),
+        (
+            "checks = [\"web\"]\nsoft_checks = [\"web\"]",
+            "vip[0].soft_checks[0]",
+        ),
+    ];
+    for (lines, want) in cases {
+        let (_, key, _) = reject(&format!("{}{lines}\n{check}", MINIMAL));
+        assert_eq!(key, want, "{lines}");
+    }
+    let (_, key, _) = reject(&format!("{MINIMAL}\n[degraded]\nas_path_prepend = 17\n"));
+    assert_eq!(key, "degraded.as_path_prepend");
+}

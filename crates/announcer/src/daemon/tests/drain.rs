@@ -3,7 +3,7 @@
 
 use tokio::time::Instant;
 
-use super::fake::{Drain, Effect};
+use super::fake::{Effect, Marks};
 use super::*;
 
 /// The drain time of the test configuration.
@@ -27,14 +27,14 @@ fn announce() -> Request {
 #[tokio::test(start_paused = true)]
 async fn a_withdrawal_drains_with_graceful_shutdown_then_withdraws_when_the_drain_time_is_over() {
     with_daemon(VIP_TABLE, async |d| {
-        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let up = d.wait_for(0, &announced(Marks::Plain)).await;
         let start = Instant::now();
         let (first, mut rest) = d.request(withdraw(false)).await;
         let Reply::Draining { draining_ms, .. } = first else {
             panic!("not draining: {first:?}");
         };
         assert_eq!(draining_ms, 2000);
-        assert_eq!(d.lab.since(up + 1), vec![announced(Drain::Yes)]);
+        assert_eq!(d.lab.since(up + 1), vec![announced(Marks::Draining)]);
         let last = rest.recv().await.expect("the final reply");
         assert_eq!(start.elapsed(), DRAIN_TIME);
         assert!(
@@ -43,7 +43,7 @@ async fn a_withdrawal_drains_with_graceful_shutdown_then_withdraws_when_the_drai
         );
         assert_eq!(
             d.lab.since(up + 1),
-            vec![announced(Drain::Yes), withdrawn()]
+            vec![announced(Marks::Draining), withdrawn()]
         );
     })
     .await;
@@ -57,7 +57,7 @@ async fn a_withdrawal_now_or_with_a_zero_drain_time_withdraws_at_once() {
             ..Options::default()
         });
         lab.run(VIP_TABLE, async |d| {
-            let up = d.wait_for(0, &announced(Drain::No)).await;
+            let up = d.wait_for(0, &announced(Marks::Plain)).await;
             let (reply, _) = d.request(withdraw(now)).await;
             assert!(matches!(reply, Reply::Done { .. }), "{reply:?}");
             assert_eq!(d.lab.since(up + 1), vec![withdrawn()]);
@@ -69,7 +69,7 @@ async fn a_withdrawal_now_or_with_a_zero_drain_time_withdraws_at_once() {
 #[tokio::test(start_paused = true)]
 async fn announce_during_a_drain_ends_it_and_the_route_loses_its_drain_marks() {
     with_daemon(VIP_TABLE, async |d| {
-        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let up = d.wait_for(0, &announced(Marks::Plain)).await;
         let (_, mut rest) = d.request(withdraw(false)).await;
         d.pass(DRAIN_TIME / 2).await;
         let (reply, _) = d.request(announce()).await;
@@ -78,7 +78,7 @@ async fn announce_during_a_drain_ends_it_and_the_route_loses_its_drain_marks() {
         assert!(matches!(&last, Reply::Done { message, .. } if message.contains("maintenance ended during the drain")), "{last:?}");
         assert_eq!(
             d.lab.since(up + 1),
-            vec![announced(Drain::Yes), announced(Drain::No)]
+            vec![announced(Marks::Draining), announced(Marks::Plain)]
         );
     })
     .await;
@@ -87,7 +87,7 @@ async fn announce_during_a_drain_ends_it_and_the_route_loses_its_drain_marks() {
 #[tokio::test(start_paused = true)]
 async fn a_check_failing_during_a_drain_withdraws_at_once() {
     with_daemon(VIP_TABLE, async |d| {
-        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let up = d.wait_for(0, &announced(Marks::Plain)).await;
         let (_, mut rest) = d.request(withdraw(false)).await;
         d.lab.set_healthy(false);
         let start = Instant::now();
@@ -96,7 +96,7 @@ async fn a_check_failing_during_a_drain_withdraws_at_once() {
         rest.recv().await.expect("the final reply");
         assert_eq!(
             d.lab.since(up + 1),
-            vec![announced(Drain::Yes), withdrawn()]
+            vec![announced(Marks::Draining), withdrawn()]
         );
     })
     .await;
@@ -106,7 +106,7 @@ async fn a_check_failing_during_a_drain_withdraws_at_once() {
 async fn maintenance_outlives_the_process_until_announce() {
     let lab = Lab::new();
     lab.run(VIP_TABLE, async |d| {
-        d.wait_for(0, &announced(Drain::No)).await;
+        d.wait_for(0, &announced(Marks::Plain)).await;
         d.request(withdraw(true)).await;
     })
     .await;
@@ -115,7 +115,7 @@ async fn maintenance_outlives_the_process_until_announce() {
         d.wait_for(mark, &Effect::Bind(addr(VIP))).await;
         d.pass(INTERVAL * 3).await;
         assert!(
-            !d.lab.since(mark).contains(&announced(Drain::No)),
+            !d.lab.since(mark).contains(&announced(Marks::Plain)),
             "{:#?}",
             d.lab.log()
         );
@@ -126,7 +126,7 @@ async fn maintenance_outlives_the_process_until_announce() {
         assert_eq!(maintenance.reason, "kernel upgrade");
         let (reply, _) = d.request(announce()).await;
         assert!(matches!(reply, Reply::Done { .. }), "{reply:?}");
-        d.wait_for(mark, &announced(Drain::No)).await;
+        d.wait_for(mark, &announced(Marks::Plain)).await;
     })
     .await;
 }
@@ -134,7 +134,7 @@ async fn maintenance_outlives_the_process_until_announce() {
 #[tokio::test(start_paused = true)]
 async fn a_request_naming_an_unknown_vip_changes_nothing() {
     with_daemon(VIP_TABLE, async |d| {
-        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let up = d.wait_for(0, &announced(Marks::Plain)).await;
         for name in ["203.0.113.99", "not-an-address"] {
             let request = Request::Withdraw {
                 prefixes: vec![name.to_owned()],
@@ -160,7 +160,7 @@ async fn a_maintenance_for_a_time_ends_by_itself_also_across_a_restart() {
     };
     let lab = Lab::new();
     lab.run(VIP_TABLE, async |d| {
-        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let up = d.wait_for(0, &announced(Marks::Plain)).await;
         let start = Instant::now();
         let (reply, _) = d.request(for_a_minute).await;
         assert!(matches!(&reply, Reply::Done { message, .. } if message.contains(" until ") && message.ends_with(" UTC")), "{reply:?}");
@@ -172,7 +172,7 @@ async fn a_maintenance_for_a_time_ends_by_itself_also_across_a_restart() {
         assert!(maintenance.to_string().contains(" until "), "{maintenance}");
         d.pass(Duration::from_secs(45)).await;
         assert_eq!(d.lab.since(up + 1), vec![withdrawn()]);
-        let back = d.wait_for(up + 2, &announced(Drain::No)).await;
+        let back = d.wait_for(up + 2, &announced(Marks::Plain)).await;
         assert!(start.elapsed() >= Duration::from_secs(60), "{:?}", start.elapsed());
         assert_eq!(back, up + 2);
         let (_, _) = d.request(Request::Withdraw {
@@ -188,11 +188,11 @@ async fn a_maintenance_for_a_time_ends_by_itself_also_across_a_restart() {
         d.wait_for(mark, &Effect::Bind(addr(VIP))).await;
         d.pass(Duration::from_secs(5)).await;
         assert!(
-            !d.lab.since(mark).contains(&announced(Drain::No)),
+            !d.lab.since(mark).contains(&announced(Marks::Plain)),
             "{:#?}",
             d.lab.log()
         );
-        d.wait_for(mark, &announced(Drain::No)).await;
+        d.wait_for(mark, &announced(Marks::Plain)).await;
     })
     .await;
 }

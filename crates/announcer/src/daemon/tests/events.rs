@@ -2,19 +2,19 @@
 
 use announcer_netlink::AddressEvent;
 
-use super::fake::{Drain, Effect};
+use super::fake::{Effect, Marks};
 use super::*;
 
 #[tokio::test(start_paused = true)]
 async fn a_vip_is_bound_before_it_is_announced_and_stays_bound_while_its_check_fails() {
     let lab = with_daemon(VIP_TABLE, async |d| {
         let bound = d.wait_for(0, &Effect::Bind(addr(VIP))).await;
-        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let up = d.wait_for(0, &announced(Marks::Plain)).await;
         assert!(bound < up, "{:#?}", d.lab.log());
         d.lab.set_healthy(false);
         let down = d.wait_for(up, &withdrawn()).await;
         d.lab.set_healthy(true);
-        d.wait_for(down, &announced(Drain::No)).await;
+        d.wait_for(down, &announced(Marks::Plain)).await;
     })
     .await;
     assert!(!lab.log().contains(&Effect::Unbind(addr(VIP))));
@@ -23,7 +23,7 @@ async fn a_vip_is_bound_before_it_is_announced_and_stays_bound_while_its_check_f
 #[tokio::test(start_paused = true)]
 async fn a_check_flips_within_an_interval_of_its_file_changing() {
     with_daemon(VIP_TABLE, async |d| {
-        d.wait_for(0, &announced(Drain::No)).await;
+        d.wait_for(0, &announced(Marks::Plain)).await;
         let before = tokio::time::Instant::now();
         let mark = d.lab.mark();
         d.lab.set_healthy(false);
@@ -52,12 +52,12 @@ async fn removed(d: &Running<'_>, interface: &str, vip: &str, prefix_len: u8) {
 #[tokio::test(start_paused = true)]
 async fn an_address_removed_behind_our_back_is_withdrawn_then_bound_and_announced_again() {
     with_daemon(VIP_TABLE, async |d| {
-        let up = d.wait_for(0, &announced(Drain::No)).await;
+        let up = d.wait_for(0, &announced(Marks::Plain)).await;
         d.lab.world.0.borrow_mut().bound.clear();
         removed(d, "lo", VIP, 32).await;
         let down = d.wait_for(up, &withdrawn()).await;
         let bound = d.wait_for(down, &Effect::Bind(addr(VIP))).await;
-        d.wait_for(bound, &announced(Drain::No)).await;
+        d.wait_for(bound, &announced(Marks::Plain)).await;
     })
     .await;
 }
@@ -65,7 +65,7 @@ async fn an_address_removed_behind_our_back_is_withdrawn_then_bound_and_announce
 #[tokio::test(start_paused = true)]
 async fn an_address_event_for_another_interface_or_address_changes_nothing() {
     with_daemon(VIP_TABLE, async |d| {
-        d.wait_for(0, &announced(Drain::No)).await;
+        d.wait_for(0, &announced(Marks::Plain)).await;
         let mark = d.lab.mark();
         let cases = [
             ("eth0", VIP, 32),
@@ -84,7 +84,7 @@ async fn an_address_event_for_another_interface_or_address_changes_nothing() {
 #[tokio::test(start_paused = true)]
 async fn status_says_why_and_to_how_many_peers_a_vip_is_announced() {
     with_daemon(VIP_TABLE, async |d| {
-        d.wait_for(0, &announced(Drain::No)).await;
+        d.wait_for(0, &announced(Marks::Plain)).await;
         let (Reply::Status { status, .. }, _) = d.request(Request::Status {}).await else {
             panic!("not a status reply");
         };
@@ -99,7 +99,7 @@ async fn status_says_why_and_to_how_many_peers_a_vip_is_announced() {
 #[tokio::test(start_paused = true)]
 async fn sigterm_withdraws_through_the_sessions_shutdown_and_leaves_the_vip_bound() {
     let lab = with_daemon(VIP_TABLE, async |d| {
-        d.wait_for(0, &announced(Drain::No)).await;
+        d.wait_for(0, &announced(Marks::Plain)).await;
     })
     .await;
     let log = lab.log();
@@ -130,7 +130,7 @@ async fn sigusr2_keeps_the_routes_and_the_next_start_sends_its_table_once_checks
             restarting: true,
         };
         let started = d.wait_for(mark, &start).await;
-        let up = d.wait_for(started, &announced(Drain::No)).await;
+        let up = d.wait_for(started, &announced(Marks::Plain)).await;
         d.wait_for(up, &Effect::TableReleased).await;
     })
     .await;
@@ -139,7 +139,7 @@ async fn sigusr2_keeps_the_routes_and_the_next_start_sends_its_table_once_checks
 #[tokio::test(start_paused = true)]
 async fn sigusr2_without_graceful_restart_is_ignored() {
     with_daemon(VIP_TABLE, async |d| {
-        d.wait_for(0, &announced(Drain::No)).await;
+        d.wait_for(0, &announced(Marks::Plain)).await;
         let mark = d.lab.mark();
         d.signal(Signal::Restart).await;
         d.pass(INTERVAL).await;

@@ -23,8 +23,8 @@ pub enum Effect {
     Bind(IpAddr),
     /// An address taken off its interface.
     Unbind(IpAddr),
-    /// A route announced, marked to drain (GRACEFUL_SHUTDOWN) or not.
-    Announce(Target, Prefix, Drain),
+    /// A route announced, and how it is marked.
+    Announce(Target, Prefix, Marks),
     /// A route withdrawn.
     Withdraw(Target, Prefix),
     /// Sessions started with these peers; `restarting` after a graceful restart.
@@ -46,13 +46,16 @@ pub enum Effect {
     ClosedForRestart,
 }
 
-/// Whether an announced route carries the drain marks.
+/// How an announced route is marked, as its attributes tell (the test VIPs prepend nothing
+/// of their own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Drain {
+pub enum Marks {
     /// Plain.
-    No,
+    Plain,
+    /// With the `[degraded]` prepend.
+    Degraded,
     /// With GRACEFUL_SHUTDOWN.
-    Yes,
+    Draining,
 }
 
 /// What the fake world holds, and how it misbehaves.
@@ -172,15 +175,17 @@ impl Routes for FakeSessions {
         prefix: Prefix,
         attributes: Arc<RouteAttributes>,
     ) -> Result<(), announcer_bgp::Error> {
-        let drain = if attributes
+        let marks = if attributes
             .communities
             .contains(&Community::GRACEFUL_SHUTDOWN)
         {
-            Drain::Yes
+            Marks::Draining
+        } else if attributes.as_path_prepend > 0 {
+            Marks::Degraded
         } else {
-            Drain::No
+            Marks::Plain
         };
-        self.world.record(Effect::Announce(target, prefix, drain));
+        self.world.record(Effect::Announce(target, prefix, marks));
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 mod drain;
 mod events;
 mod fake;
+mod policy;
 mod reload;
 
 use std::net::IpAddr;
@@ -20,7 +21,7 @@ use super::Daemon;
 use crate::config;
 use crate::control::protocol::{Reply, Request};
 use crate::control::server::{Call, Requested};
-use fake::{Drain, Effect, Fake};
+use fake::{Effect, Fake, Marks};
 
 /// The VIP every test configuration has.
 const VIP: &str = "203.0.113.10/32";
@@ -53,9 +54,10 @@ impl Default for Options {
 }
 
 /// A configuration file: one peer, a file check that passes while `DIR/web-up` exists,
-/// state under DIR, then `extra`.
+/// state under DIR, then `extra` (where `$DIR` stands for DIR).
 fn config_text(dir: &Path, options: Options, extra: &str) -> String {
     let dir = dir.display();
+    let extra = extra.replace("$DIR", &dir.to_string());
     let Options {
         graceful_restart,
         drain_time,
@@ -145,7 +147,11 @@ impl Lab {
 
     /// Makes the check pass or fail.
     fn set_healthy(&self, healthy: bool) {
-        let file = self.dir.path().join("web-up");
+        self.set_file(self.dir.path().join("web-up"), healthy);
+    }
+
+    /// Creates or removes `file`, which a file check passes on while it exists.
+    fn set_file(&self, file: PathBuf, healthy: bool) {
         if healthy {
             std::fs::write(file, "").expect("the check file");
         } else {
@@ -277,8 +283,8 @@ async fn with_daemon(extra: &str, script: impl AsyncFnOnce(&Running<'_>)) -> Lab
 }
 
 /// The announcement of the test VIP to every peer.
-fn announced(drain: Drain) -> Effect {
-    Effect::Announce(Target::All, prefix(VIP), drain)
+fn announced(marks: Marks) -> Effect {
+    Effect::Announce(Target::All, prefix(VIP), marks)
 }
 
 /// The withdrawal of the test VIP from every peer.

@@ -1,7 +1,7 @@
 //! SIGHUP: each kind of change applied through the same steps as the reconcile, and each
 //! kind of failure changing nothing, so that the next good file applies.
 
-use super::fake::{Drain, Effect};
+use super::fake::{Effect, Marks};
 use super::*;
 
 const OTHER_VIP: &str = "203.0.113.11/32";
@@ -18,11 +18,11 @@ fn peer_table(address: &str) -> String {
 }
 
 fn to_all(vip: &str) -> Effect {
-    Effect::Announce(Target::All, prefix(vip), Drain::No)
+    Effect::Announce(Target::All, prefix(vip), Marks::Plain)
 }
 
 fn to_peer(peer: &str, vip: &str) -> Effect {
-    Effect::Announce(Target::Peer(addr(peer)), prefix(vip), Drain::No)
+    Effect::Announce(Target::Peer(addr(peer)), prefix(vip), Marks::Plain)
 }
 
 /// The VIP's status line `(announced, peers)` as the daemon reports it.
@@ -36,7 +36,7 @@ async fn vip_status(d: &Running<'_>) -> (bool, usize) {
 #[tokio::test(start_paused = true)]
 async fn an_added_vip_is_bound_then_announced_and_no_session_is_touched() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.reload(&(VIP_TABLE.to_owned() + &other_vip_table())).await;
         d.wait_for(mark, &to_all(OTHER_VIP)).await;
         assert_eq!(
@@ -51,7 +51,10 @@ async fn an_added_vip_is_bound_then_announced_and_no_session_is_touched() {
 async fn a_removed_vip_is_withdrawn_before_it_is_unbound() {
     with_daemon(&(VIP_TABLE.to_owned() + &other_vip_table()), async |d| {
         d.wait_for(0, &to_all(OTHER_VIP)).await;
-        let mark = d.wait_for(0, &announced(Drain::No)).await.max(d.lab.mark());
+        let mark = d
+            .wait_for(0, &announced(Marks::Plain))
+            .await
+            .max(d.lab.mark());
         d.reload(VIP_TABLE).await;
         assert_eq!(
             d.lab.since(mark),
@@ -67,10 +70,10 @@ async fn a_removed_vip_is_withdrawn_before_it_is_unbound() {
 #[tokio::test(start_paused = true)]
 async fn a_vip_moved_to_another_interface_is_withdrawn_unbound_bound_and_announced_again() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.reload(&VIP_TABLE.replace("checks", "interface = \"dummy0\"\nchecks"))
             .await;
-        d.wait_for(mark, &announced(Drain::No)).await;
+        d.wait_for(mark, &announced(Marks::Plain)).await;
         let moved = [
             withdrawn(),
             Effect::Unbind(addr(VIP)),
@@ -84,9 +87,9 @@ async fn a_vip_moved_to_another_interface_is_withdrawn_unbound_bound_and_announc
 #[tokio::test(start_paused = true)]
 async fn new_attributes_are_announced_at_once_as_the_unchanged_check_keeps_its_verdict() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.reload(&(VIP_TABLE.to_owned() + "med = 10\n")).await;
-        assert_eq!(d.lab.since(mark), vec![announced(Drain::No)]);
+        assert_eq!(d.lab.since(mark), vec![announced(Marks::Plain)]);
     })
     .await;
 }
@@ -94,10 +97,13 @@ async fn new_attributes_are_announced_at_once_as_the_unchanged_check_keeps_its_v
 #[tokio::test(start_paused = true)]
 async fn a_changed_check_starts_afresh_and_its_vip_waits_for_it_to_rise() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.reload_edited(VIP_TABLE, "rise = 1", "rise = 2").await;
-        d.wait_for(mark, &announced(Drain::No)).await;
-        assert_eq!(d.lab.since(mark), vec![withdrawn(), announced(Drain::No)]);
+        d.wait_for(mark, &announced(Marks::Plain)).await;
+        assert_eq!(
+            d.lab.since(mark),
+            vec![withdrawn(), announced(Marks::Plain)]
+        );
     })
     .await;
 }
@@ -105,7 +111,7 @@ async fn a_changed_check_starts_afresh_and_its_vip_waits_for_it_to_rise() {
 #[tokio::test(start_paused = true)]
 async fn an_added_peer_starts_alone_and_is_told_the_announced_vips() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.reload(&(VIP_TABLE.to_owned() + &peer_table(SECOND_PEER)))
             .await;
         assert_eq!(
@@ -123,7 +129,7 @@ async fn an_added_peer_starts_alone_and_is_told_the_announced_vips() {
 #[tokio::test(start_paused = true)]
 async fn a_peer_that_cannot_be_added_undoes_the_others_and_the_next_reload_applies() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         let peers = VIP_TABLE.to_owned() + &peer_table(SECOND_PEER) + &peer_table(THIRD_PEER);
         d.lab
             .world
@@ -159,7 +165,7 @@ async fn a_peer_that_cannot_be_added_undoes_the_others_and_the_next_reload_appli
 #[tokio::test(start_paused = true)]
 async fn a_changed_peer_has_its_session_reset_and_is_told_the_announced_vips() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         let held = "remote_as = 65000\nhold_time = \"30s\"";
         d.reload_edited(VIP_TABLE, "remote_as = 65000", held).await;
         let peer = "192.0.2.1/32";
@@ -193,7 +199,7 @@ async fn a_refused_file_or_an_unusable_listen_address_changes_nothing_and_a_good
     ];
     for (options, extra) in broken {
         with_daemon(VIP_TABLE, async |d| {
-            let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+            let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
             let refused = VIP_TABLE.to_owned() + &other_vip_table() + extra;
             d.reload_with(options, &refused).await;
             assert_eq!(d.lab.since(mark), Vec::new(), "{extra:?}");
@@ -209,7 +215,7 @@ async fn a_refused_file_or_an_unusable_listen_address_changes_nothing_and_a_good
 async fn a_vip_announcer_cannot_start_binding_stays_as_it_runs() {
     let unbound = VIP_TABLE.replace("checks", "bind = false\nchecks");
     with_daemon(&unbound, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.lab.world.0.borrow_mut().refuse_bind.insert(addr(VIP));
         d.reload(VIP_TABLE).await;
         assert_eq!(d.lab.since(mark), Vec::new());
@@ -223,7 +229,7 @@ async fn a_vip_announcer_cannot_start_binding_stays_as_it_runs() {
 #[tokio::test(start_paused = true)]
 async fn sessions_that_cannot_start_after_a_bgp_change_start_again_as_they_ran() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.lab.world.0.borrow_mut().refuse_sessions = 1;
         let renamed = Options {
             router_id: "192.0.2.12",
@@ -236,7 +242,7 @@ async fn sessions_that_cannot_start_after_a_bgp_change_start_again_as_they_ran()
             peers: vec![addr("192.0.2.1/32")],
             restarting: false,
         };
-        assert_eq!(log[1..], [restarted, announced(Drain::No)]);
+        assert_eq!(log[1..], [restarted, announced(Marks::Plain)]);
         assert_eq!(vip_status(d).await, (true, 1));
         let mark = d.lab.mark();
         d.reload_with(renamed, VIP_TABLE).await;
@@ -248,7 +254,7 @@ async fn sessions_that_cannot_start_after_a_bgp_change_start_again_as_they_ran()
 #[tokio::test(start_paused = true)]
 async fn a_reload_asked_on_the_control_socket_answers_what_changed_or_why_nothing_did() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         d.lab.write_config(&(VIP_TABLE.to_owned() + "\n[[vip]]\nprefix = 42\n"));
         let (refused, _) = d.request(Request::Reload {}).await;
         let path = d.lab.path().display().to_string();
@@ -273,7 +279,7 @@ async fn a_reload_asked_on_the_control_socket_answers_what_changed_or_why_nothin
 #[tokio::test(start_paused = true)]
 async fn a_preview_lists_what_a_reload_would_do_and_changes_nothing() {
     with_daemon(VIP_TABLE, async |d| {
-        let mark = d.wait_for(0, &announced(Drain::No)).await + 1;
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
         let candidate = d.lab.dir.path().join("candidate.toml");
         let text = config_text(d.lab.dir.path(), d.lab.options, &other_vip_table());
         std::fs::write(&candidate, text).expect("the candidate file");
