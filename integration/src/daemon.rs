@@ -64,6 +64,12 @@ pub struct AnnouncerConfig {
     pub state_dir: PathBuf,
     /// `[metrics] listen`, if set.
     pub metrics: Option<SocketAddr>,
+    /// More keys for each `[[vip]]` table (a failure policy).
+    pub vip_keys: String,
+    /// Checks each VIP depends on besides [`CHECK_NAME`] (defined in `extra`).
+    pub more_checks: Vec<String>,
+    /// More tables at the end of the file (checks, `[degraded]`).
+    pub extra: String,
 }
 
 impl AnnouncerConfig {
@@ -100,12 +106,16 @@ impl AnnouncerConfig {
         };
         config_toml::check(&mut toml, &check);
         for prefix in &self.vips {
-            config_toml::vip(&mut toml, prefix, &[CHECK_NAME], true);
+            let mut checks = vec![CHECK_NAME];
+            checks.extend(self.more_checks.iter().map(String::as_str));
+            config_toml::vip(&mut toml, prefix, &checks, true);
+            toml.push_str(&self.vip_keys);
         }
         config_toml::control(&mut toml, &self.socket, &self.state_dir);
         if let Some(listen) = self.metrics {
             config_toml::metrics(&mut toml, listen);
         }
+        toml.push_str(&self.extra);
         toml
     }
 }
@@ -398,6 +408,9 @@ mod tests {
             socket: "/lab/web1/announcer.sock".into(),
             state_dir: "/lab/web1/state".into(),
             metrics: None,
+            vip_keys: String::new(),
+            more_checks: Vec::new(),
+            extra: String::new(),
         };
         let toml = config.to_toml();
         for line in [

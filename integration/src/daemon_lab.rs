@@ -278,6 +278,9 @@ impl DaemonLab {
                 socket: dir.join("announcer.sock"),
                 state_dir: dir.join("state"),
                 metrics: None,
+                vip_keys: String::new(),
+                more_checks: Vec::new(),
+                extra: String::new(),
             };
             let mut announcer = Announcer::new(&announcer, host.ns.clone(), &dir, config)?;
             if let Some(bytes) = options.state_tmpfs {

@@ -105,3 +105,14 @@ fn withdraw_for_a_time_ends_by_itself_also_across_a_restart() -> Result<()> {
         "daemon_frr::withdraw_for_a_time_ends_by_itself_also_across_a_restart",
     )
 }
+
+#[test]
+#[ignore = "needs root: scripts/test"]
+fn the_failure_policy_moves_traffic_on_a_soft_check_fails_open_and_needs_any_one_check(
+) -> Result<()> {
+    scenarios::the_failure_policy_steers_traffic_and_fails_open(
+        ROUTER,
+        WEB_SERVER,
+        "daemon_frr::the_failure_policy_moves_traffic_on_a_soft_check_fails_open_and_needs_any_one_check",
+    )
+}

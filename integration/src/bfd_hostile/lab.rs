@@ -126,6 +126,9 @@ impl BfdLab {
             socket: dir.path().join("announcer.sock"),
             state_dir: dir.path().join("state"),
             metrics: None,
+            vip_keys: String::new(),
+            more_checks: Vec::new(),
+            extra: String::new(),
         };
         let mut announcer = Announcer::new(binary, Arc::clone(&web_ns), dir.path(), config)?;
         announcer.set_bfd(Some(FAST))?;

@@ -13,6 +13,7 @@ pub mod bfd;
 mod day_two;
 pub mod faults;
 mod graceful;
+mod policy;
 mod secrets;
 mod session;
 mod systemd;
@@ -21,6 +22,7 @@ mod withdrawal;
 
 pub use day_two::metrics_logs_and_reload_follow_the_server;
 pub use graceful::{a_drain_moves_traffic_before_the_withdraw, a_graceful_restart_keeps_the_route};
+pub use policy::the_failure_policy_steers_traffic_and_fails_open;
 pub use secrets::the_md5_password_never_appears_in_logs_status_or_errors;
 pub use session::{
     a_frozen_daemon_loses_its_route_at_hold_expiry, sighup_adds_a_vip_without_resetting_the_session,
