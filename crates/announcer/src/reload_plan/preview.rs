@@ -174,7 +174,7 @@ pub fn preview(
                 changes.push(Change::Withdraw(vip.prefix, "until its checks pass"));
                 changes.push(Change::Announce(vip.prefix, waiting));
             }
-            (true, true) if old.attributes != vip.attributes => {
+            (true, true) if old.attributes != vip.attributes || old.policy != vip.policy => {
                 changes.push(Change::Reannounce(vip.prefix));
             }
             (false, _) => changes.push(Change::Announce(vip.prefix, waiting)),
