@@ -129,10 +129,11 @@ fn a_thousand_withdraw_and_announce_commands_in_a_row_all_succeed_and_end_in_the
 
 #[test]
 #[ignore = "needs root: scripts/test"]
-fn a_vip_removed_from_lo_by_hand_is_withdrawn_bound_again_and_announced() -> Result<()> {
-    faults::a_vip_removed_from_lo_is_withdrawn_bound_again_and_announced(
+fn a_vip_removed_by_hand_as_an_address_or_a_local_route_is_bound_again_and_announced() -> Result<()>
+{
+    faults::a_vip_removed_by_hand_is_withdrawn_bound_again_and_announced(
         ROUTER,
         WEB_SERVER,
-        "faults::a_vip_removed_from_lo_by_hand_is_withdrawn_bound_again_and_announced",
+        "faults::a_vip_removed_by_hand_as_an_address_or_a_local_route_is_bound_again_and_announced",
     )
 }

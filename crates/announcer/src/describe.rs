@@ -8,7 +8,7 @@ use announcer_bgp::wire::Community;
 use announcer_bgp::{PeerConfig, TtlMode};
 use announcer_health::{CheckKind, CheckSpec, FilePassIf, HttpMethod};
 
-use crate::config::{Config, OnFailure, Require, VipConfig};
+use crate::config::{BindMode, Config, OnFailure, Require, VipConfig};
 
 /// A human-readable summary of `config`.
 pub fn describe(config: &Config) -> String {
@@ -194,10 +194,13 @@ fn vip_line(vip: &VipConfig) -> String {
     } else {
         format!("announced while checks {} pass", vip.checks.join(", "))
     };
-    let mut line = if vip.bind {
-        format!("{} on {}: {gate}", vip.prefix, vip.interface)
-    } else {
-        format!("{} (not bound by announcer): {gate}", vip.prefix)
+    let mut line = match vip.bind {
+        BindMode::Address => format!("{} on {}: {gate}", vip.prefix, vip.interface),
+        BindMode::Route => format!(
+            "{} (local route through {}): {gate}",
+            vip.prefix, vip.interface
+        ),
+        BindMode::None => format!("{} (not bound by announcer): {gate}", vip.prefix),
     };
     let policy = &vip.policy;
     if policy.require == Require::Any && vip.checks.len() > 1 {

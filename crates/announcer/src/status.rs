@@ -95,8 +95,11 @@ pub struct VipReport {
     pub prefix: String,
     /// The interface it is bound to.
     pub interface: String,
-    /// It is on the interface.
+    /// It is on the interface (or its `local` route is, or the host delivers it).
     pub bound: bool,
+    /// How announcer binds it: "address", "route" or "none" (`bind`).
+    #[serde(default = "address")]
+    pub bind: String,
     /// At least one Established session carries it.
     pub announced: bool,
     /// It should be announced (bound, checks passing, not in maintenance): `announced` is
@@ -118,6 +121,11 @@ pub struct VipReport {
     pub why: String,
     /// Its checks.
     pub checks: Vec<CheckReport>,
+}
+
+/// The `bind` of a report from a daemon that did not say: an address.
+fn address() -> String {
+    "address".to_owned()
 }
 
 /// Maintenance of one VIP.
@@ -241,7 +249,13 @@ impl fmt::Display for StatusReport {
         }
         writeln!(f, "vips:")?;
         for v in &self.vips {
-            let bound = if v.bound { "bound" } else { "not bound" };
+            let bound = match (v.bind.as_str(), v.bound) {
+                ("route", true) => "local route",
+                ("route", false) => "no local route",
+                ("none", _) => "not bound by announcer",
+                (_, true) => "bound",
+                (_, false) => "not bound",
+            };
             write!(
                 f,
                 "  {} on {} ({bound}): {}",
@@ -380,6 +394,7 @@ mod tests {
                 prefix: "203.0.113.10/32".into(),
                 interface: "lo".into(),
                 bound: true,
+                bind: address(),
                 announced: false,
                 wanted: false,
                 announced_to: 0,
@@ -400,6 +415,27 @@ mod tests {
                     }),
                 }],
             }],
+        }
+    }
+
+    #[test]
+    fn the_text_report_says_how_each_vip_is_bound() {
+        let cases = [
+            ("address", true, "(bound)"),
+            ("address", false, "(not bound)"),
+            ("route", true, "(local route)"),
+            ("route", false, "(no local route)"),
+            ("none", true, "(not bound by announcer)"),
+        ];
+        for (bind, bound, want) in cases {
+            let mut status = report();
+            status.vips[0].bind = bind.to_owned();
+            status.vips[0].bound = bound;
+            let text = status.to_string();
+            assert!(
+                text.contains(&format!("203.0.113.10/32 on lo {want}: ")),
+                "{text}"
+            );
         }
     }
 

@@ -1,5 +1,6 @@
 //! announcer-netlink: binds VIPs to an interface as host addresses (/32,
-//! /128) through rtnetlink, and reports when addresses come and go.
+//! /128) or as `local` host routes through rtnetlink, and reports when they
+//! come and go.
 //!
 //! The daemon holds one [`Vips`] per network namespace: [`Vips::bind`] and
 //! [`Vips::unbind`] are idempotent, a VIP already held by another interface
@@ -10,11 +11,14 @@
 //! namespace whose addresses they are meant to manage.
 
 mod addr;
+mod binding;
 mod error;
 mod link;
+mod route;
 mod vips;
 mod watch;
 
+pub use binding::Binding;
 pub use error::{Error, Operation};
 pub use vips::{Bound, Vips};
 pub use watch::AddressEvent;

@@ -1,16 +1,18 @@
 //! The handle the daemon holds: bind, unbind, list and find service
-//! addresses (VIPs) through one rtnetlink connection.
+//! addresses (VIPs) through one rtnetlink connection, as addresses or as
+//! `local` routes ([`Binding`]).
 //!
-//! Invariants: a VIP is only ever added as a host address (/32, /128); it is
-//! never added to an interface when another interface already holds it;
-//! binding and unbinding are idempotent (EEXIST on add and EADDRNOTAVAIL on
-//! delete count as success).
+//! Invariants: a VIP is only ever added as a host address or host route
+//! (/32, /128); it is never bound when another interface holds its address;
+//! binding and unbinding are idempotent (EEXIST on add, and EADDRNOTAVAIL or
+//! ESRCH on delete, count as success).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use futures::{stream, StreamExt, TryStreamExt};
 use rtnetlink::packet_route::address::AddressMessage;
+use rtnetlink::packet_route::route::RouteMessage;
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::Handle;
 use tracing::{debug, info};
@@ -18,8 +20,10 @@ use tracing::{debug, info};
 use crate::addr::{
     family_of, global_ipv4, host_message, host_prefix_len, is_host, local_addr, skip_dad,
 };
+use crate::binding::Binding;
 use crate::error::{errno, Error, Operation};
 use crate::link;
+use crate::route::{local_host_route, local_route_message};
 
 /// How many address requests [`Vips::bind_all`] keeps in flight.
 const PIPELINE: usize = 64;
@@ -58,13 +62,20 @@ impl Vips {
         Ok(Vips { handle })
     }
 
-    /// Binds `addr` as a /32 (IPv4) or /128 (IPv6) on `interface`; IPv6
-    /// addresses are added without DAD, so they are usable at once.
+    /// Binds `addr` on `interface` as `binding`: a /32 (IPv4) or /128 (IPv6)
+    /// address, IPv6 without DAD so that it is usable at once; or a `local`
+    /// host route in the `local` table.
     ///
-    /// Already on `interface` (at any prefix length) gives
-    /// `Ok(Bound::AlreadyPresent)`. Held by another interface gives
-    /// `Err(Error::OnOtherInterface)`: reported, never duplicated.
-    pub async fn bind(&self, interface: &str, addr: IpAddr) -> Result<Bound, Error> {
+    /// An address already on `interface` (at any prefix length), or the route
+    /// already there, gives `Ok(Bound::AlreadyPresent)`. An address held by
+    /// another interface gives `Err(Error::OnOtherInterface)`: reported, never
+    /// duplicated.
+    pub async fn bind(
+        &self,
+        binding: Binding,
+        interface: &str,
+        addr: IpAddr,
+    ) -> Result<Bound, Error> {
         let operation = Operation::Bind {
             interface: interface.to_owned(),
             addr,
@@ -81,9 +92,9 @@ impl Vips {
                 interface: self.name_or_index(other, &operation).await?,
             });
         }
-        let bound = self.add(index, addr, operation).await;
+        let bound = self.add(binding, index, addr, operation).await;
         if bound.is_ok() {
-            info!(%addr, interface, "bound");
+            info!(%addr, interface, %binding, "bound");
         }
         bound
     }
@@ -93,6 +104,7 @@ impl Vips {
     /// Each address gets its own outcome; `Err` only when the interface or the dump fails.
     pub async fn bind_all(
         &self,
+        binding: Binding,
         interface: &str,
         addrs: &[IpAddr],
     ) -> Result<Vec<(IpAddr, Result<Bound, Error>)>, Error> {
@@ -128,24 +140,41 @@ impl Vips {
             }
         }
         let added: Vec<(IpAddr, Result<Bound, Error>)> = stream::iter(missing)
-            .map(|addr| async move { (addr, self.add(index, addr, operation(addr)).await) })
+            .map(
+                |addr| async move { (addr, self.add(binding, index, addr, operation(addr)).await) },
+            )
             .buffer_unordered(PIPELINE)
             .collect()
             .await;
         let count = added.iter().filter(|(_, r)| r.is_ok()).count();
-        info!(interface, added = count, "bound");
+        info!(interface, %binding, added = count, "bound");
         outcomes.extend(added);
         Ok(outcomes)
     }
 
-    /// Adds `addr` as a host address on the interface `index` (no DAD for IPv6).
-    async fn add(&self, index: u32, addr: IpAddr, operation: Operation) -> Result<Bound, Error> {
-        let mut request = self
-            .handle
-            .address()
-            .add(index, addr, host_prefix_len(addr));
-        skip_dad(request.message_mut());
-        match request.execute().await {
+    /// Adds `addr` through the interface `index` as `binding` (no DAD for IPv6 addresses).
+    async fn add(
+        &self,
+        binding: Binding,
+        index: u32,
+        addr: IpAddr,
+        operation: Operation,
+    ) -> Result<Bound, Error> {
+        let added = match binding {
+            Binding::Address => {
+                let mut request = self
+                    .handle
+                    .address()
+                    .add(index, addr, host_prefix_len(addr));
+                skip_dad(request.message_mut());
+                request.execute().await
+            }
+            Binding::Route => {
+                let message = local_route_message(index, addr);
+                self.handle.route().add(message).execute().await
+            }
+        };
+        match added {
             Ok(()) => Ok(Bound::Added),
             Err(err) if errno(&err) == Some(libc::EEXIST) => {
                 debug!(%addr, "bound meanwhile by someone else");
@@ -155,17 +184,33 @@ impl Vips {
         }
     }
 
-    /// Removes the host address `addr` from `interface`. Absent is `Ok(())`;
-    /// the same address with a shorter prefix (not ours) is left alone.
-    pub async fn unbind(&self, interface: &str, addr: IpAddr) -> Result<(), Error> {
+    /// Removes the host address `addr` from `interface`, or its `local` route,
+    /// as `binding`. Absent is `Ok(())`; the same address with a shorter
+    /// prefix, or a route announcer did not add (the kernel's, for an
+    /// address), is left alone.
+    pub async fn unbind(
+        &self,
+        binding: Binding,
+        interface: &str,
+        addr: IpAddr,
+    ) -> Result<(), Error> {
         let index = link::index_of(&self.handle, interface).await?;
-        let request = self.handle.address().del(host_message(index, addr));
-        match request.execute().await {
+        let removed = match binding {
+            Binding::Address => {
+                let message = host_message(index, addr);
+                self.handle.address().del(message).execute().await
+            }
+            Binding::Route => {
+                let message = local_route_message(index, addr);
+                self.handle.route().del(message).execute().await
+            }
+        };
+        match removed {
             Ok(()) => {
-                info!(%addr, interface, "unbound");
+                info!(%addr, interface, %binding, "unbound");
                 Ok(())
             }
-            Err(err) if errno(&err) == Some(libc::EADDRNOTAVAIL) => {
+            Err(err) if matches!(errno(&err), Some(libc::EADDRNOTAVAIL | libc::ESRCH)) => {
                 debug!(%addr, interface, "not bound, nothing to unbind");
                 Ok(())
             }
@@ -179,21 +224,33 @@ impl Vips {
         }
     }
 
-    /// The host addresses (/32, /128) currently on `interface`, in the
-    /// kernel's order. Loopback addresses (`::1`, 127.0.0.0/8) are not
+    /// The host addresses (/32, /128) currently on `interface`, or the
+    /// addresses of the `local` host routes through it (whoever added them),
+    /// in the kernel's order. Loopback addresses (`::1`, 127.0.0.0/8) are not
     /// listed: they are never VIPs, and must never look like stale ones.
-    pub async fn bound(&self, interface: &str) -> Result<Vec<IpAddr>, Error> {
+    pub async fn bound(&self, binding: Binding, interface: &str) -> Result<Vec<IpAddr>, Error> {
         let operation = Operation::List {
             interface: interface.to_owned(),
         };
         let index = link::index_of(&self.handle, interface).await?;
-        let addresses = self.addresses(AddressFamily::Unspec, &operation).await?;
-        Ok(addresses
-            .iter()
-            .filter(|msg| msg.header.index == index && is_host(msg))
-            .filter_map(local_addr)
-            .filter(|addr| !addr.is_loopback())
-            .collect())
+        let held: Vec<IpAddr> = match binding {
+            Binding::Address => self
+                .addresses(AddressFamily::Unspec, &operation)
+                .await?
+                .iter()
+                .filter(|msg| msg.header.index == index && is_host(msg))
+                .filter_map(local_addr)
+                .collect(),
+            Binding::Route => self
+                .routes(&operation)
+                .await?
+                .iter()
+                .filter_map(local_host_route)
+                .filter(|&(oif, _)| oif == index)
+                .map(|(_, addr)| addr)
+                .collect(),
+        };
+        Ok(held.into_iter().filter(|a| !a.is_loopback()).collect())
     }
 
     /// The interface that holds `addr` (at any prefix length), if any.
@@ -229,6 +286,17 @@ impl Vips {
     ) -> Result<Vec<AddressMessage>, Error> {
         let mut request = self.handle.address().get();
         request.message_mut().header.family = family;
+        request
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|err| Error::from_netlink(operation.clone(), err))
+    }
+
+    /// Every route of every table and family.
+    async fn routes(&self, operation: &Operation) -> Result<Vec<RouteMessage>, Error> {
+        let mut request = self.handle.route().get(RouteMessage::default());
+        request.message_mut().header.address_family = AddressFamily::Unspec;
         request
             .execute()
             .try_collect()

@@ -1,6 +1,7 @@
 //! Address events: a separate rtnetlink socket subscribed to the IPv4 and
-//! IPv6 ifaddr groups (and the link group, to name interfaces), turned into
-//! [`AddressEvent`]s on a bounded channel.
+//! IPv6 ifaddr and route groups (and the link group, to name interfaces),
+//! turned into [`AddressEvent`]s on a bounded channel: addresses, and `local`
+//! host routes in the `local` table.
 //!
 //! Invariant: the subscription exists before the interface names are read,
 //! so no event from the moment [`Vips::watch`] returns is missed; if the
@@ -21,8 +22,10 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use crate::addr::local_addr;
+use crate::binding::Binding;
 use crate::error::{Error, Operation};
 use crate::link;
+use crate::route::local_host_route;
 use crate::vips::{current_runtime, Vips};
 
 /// How many events may wait for the receiver before the watcher waits.
@@ -31,7 +34,7 @@ const CHANNEL_CAPACITY: usize = 256;
 /// Unsolicited messages from a multicast rtnetlink socket.
 type Messages = UnboundedReceiver<(NetlinkMessage<RouteNetlinkMessage>, SocketAddr)>;
 
-/// An address appearing on or disappearing from an interface.
+/// An address, or a `local` host route, appearing on or disappearing from an interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddressEvent {
     /// The kernel added (or updated) an address.
@@ -42,6 +45,8 @@ pub enum AddressEvent {
         addr: IpAddr,
         /// Its prefix length.
         prefix_len: u8,
+        /// An address, or a `local` route.
+        binding: Binding,
     },
     /// The kernel removed an address.
     Removed {
@@ -51,12 +56,14 @@ pub enum AddressEvent {
         addr: IpAddr,
         /// Its prefix length.
         prefix_len: u8,
+        /// An address, or a `local` route.
+        binding: Binding,
     },
 }
 
 impl Vips {
-    /// Address events from now on, from a separate netlink socket
-    /// subscribed to the IPv4 and IPv6 ifaddr groups.
+    /// Address and `local` route events from now on, from a separate netlink
+    /// socket subscribed to the IPv4 and IPv6 ifaddr and route groups.
     ///
     /// The channel closes when events were lost (the socket's receive
     /// buffer overflowed) or the socket failed: the caller should then
@@ -68,6 +75,8 @@ impl Vips {
             MulticastGroup::Link,
             MulticastGroup::Ipv4Ifaddr,
             MulticastGroup::Ipv6Ifaddr,
+            MulticastGroup::Ipv4Route,
+            MulticastGroup::Ipv6Route,
         ])
         .map_err(|source| Error::Socket {
             operation: Operation::Watch,
@@ -153,6 +162,7 @@ fn translate(
                 interface,
                 addr,
                 prefix_len: msg.header.prefix_len,
+                binding: Binding::Address,
             })
         }
         RouteNetlinkMessage::DelAddress(msg) => {
@@ -161,6 +171,25 @@ fn translate(
                 interface,
                 addr,
                 prefix_len: msg.header.prefix_len,
+                binding: Binding::Address,
+            })
+        }
+        RouteNetlinkMessage::NewRoute(msg) => {
+            let (index, addr) = local_host_route(&msg)?;
+            Some(AddressEvent::Added {
+                interface: name_of(index, names),
+                addr,
+                prefix_len: msg.header.destination_prefix_length,
+                binding: Binding::Route,
+            })
+        }
+        RouteNetlinkMessage::DelRoute(msg) => {
+            let (index, addr) = local_host_route(&msg)?;
+            Some(AddressEvent::Removed {
+                interface: name_of(index, names),
+                addr,
+                prefix_len: msg.header.destination_prefix_length,
+                binding: Binding::Route,
             })
         }
         _ => None,
@@ -172,12 +201,19 @@ fn translate(
 fn describe(msg: &AddressMessage, names: &HashMap<u32, String>) -> Option<(String, IpAddr)> {
     let addr = local_addr(msg)?;
     let index = msg.header.index;
-    let interface = names
+    let interface = match names.get(&index) {
+        Some(name) => name.clone(),
+        None => label(msg).unwrap_or_else(|| name_of(index, names)),
+    };
+    Some((interface, addr))
+}
+
+/// The name of interface `index`, or `#index` when it is unknown.
+fn name_of(index: u32, names: &HashMap<u32, String>) -> String {
+    names
         .get(&index)
         .cloned()
-        .or_else(|| label(msg))
-        .unwrap_or_else(|| format!("#{index}"));
-    Some((interface, addr))
+        .unwrap_or_else(|| format!("#{index}"))
 }
 
 /// The IFA_LABEL of an IPv4 address message.
@@ -213,6 +249,7 @@ mod tests {
                 interface: "dum0".to_owned(),
                 addr: "192.0.2.9".parse().unwrap(),
                 prefix_len: 32,
+                binding: Binding::Address,
             })
         );
     }
@@ -230,8 +267,44 @@ mod tests {
                 interface: "#4".to_owned(),
                 addr: "2001:db8::9".parse().unwrap(),
                 prefix_len: 128,
+                binding: Binding::Address,
             })
         );
+    }
+
+    #[test]
+    fn local_routes_come_and_go_as_route_events_and_other_routes_are_ignored() {
+        use crate::route::local_route_message;
+        use rtnetlink::packet_route::route::RouteType;
+        let mut names = HashMap::from([(1, "lo".to_owned())]);
+        let route = local_route_message(1, "203.0.113.9".parse().unwrap());
+        let expected = |present| {
+            let (interface, addr) = ("lo".to_owned(), "203.0.113.9".parse().unwrap());
+            let binding = Binding::Route;
+            Some(if present {
+                AddressEvent::Added {
+                    interface,
+                    addr,
+                    prefix_len: 32,
+                    binding,
+                }
+            } else {
+                AddressEvent::Removed {
+                    interface,
+                    addr,
+                    prefix_len: 32,
+                    binding,
+                }
+            })
+        };
+        let added = RouteNetlinkMessage::NewRoute(route.clone());
+        assert_eq!(translate(added, &mut names), expected(true));
+        let removed = RouteNetlinkMessage::DelRoute(route.clone());
+        assert_eq!(translate(removed, &mut names), expected(false));
+        let mut unicast = route;
+        unicast.header.kind = RouteType::Unicast;
+        let other = RouteNetlinkMessage::NewRoute(unicast);
+        assert_eq!(translate(other, &mut names), None);
     }
 
     #[test]

@@ -12,8 +12,8 @@
 //! health endpoint that stalls mid-response or never answers, and an exec
 //! check that never exits; `reload`: SIGHUP with a broken file;
 //! `state_dir`: a read-only and a full state directory; `commands`: 1,000
-//! `withdraw --now`/`announce` in a row; `unbound`: the VIP removed from
-//! `lo` by hand. `procfs` reads what the cases look at in `/proc`:
+//! `withdraw --now`/`announce` in a row; `unbound`: the VIP removed by hand,
+//! as an address from `lo` and as a `local` route. `procfs` reads what the cases look at in `/proc`:
 //! processes, open file descriptors, resident memory.
 
 mod checks;
@@ -36,7 +36,7 @@ pub use router::{
     announcers_started_before_the_router_announce_once_it_is_reachable,
 };
 pub use state_dir::{an_unusable_state_dir_refuses_maintenance_and_changes_nothing, Unusable};
-pub use unbound::a_vip_removed_from_lo_is_withdrawn_bound_again_and_announced;
+pub use unbound::a_vip_removed_by_hand_is_withdrawn_bound_again_and_announced;
 
 use std::time::{Duration, Instant};
 

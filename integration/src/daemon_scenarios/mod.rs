@@ -128,6 +128,31 @@ fn expect_serving(status: &Status, prefix: &str) -> Result<()> {
     )
 }
 
+/// Restarts web `n`'s announcer (SIGTERM, then a new process) after `change` to its
+/// configuration; `stopped` runs while no announcer runs there.
+fn restart_changed(
+    lab: &mut DaemonLab,
+    n: usize,
+    stopped: impl FnOnce(&crate::daemon_lab::Web) -> Result<()>,
+    change: impl FnOnce(&mut crate::daemon::AnnouncerConfig),
+) -> Result<()> {
+    let web = lab.web_mut(n)?;
+    web.announcer.signal("TERM")?;
+    web.announcer.wait_exit(EXIT_LIMIT)?;
+    stopped(web)?;
+    web.announcer.update_config(change)?;
+    web.announcer.start()
+}
+
+/// [`restart_changed`] with nothing to do in between.
+fn restart_with(
+    lab: &mut DaemonLab,
+    n: usize,
+    change: impl FnOnce(&mut crate::daemon::AnnouncerConfig),
+) -> Result<()> {
+    restart_changed(lab, n, |_| Ok(()), change)
+}
+
 /// Checks `status` shows `prefix` announced (or not) with its checks healthy
 /// (or not) and the peer Established.
 fn expect_vip(status: &Status, prefix: &str, announced: bool, healthy: bool) -> Result<()> {

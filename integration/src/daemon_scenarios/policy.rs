@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::{expect_answers, measured, settled, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT};
+use super::{
+    expect_answers, measured, restart_with, settled, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
+};
 use crate::daemon_lab::{DaemonLab, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
@@ -21,20 +23,6 @@ fn file_check(name: &str, path: &Path, pass_if: &str) -> String {
         "\n[[check]]\nname = \"{name}\"\ntype = \"file\"\npath = \"{}\"\npass_if = \"{pass_if}\"\ninterval = \"500ms\"\nrise = 2\nfall = 2\n",
         path.display()
     )
-}
-
-/// Restarts web `n`'s announcer after `change` to its configuration.
-fn restart_with(
-    lab: &mut DaemonLab,
-    n: usize,
-    change: impl FnOnce(&mut crate::daemon::AnnouncerConfig),
-) -> Result<()> {
-    let web = lab.web_mut(n)?;
-    web.announcer.signal("TERM")?;
-    web.announcer.wait_exit(super::EXIT_LIMIT)?;
-    web.announcer.update_config(change)?;
-    web.announcer.start()?;
-    Ok(())
 }
 
 /// See the module documentation.

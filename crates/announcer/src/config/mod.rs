@@ -24,8 +24,8 @@ use std::path::Path;
 
 pub use error::ConfigError;
 pub use model::{
-    BgpConfig, Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig, OnFailure,
-    Policy, Require, VipConfig,
+    BgpConfig, BindMode, Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig,
+    OnFailure, Policy, Require, VipConfig,
 };
 
 /// Reads and validates the configuration file at `path`.

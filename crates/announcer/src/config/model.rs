@@ -11,6 +11,7 @@ use announcer_bfd::SessionConfig;
 use announcer_bgp::wire::{Community, LargeCommunity};
 use announcer_bgp::{Asn, PeerConfig, Prefix, RouteAttributes, RouterId};
 use announcer_health::CheckSpec;
+use announcer_netlink::Binding;
 
 /// The whole configuration, in file order within each list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,38 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// `[degraded]`: the attributes of degraded VIPs.
     pub degraded: DegradedConfig,
+}
+
+/// How announcer makes a VIP's address local (`bind`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BindMode {
+    /// An address on the interface (the default; `bind = true`).
+    #[default]
+    Address,
+    /// A `local` route in the `local` table through the interface.
+    Route,
+    /// Nothing: the host delivers the address by other means (`bind = false`).
+    None,
+}
+
+impl BindMode {
+    /// What announcer adds to the kernel for it; `None` when it binds nothing.
+    pub fn binding(self) -> Option<Binding> {
+        match self {
+            BindMode::Address => Some(Binding::Address),
+            BindMode::Route => Some(Binding::Route),
+            BindMode::None => None,
+        }
+    }
+
+    /// The configuration's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BindMode::Address => "address",
+            BindMode::Route => "route",
+            BindMode::None => "none",
+        }
+    }
 }
 
 /// What a failing hard check does to its VIP (`on_failure`).
@@ -138,9 +171,9 @@ pub struct VipConfig {
     pub prefix: Prefix,
     /// The interface the address is bound to (`lo` by default).
     pub interface: Arc<str>,
-    /// The daemon binds the address (default); `false` when the host delivers it by other
-    /// means (e.g. one local route for a whole range), so it is announced without binding.
-    pub bind: bool,
+    /// How announcer makes the address local: an address (default), a `local` route, or
+    /// nothing when the host delivers it by other means (e.g. one local route for a range).
+    pub bind: BindMode,
     /// Names of the checks that must all pass; empty means announced while the daemon runs.
     pub checks: Arc<[String]>,
     /// The attributes the route is announced with.

@@ -12,7 +12,7 @@ use ipnet::IpNet;
 use toml::Spanned;
 
 use super::error::{Invalid, Problem};
-use super::model::{DegradedConfig, OnFailure, Policy, Require, VipConfig};
+use super::model::{BindMode, DegradedConfig, OnFailure, Policy, Require, VipConfig};
 use super::raw::{List, RawDegraded, RawVip};
 use super::validate::Unique;
 use super::value::{Field, Result, Scope};
@@ -37,7 +37,7 @@ pub(super) fn vips(
     let interface: Arc<str> = scope
         .get("interface", &table.interface, interface)?
         .map_or_else(|| Arc::from(DEFAULT_INTERFACE), Arc::from);
-    let bind = scope.get("bind", &table.bind, Field::bool)?.unwrap_or(true);
+    let bind = scope.get("bind", &table.bind, bind)?.unwrap_or_default();
     let mut seen = Unique::new("check");
     let hard: Arc<[String]> = checks(
         scope,
@@ -172,6 +172,26 @@ fn checks(
         seen.insert(name.to_owned(), field, text)?;
         Ok(name.to_owned())
     })
+}
+
+/// `bind`: "address", "route" or "none"; `true` and `false` mean "address" and "none".
+fn bind(field: &Field<'_>) -> Result<BindMode> {
+    if let Some(bind) = field.value().as_bool() {
+        return Ok(if bind {
+            BindMode::Address
+        } else {
+            BindMode::None
+        });
+    }
+    field.parse(
+        "\"address\", \"route\" or \"none\" (or true, false)",
+        |text| match text {
+            "address" => Some(BindMode::Address),
+            "route" => Some(BindMode::Route),
+            "none" => Some(BindMode::None),
+            _ => None,
+        },
+    )
 }
 
 /// `on_failure`: "withdraw" or "degrade".

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use announcer_bgp::{
     PeerConfig, PeerStatus, Prefix, RouteAttributes, Speaker, SpeakerConfig, Target,
 };
-use announcer_netlink::{AddressEvent, Bound, Vips};
+use announcer_netlink::{AddressEvent, Binding, Bound, Vips};
 use tokio::sync::mpsc;
 
 /// The outcome of binding each address of a batch.
@@ -21,21 +21,37 @@ pub trait Effects {
     /// The running speaker this starts.
     type Routes: Routes;
 
-    /// Puts `addr` on `interface` (its host route).
-    async fn bind(&self, interface: &str, addr: IpAddr) -> Result<Bound, announcer_netlink::Error>;
+    /// Puts `addr` on `interface` as `binding` (an address, or a `local` route).
+    async fn bind(
+        &self,
+        binding: Binding,
+        interface: &str,
+        addr: IpAddr,
+    ) -> Result<Bound, announcer_netlink::Error>;
 
-    /// Puts each of `addrs` on `interface`; the outcome of each, or why the batch failed.
+    /// Puts each of `addrs` on `interface` as `binding`; the outcome of each, or why the
+    /// batch failed.
     async fn bind_all(
         &self,
+        binding: Binding,
         interface: &str,
         addrs: &[IpAddr],
     ) -> Result<BindOutcomes, announcer_netlink::Error>;
 
-    /// Takes `addr` off `interface`.
-    async fn unbind(&self, interface: &str, addr: IpAddr) -> Result<(), announcer_netlink::Error>;
+    /// Takes `addr` off `interface` (its address, or its `local` route).
+    async fn unbind(
+        &self,
+        binding: Binding,
+        interface: &str,
+        addr: IpAddr,
+    ) -> Result<(), announcer_netlink::Error>;
 
-    /// The addresses on `interface` now.
-    async fn bound(&self, interface: &str) -> Result<Vec<IpAddr>, announcer_netlink::Error>;
+    /// The addresses on `interface` now, or those with a `local` route through it.
+    async fn bound(
+        &self,
+        binding: Binding,
+        interface: &str,
+    ) -> Result<Vec<IpAddr>, announcer_netlink::Error>;
 
     /// Address changes from now on.
     async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error>;
@@ -98,24 +114,39 @@ pub trait Routes {
 impl Effects for Vips {
     type Routes = Speaker;
 
-    async fn bind(&self, interface: &str, addr: IpAddr) -> Result<Bound, announcer_netlink::Error> {
-        Vips::bind(self, interface, addr).await
+    async fn bind(
+        &self,
+        binding: Binding,
+        interface: &str,
+        addr: IpAddr,
+    ) -> Result<Bound, announcer_netlink::Error> {
+        Vips::bind(self, binding, interface, addr).await
     }
 
     async fn bind_all(
         &self,
+        binding: Binding,
         interface: &str,
         addrs: &[IpAddr],
     ) -> Result<BindOutcomes, announcer_netlink::Error> {
-        Vips::bind_all(self, interface, addrs).await
+        Vips::bind_all(self, binding, interface, addrs).await
     }
 
-    async fn unbind(&self, interface: &str, addr: IpAddr) -> Result<(), announcer_netlink::Error> {
-        Vips::unbind(self, interface, addr).await
+    async fn unbind(
+        &self,
+        binding: Binding,
+        interface: &str,
+        addr: IpAddr,
+    ) -> Result<(), announcer_netlink::Error> {
+        Vips::unbind(self, binding, interface, addr).await
     }
 
-    async fn bound(&self, interface: &str) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
-        Vips::bound(self, interface).await
+    async fn bound(
+        &self,
+        binding: Binding,
+        interface: &str,
+    ) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
+        Vips::bound(self, binding, interface).await
     }
 
     async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error> {

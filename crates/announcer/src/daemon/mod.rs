@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, SpeakerConfig, Target};
-use announcer_netlink::{AddressEvent, Vips};
+use announcer_netlink::{AddressEvent, Binding, Vips};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
@@ -212,22 +212,24 @@ impl<E: Effects> Daemon<E> {
     }
 
     async fn address_event(&mut self, event: AddressEvent) {
-        let (interface, addr, prefix_len, present) = match &event {
+        let (interface, addr, prefix_len, binding, present) = match &event {
             AddressEvent::Added {
                 interface,
                 addr,
                 prefix_len,
-            } => (interface, *addr, *prefix_len, true),
+                binding,
+            } => (interface, *addr, *prefix_len, *binding, true),
             AddressEvent::Removed {
                 interface,
                 addr,
                 prefix_len,
-            } => (interface, *addr, *prefix_len, false),
+                binding,
+            } => (interface, *addr, *prefix_len, *binding, false),
         };
         let Some(vip) = self
             .vips
             .get_mut(&Prefix::host(addr))
-            .filter(|v| v.config.bind)
+            .filter(|v| v.config.bind.binding() == Some(binding))
         else {
             return;
         };
@@ -238,9 +240,9 @@ impl<E: Effects> Daemon<E> {
             return;
         }
         if present {
-            info!(prefix = %vip.config.prefix, %interface, "VIP appeared on its interface");
+            info!(prefix = %vip.config.prefix, %interface, %binding, "VIP appeared on its interface");
         } else {
-            warn!(prefix = %vip.config.prefix, %interface, "VIP removed from its interface behind our back; withdrawing and binding it again");
+            warn!(prefix = %vip.config.prefix, %interface, %binding, "VIP removed from its interface behind our back; withdrawing and binding it again");
         }
         vip.bound = present;
         let prefix = vip.config.prefix;
@@ -249,22 +251,19 @@ impl<E: Effects> Daemon<E> {
 
     /// Compares the bound flags with the kernel and reconciles every VIP.
     async fn resync(&mut self) {
-        let mut interfaces: Vec<Arc<str>> = self
+        let mut held: Vec<(Binding, Arc<str>)> = self
             .vips
             .values()
-            .filter(|v| v.config.bind)
-            .map(|v| Arc::clone(&v.config.interface))
+            .filter_map(|v| Some((v.config.bind.binding()?, Arc::clone(&v.config.interface))))
             .collect();
-        interfaces.sort();
-        interfaces.dedup();
-        for interface in interfaces {
-            match self.effects.bound(&interface).await {
+        held.sort();
+        held.dedup();
+        for (binding, interface) in held {
+            match self.effects.bound(binding, &interface).await {
                 Ok(addresses) => {
-                    for vip in self
-                        .vips
-                        .values_mut()
-                        .filter(|v| v.config.bind && v.config.interface == interface)
-                    {
+                    for vip in self.vips.values_mut().filter(|v| {
+                        v.config.bind.binding() == Some(binding) && v.config.interface == interface
+                    }) {
                         let present = addresses.contains(&vip.config.prefix.addr());
                         if vip.bound && !present {
                             warn!(prefix = %vip.config.prefix, %interface, "VIP no longer on its interface");
@@ -292,22 +291,24 @@ impl<E: Effects> Daemon<E> {
         }
     }
 
-    /// Binds every unbound VIP, one batch per interface (thousands of VIPs at start take one
-    /// address dump, not one each). What fails here is tried again one by one, and reported,
-    /// by the reconcile that follows.
+    /// Binds every unbound VIP, one batch per interface and kind of binding (thousands of
+    /// VIPs at start take one address dump, not one each). What fails here is tried again one
+    /// by one, and reported, by the reconcile that follows.
     async fn bind_unbound(&mut self) {
         if self.stopping {
             return;
         }
-        let mut by_interface: BTreeMap<Arc<str>, Vec<IpAddr>> = BTreeMap::new();
-        for vip in self.vips.values().filter(|v| !v.bound && v.config.bind) {
-            by_interface
-                .entry(Arc::clone(&vip.config.interface))
-                .or_default()
-                .push(vip.config.prefix.addr());
+        let mut batches: BTreeMap<(Binding, Arc<str>), Vec<IpAddr>> = BTreeMap::new();
+        for vip in self.vips.values().filter(|v| !v.bound) {
+            if let Some(binding) = vip.config.bind.binding() {
+                batches
+                    .entry((binding, Arc::clone(&vip.config.interface)))
+                    .or_default()
+                    .push(vip.config.prefix.addr());
+            }
         }
-        for (interface, addrs) in by_interface {
-            match self.effects.bind_all(&interface, &addrs).await {
+        for ((binding, interface), addrs) in batches {
+            match self.effects.bind_all(binding, &interface, &addrs).await {
                 Ok(outcomes) => {
                     for (addr, outcome) in outcomes {
                         if let Some(vip) = self.vips.get_mut(&Prefix::host(addr)) {
@@ -345,11 +346,11 @@ impl<E: Effects> Daemon<E> {
         };
         match action {
             Action::Bind => {
-                let outcome = self
-                    .effects
-                    .bind(&vip.config.interface, prefix.addr())
-                    .await;
-                vip.record_bind(outcome);
+                if let Some(binding) = vip.config.bind.binding() {
+                    let interface = &vip.config.interface;
+                    let outcome = self.effects.bind(binding, interface, prefix.addr()).await;
+                    vip.record_bind(outcome);
+                }
             }
             Action::Announce | Action::Degrade | Action::Drain => {
                 let marking = match action {
@@ -382,10 +383,12 @@ impl<E: Effects> Daemon<E> {
                 if let Some(speaker) = &self.speaker {
                     speaker.sync().await;
                 }
-                let interface = &vip.config.interface;
-                match self.effects.unbind(interface, prefix.addr()).await {
-                    Ok(()) => info!(prefix = %prefix, %interface, "unbound"),
-                    Err(e) => error!(prefix = %prefix, error = %e, "cannot unbind"),
+                if let Some(binding) = vip.config.bind.binding() {
+                    let interface = &vip.config.interface;
+                    match self.effects.unbind(binding, interface, prefix.addr()).await {
+                        Ok(()) => info!(prefix = %prefix, %interface, %binding, "unbound"),
+                        Err(e) => error!(prefix = %prefix, error = %e, "cannot unbind"),
+                    }
                 }
                 vip.bound = false;
             }

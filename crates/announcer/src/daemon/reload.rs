@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use announcer_bgp::{PeerConfig, Prefix, Target};
+use announcer_netlink::Binding;
 use tracing::{error, info, warn};
 
 use super::effects::{Effects, Routes};
@@ -23,6 +24,9 @@ use crate::control::requester::Requester;
 use crate::error::Error;
 use crate::reconcile::Marking;
 use crate::reload_plan::{preview, ReloadPlan, VipNow};
+
+/// A VIP a reload bound before changing anything else: where, and how.
+type Prepared = (Prefix, Arc<str>, Binding);
 
 impl<E: Effects> Daemon<E> {
     /// Reloads the configuration file; the plan applied, or why nothing changed.
@@ -113,11 +117,7 @@ impl<E: Effects> Daemon<E> {
     /// The steps that can fail before anything that runs changes: the router id and a new
     /// listener address when `[bgp]` changed, and the VIPs announcer binds from now on
     /// (bound here, so they stay announced throughout). Returns what it bound, and where.
-    async fn prepare(
-        &mut self,
-        new: &Config,
-        plan: &ReloadPlan,
-    ) -> Result<Vec<(Prefix, Arc<str>)>, Error> {
+    async fn prepare(&mut self, new: &Config, plan: &ReloadPlan) -> Result<Vec<Prepared>, Error> {
         if plan.restart_speaker {
             super::router_id(&self.path, new, &self.effects).await?;
             if let Some(addr) = new.bgp.listen {
@@ -129,19 +129,30 @@ impl<E: Effects> Daemon<E> {
             let Some(vip) = new.vips.iter().find(|v| v.prefix == *prefix) else {
                 continue;
             };
-            if let Err(e) = self.effects.bind(&vip.interface, prefix.addr()).await {
+            let Some(binding) = vip.bind.binding() else {
+                continue;
+            };
+            if let Err(e) = self
+                .effects
+                .bind(binding, &vip.interface, prefix.addr())
+                .await
+            {
                 self.unbind_prepared(&bound).await;
                 return Err(Error::Netlink(e));
             }
-            bound.push((*prefix, Arc::clone(&vip.interface)));
+            bound.push((*prefix, Arc::clone(&vip.interface), binding));
         }
         Ok(bound)
     }
 
     /// Undoes [`Daemon::prepare`]'s binding.
-    async fn unbind_prepared(&mut self, bound: &[(Prefix, Arc<str>)]) {
-        for (prefix, interface) in bound {
-            if let Err(e) = self.effects.unbind(interface, prefix.addr()).await {
+    async fn unbind_prepared(&mut self, bound: &[Prepared]) {
+        for (prefix, interface, binding) in bound {
+            let unbound = self
+                .effects
+                .unbind(*binding, interface, prefix.addr())
+                .await;
+            if let Err(e) = unbound {
                 error!(prefix = %prefix, error = %e, "reload: cannot undo binding");
             }
         }
@@ -302,7 +313,7 @@ impl<E: Effects> Daemon<E> {
                     if switched {
                         vip.bound = true;
                         vip.bind_error = None;
-                        if config.bind {
+                        if config.bind.binding().is_some() {
                             info!(prefix = %config.prefix, "reload: announcer binds this VIP from now on");
                         } else {
                             info!(prefix = %config.prefix, "reload: announcer no longer binds this VIP; its address stays where it is");

@@ -42,10 +42,10 @@ pub struct Vip {
 }
 
 impl Vip {
-    /// A VIP not yet bound nor announced (one with `bind = false` counts as bound).
+    /// A VIP not yet bound nor announced (one with `bind = "none"` counts as bound).
     pub fn new(config: VipConfig) -> Self {
         Vip {
-            bound: !config.bind,
+            bound: config.bind.binding().is_none(),
             config,
             bind_error: None,
             announced: None,
@@ -151,7 +151,7 @@ impl Vip {
             announced: self.announced,
             stopping,
             removing: self.removing,
-            managed: self.config.bind,
+            managed: self.config.bind.binding().is_some(),
         }
     }
 
@@ -178,6 +178,7 @@ impl Vip {
             prefix: self.config.prefix.to_string(),
             interface: self.config.interface.to_string(),
             bound: self.bound,
+            bind: self.config.bind.name().to_owned(),
             announced: carried,
             wanted: verdict.announces(),
             degraded: match verdict {
@@ -232,8 +233,9 @@ mod tests {
     use announcer_bgp::RouteAttributes;
 
     use super::*;
+    use crate::config::BindMode;
 
-    fn config(bind: bool) -> VipConfig {
+    fn config(bind: BindMode) -> VipConfig {
         VipConfig {
             prefix: "203.0.113.10/32".parse().unwrap(),
             interface: "lo".into(),
@@ -246,13 +248,13 @@ mod tests {
 
     #[test]
     fn a_vip_announcer_does_not_bind_counts_as_bound_from_the_start() {
-        assert!(Vip::new(config(false)).bound);
-        assert!(!Vip::new(config(true)).bound);
+        assert!(Vip::new(config(BindMode::None)).bound);
+        assert!(!Vip::new(config(BindMode::Address)).bound);
     }
 
     #[test]
     fn draining_adds_graceful_shutdown_once_and_the_drain_med_and_prepend() {
-        let vip = Vip::new(config(true));
+        let vip = Vip::new(config(BindMode::Address));
         let drain = DrainConfig {
             med: Some(1000),
             as_path_prepend: Some(3),
@@ -268,7 +270,7 @@ mod tests {
 
     #[test]
     fn degraded_takes_the_degraded_prepend_and_med_and_adds_its_communities() {
-        let mut config = config(true);
+        let mut config = config(BindMode::Address);
         config.attributes = Arc::new(RouteAttributes {
             med: Some(10),
             communities: vec![Community::new(65000, 1)],

@@ -38,8 +38,8 @@ pub struct ReloadPlan {
     pub vips_added: Vec<Prefix>,
     /// VIPs to withdraw, then unbind (when announcer bound them).
     pub vips_removed: Vec<Prefix>,
-    /// VIPs that move to another interface: withdrawn and unbound there, then bound and
-    /// announced on the new one.
+    /// VIPs that move to another interface, or switch between an address and a `local`
+    /// route: withdrawn and unbound as they were, then bound and announced as configured.
     pub vips_moved: Vec<Prefix>,
     /// VIPs that announcer binds from now on (`bind` switched on): bound before anything
     /// else changes, so that they stay announced throughout.
@@ -119,13 +119,13 @@ impl ReloadPlan {
                 self.vips_added.push(vip.prefix);
                 continue;
             };
-            if before.interface != vip.interface && before.bind && vip.bind {
-                self.vips_moved.push(vip.prefix);
-                continue;
-            }
-            match (before.bind, vip.bind) {
-                (false, true) => self.vips_bind_on.push(vip.prefix),
-                (true, false) => self.vips_bind_off.push(vip.prefix),
+            match (before.bind.binding(), vip.bind.binding()) {
+                (Some(was), Some(is)) if was != is || before.interface != vip.interface => {
+                    self.vips_moved.push(vip.prefix);
+                    continue;
+                }
+                (None, Some(_)) => self.vips_bind_on.push(vip.prefix),
+                (Some(_), None) => self.vips_bind_off.push(vip.prefix),
                 _ => {}
             }
             if before.checks != vip.checks

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use announcer_bgp::{PeerConfig, Prefix};
+use announcer_netlink::Binding;
 
 use super::ReloadPlan;
 use crate::config::{Config, VipConfig};
@@ -24,10 +25,10 @@ pub struct VipNow {
 /// One thing a reload would do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
-    /// Put the address on the interface.
-    Bind(Prefix, Arc<str>),
-    /// Take the address off the interface.
-    Unbind(Prefix, Arc<str>),
+    /// Put the address on the interface, or its `local` route through it.
+    Bind(Prefix, Arc<str>, Binding),
+    /// Take the address off the interface, or its `local` route.
+    Unbind(Prefix, Arc<str>, Binding),
     /// Stop managing the address (`bind = false`); it stays where it is.
     Release(Prefix),
     /// Announce the route: at once, or once these checks pass.
@@ -55,8 +56,18 @@ pub enum Change {
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Change::Bind(prefix, interface) => write!(f, "bind {prefix} on {interface}"),
-            Change::Unbind(prefix, interface) => write!(f, "unbind {prefix} from {interface}"),
+            Change::Bind(prefix, interface, Binding::Address) => {
+                write!(f, "bind {prefix} on {interface}")
+            }
+            Change::Bind(prefix, interface, Binding::Route) => {
+                write!(f, "add a local route for {prefix} through {interface}")
+            }
+            Change::Unbind(prefix, interface, Binding::Address) => {
+                write!(f, "unbind {prefix} from {interface}")
+            }
+            Change::Unbind(prefix, interface, Binding::Route) => {
+                write!(f, "remove the local route for {prefix} through {interface}")
+            }
             Change::Release(prefix) => {
                 write!(f, "stop binding {prefix} (its address stays where it is)")
             }
@@ -119,8 +130,8 @@ pub fn preview(
             if now(*prefix).announced {
                 changes.push(Change::Withdraw(*prefix, "removed"));
             }
-            if old.bind {
-                changes.push(Change::Unbind(*prefix, Arc::clone(&old.interface)));
+            if let Some(binding) = old.bind.binding() {
+                changes.push(Change::Unbind(*prefix, Arc::clone(&old.interface), binding));
             }
         }
     }
@@ -128,10 +139,19 @@ pub fn preview(
         if let (Some(old), Some(vip)) = (old_vip(prefix), new_vip(prefix)) {
             let state = now(*prefix);
             if state.announced {
-                changes.push(Change::Withdraw(*prefix, "moving to another interface"));
+                let why = if old.interface == vip.interface {
+                    "bound another way"
+                } else {
+                    "moving to another interface"
+                };
+                changes.push(Change::Withdraw(*prefix, why));
             }
-            changes.push(Change::Unbind(*prefix, Arc::clone(&old.interface)));
-            changes.push(Change::Bind(*prefix, Arc::clone(&vip.interface)));
+            if let Some(binding) = old.bind.binding() {
+                changes.push(Change::Unbind(*prefix, Arc::clone(&old.interface), binding));
+            }
+            if let Some(binding) = vip.bind.binding() {
+                changes.push(Change::Bind(*prefix, Arc::clone(&vip.interface), binding));
+            }
             if !state.maintenance {
                 changes.push(Change::Announce(*prefix, waits(vip)));
             }
@@ -143,15 +163,25 @@ pub fn preview(
         .iter()
         .filter(|v| plan.vips_bind_on.contains(&v.prefix))
     {
-        changes.push(Change::Bind(vip.prefix, Arc::clone(&vip.interface)));
+        if let Some(binding) = vip.bind.binding() {
+            changes.push(Change::Bind(
+                vip.prefix,
+                Arc::clone(&vip.interface),
+                binding,
+            ));
+        }
     }
     for vip in new
         .vips
         .iter()
         .filter(|v| plan.vips_added.contains(&v.prefix))
     {
-        if vip.bind {
-            changes.push(Change::Bind(vip.prefix, Arc::clone(&vip.interface)));
+        if let Some(binding) = vip.bind.binding() {
+            changes.push(Change::Bind(
+                vip.prefix,
+                Arc::clone(&vip.interface),
+                binding,
+            ));
         }
         changes.push(Change::Announce(vip.prefix, waits(vip)));
     }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use announcer_netlink::Binding;
+
 use super::preview::{preview, Change, VipNow};
 use super::tests::{config, ip, prefix, BASE};
 
@@ -24,6 +26,8 @@ fn previewed(from: &str, to: &str, failing: &str) -> Vec<Change> {
     )
 }
 
+const ADDRESS: Binding = Binding::Address;
+
 fn lo() -> Arc<str> {
     Arc::from("lo")
 }
@@ -44,19 +48,19 @@ fn each_kind_of_change_says_what_it_binds_announces_withdraws_and_resets() {
             "[[vip]]\nprefix = \"203.0.113.12/32\"\n",
             "[[vip]]\nprefix = \"203.0.113.12/32\"\n\n[[vip]]\nprefix = \"203.0.113.20/32\"\nchecks = [\"web\"]\n",
             "",
-            vec![Change::Bind(new_vip, lo()), Change::Announce(new_vip, Vec::new())],
+            vec![Change::Bind(new_vip, lo(), ADDRESS), Change::Announce(new_vip, Vec::new())],
         ),
         (
             "[[vip]]\nprefix = \"203.0.113.12/32\"\n",
             "[[vip]]\nprefix = \"203.0.113.12/32\"\n\n[[vip]]\nprefix = \"203.0.113.20/32\"\nchecks = [\"web\"]\n",
             "web",
-            vec![Change::Bind(new_vip, lo()), Change::Announce(new_vip, vec!["web".into()])],
+            vec![Change::Bind(new_vip, lo(), ADDRESS), Change::Announce(new_vip, vec!["web".into()])],
         ),
         (
             "[[vip]]\nprefix = \"203.0.113.12/32\"\n",
             "",
             "",
-            vec![Change::Withdraw(twelve, "removed"), Change::Unbind(twelve, lo())],
+            vec![Change::Withdraw(twelve, "removed"), Change::Unbind(twelve, lo(), ADDRESS)],
         ),
         (
             "prefix = \"203.0.113.10/32\"\n",
@@ -64,8 +68,8 @@ fn each_kind_of_change_says_what_it_binds_announces_withdraws_and_resets() {
             "",
             vec![
                 Change::Withdraw(ten, "moving to another interface"),
-                Change::Unbind(ten, lo()),
-                Change::Bind(ten, Arc::from("dummy0")),
+                Change::Unbind(ten, lo(), ADDRESS),
+                Change::Bind(ten, Arc::from("dummy0"), ADDRESS),
                 Change::Announce(ten, Vec::new()),
             ],
         ),
@@ -122,6 +126,17 @@ fn each_kind_of_change_says_what_it_binds_announces_withdraws_and_resets() {
             vec![Change::Release(twelve)],
         ),
         (
+            "prefix = \"203.0.113.10/32\"\n",
+            "prefix = \"203.0.113.10/32\"\nbind = \"route\"\n",
+            "",
+            vec![
+                Change::Withdraw(ten, "bound another way"),
+                Change::Unbind(ten, lo(), ADDRESS),
+                Change::Bind(ten, lo(), Binding::Route),
+                Change::Announce(ten, Vec::new()),
+            ],
+        ),
+        (
             "[bgp]",
             "[metrics]\nlisten = \"127.0.0.1:9180\"\n\n[bgp]",
             "",
@@ -148,7 +163,18 @@ fn a_vip_in_maintenance_is_not_announced_by_a_reload() {
 fn each_change_reads_as_one_line() {
     let ten = prefix("203.0.113.10/32");
     let lines = [
-        (Change::Bind(ten, lo()), "bind 203.0.113.10/32 on lo"),
+        (
+            Change::Bind(ten, lo(), ADDRESS),
+            "bind 203.0.113.10/32 on lo",
+        ),
+        (
+            Change::Bind(ten, lo(), Binding::Route),
+            "add a local route for 203.0.113.10/32 through lo",
+        ),
+        (
+            Change::Unbind(ten, lo(), Binding::Route),
+            "remove the local route for 203.0.113.10/32 through lo",
+        ),
         (
             Change::Announce(ten, vec!["web".into(), "db".into()]),
             "announce 203.0.113.10/32 once web, db pass",

@@ -183,6 +183,25 @@ fn a_vip_on_another_interface_moves() {
 }
 
 #[test]
+fn a_vip_switched_between_an_address_and_a_local_route_moves_and_a_route_may_be_released() {
+    let cases = [
+        ("checks = [\"web\"]", "checks = [\"web\"]\nbind = \"route\""),
+        ("checks = [\"web\"]\nbind = \"route\"", "checks = [\"web\"]"),
+    ];
+    for (from, to) in cases {
+        let running = BASE.replacen("checks = [\"web\"]", from, 1);
+        let new = BASE.replacen("checks = [\"web\"]", to, 1);
+        let plan = ReloadPlan::new(&config(&running), &config(&new));
+        assert_eq!(plan.vips_moved, vec![prefix("203.0.113.10/32")], "{to}");
+    }
+    let plan = edited(
+        "prefix = \"203.0.113.11/32\"\nbind = false",
+        "prefix = \"203.0.113.11/32\"\nbind = \"route\"",
+    );
+    assert_eq!(plan.vips_bind_on, vec![prefix("203.0.113.11/32")]);
+}
+
+#[test]
 fn bind_switched_on_binds_first_and_switched_off_leaves_the_address() {
     let plan = edited(
         "prefix = \"203.0.113.11/32\"\nbind = false",

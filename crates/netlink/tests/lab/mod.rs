@@ -17,6 +17,7 @@ use std::net::IpAddr;
 use futures::TryStreamExt;
 use nix::sched::{unshare, CloneFlags};
 use rtnetlink::packet_route::address::AddressMessage;
+use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteMessage, RouteType};
 use rtnetlink::{Handle, LinkDummy, LinkUnspec, LinkVeth};
 
 /// Runs `test` inside a new private network namespace whose `lo` is up, on
@@ -167,6 +168,24 @@ impl Lab {
             .try_collect()
             .await
             .unwrap()
+    }
+
+    /// Deletes every `local` route to `addr` in the `local` table, whoever added it.
+    pub async fn delete_local_routes(&self, addr: IpAddr) {
+        let routes: Vec<RouteMessage> = self
+            .handle
+            .route()
+            .get(RouteMessage::default())
+            .execute()
+            .try_collect()
+            .await
+            .unwrap();
+        let destination = RouteAttribute::Destination(RouteAddress::from(addr));
+        for msg in routes {
+            if msg.header.kind == RouteType::Local && msg.attributes.contains(&destination) {
+                self.handle.route().del(msg).execute().await.unwrap();
+            }
+        }
     }
 
     async fn index(&self, interface: &str) -> u32 {

@@ -13,8 +13,8 @@ use announcer_health::{CheckKind, CheckSpec, ExpectStatus, FilePassIf, HttpCheck
 use super::{accept, MINIMAL};
 use crate::config::model::BgpConfig;
 use crate::config::{
-    Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig, OnFailure, Policy, Require,
-    VipConfig,
+    BindMode, Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig, OnFailure, Policy,
+    Require, VipConfig,
 };
 
 /// The example shipped in `config/announcer.toml`.
@@ -98,7 +98,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             VipConfig {
                 prefix: "203.0.113.10/32".parse().unwrap(),
                 interface: "lo".into(),
-                bind: true,
+                bind: BindMode::Address,
                 checks: ["web", "db", "not-drained"].map(String::from).into(),
                 attributes: Arc::new(RouteAttributes {
                     med: Some(10),
@@ -116,7 +116,7 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
             VipConfig {
                 prefix: "2001:db8:100::10/128".parse().unwrap(),
                 interface: "lo".into(),
-                bind: true,
+                bind: BindMode::Address,
                 checks: ["api-port".to_owned()].into(),
                 attributes: Arc::default(),
                 policy: Arc::default(),
@@ -177,7 +177,7 @@ fn a_minimal_configuration_gets_the_documented_defaults() {
         vec![VipConfig {
             prefix: "203.0.113.10/32".parse().unwrap(),
             interface: "lo".into(),
-            bind: true,
+            bind: BindMode::Address,
             checks: Arc::default(),
             attributes: Arc::default(),
             policy: Arc::default(),
@@ -375,10 +375,22 @@ fn graceful_restart_is_on_with_the_default_restart_time_unless_set_otherwise() {
 }
 
 #[test]
-fn a_vip_may_be_left_for_the_host_to_deliver() {
-    let config = accept(&format!("{MINIMAL}bind = false\n"));
-    assert!(!config.vips[0].bind);
-    assert!(accept(MINIMAL).vips[0].bind);
+fn a_vip_is_bound_as_an_address_a_local_route_or_not_at_all() {
+    let cases = [
+        ("", BindMode::Address),
+        ("bind = true\n", BindMode::Address),
+        ("bind = \"address\"\n", BindMode::Address),
+        ("bind = \"route\"\n", BindMode::Route),
+        ("bind = \"none\"\n", BindMode::None),
+        ("bind = false\n", BindMode::None),
+    ];
+    for (line, want) in cases {
+        assert_eq!(
+            accept(&format!("{MINIMAL}{line}")).vips[0].bind,
+            want,
+            "{line}"
+        );
+    }
 }
 
 #[test]
@@ -400,10 +412,10 @@ fn a_vip_table_may_list_several_prefixes_sharing_its_other_keys() {
         ]
     );
     for vip in &vips[..3] {
-        assert!(!vip.bind);
+        assert_eq!(vip.bind, BindMode::None);
         assert_eq!(vip.attributes.med, Some(7));
     }
-    assert!(vips[3].bind);
+    assert_eq!(vips[3].bind, BindMode::Address);
     assert_eq!(vips[3].attributes.med, None);
 }
 

@@ -505,6 +505,8 @@ fn a_failure_policy_with_a_bad_value_or_an_unknown_check_is_rejected() {
     let cases = [
         ("on_failure = \"ignore\"", "vip[0].on_failure"),
         ("require = \"most\"", "vip[0].require"),
+        ("bind = \"routed\"", "vip[0].bind"),
+        ("bind = 1", "vip[0].bind"),
         ("soft_checks = [\"load\"]", "vip[0].soft_checks[0]"),
         (
             "checks = [\"web\"]\nsoft_checks = [\"web\"]",

@@ -1,6 +1,6 @@
 //! Checks, address events, status and the signals that stop the daemon.
 
-use announcer_netlink::AddressEvent;
+use announcer_netlink::{AddressEvent, Binding};
 
 use super::fake::{Effect, Marks};
 use super::*;
@@ -37,13 +37,15 @@ async fn a_check_flips_within_an_interval_of_its_file_changing() {
     .await;
 }
 
-/// Tells the daemon, as netlink would, that `vip` left `interface`.
-async fn removed(d: &Running<'_>, interface: &str, vip: &str, prefix_len: u8) {
+/// Tells the daemon, as netlink would, that `vip` left `interface` (its address, or its
+/// local route as `binding` says).
+async fn removed_as(d: &Running<'_>, binding: Binding, interface: &str, vip: &str, prefix_len: u8) {
     let events = d.lab.world.0.borrow().events.clone();
     let event = AddressEvent::Removed {
         interface: interface.into(),
         addr: addr(vip),
         prefix_len,
+        binding,
     };
     let events = events.expect("the daemon watches");
     events.send(event).await.expect("the daemon listens");
@@ -58,6 +60,41 @@ async fn an_address_removed_behind_our_back_is_withdrawn_then_bound_and_announce
         let down = d.wait_for(up, &withdrawn()).await;
         let bound = d.wait_for(down, &Effect::Bind(addr(VIP))).await;
         d.wait_for(bound, &announced(Marks::Plain)).await;
+    })
+    .await;
+}
+
+/// [`removed_as`] an address.
+async fn removed(d: &Running<'_>, interface: &str, vip: &str, prefix_len: u8) {
+    removed_as(d, Binding::Address, interface, vip, prefix_len).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_routed_vip_is_bound_as_a_local_route_and_bound_again_when_it_goes() {
+    let routed = VIP_TABLE.replace("checks", "bind = \"route\"\nchecks");
+    with_daemon(&routed, async |d| {
+        let routed = d.wait_for(0, &Effect::Route(addr(VIP))).await;
+        let up = d.wait_for(routed, &announced(Marks::Plain)).await;
+        let mark = d.lab.mark();
+        removed(d, "lo", VIP, 32).await;
+        d.pass(INTERVAL).await;
+        assert_eq!(
+            d.lab.since(mark),
+            Vec::new(),
+            "an address event is not ours"
+        );
+        d.lab.world.0.borrow_mut().bound.clear();
+        removed_as(d, Binding::Route, "lo", VIP, 32).await;
+        let down = d.wait_for(up, &withdrawn()).await;
+        let again = d.wait_for(down, &Effect::Route(addr(VIP))).await;
+        d.wait_for(again, &announced(Marks::Plain)).await;
+        let (Reply::Status { status, .. }, _) = d.request(Request::Status {}).await else {
+            panic!("not a status reply");
+        };
+        assert_eq!(
+            (status.vips[0].bind.as_str(), status.vips[0].bound),
+            ("route", true)
+        );
     })
     .await;
 }

@@ -1,5 +1,5 @@
 //! A fake of the daemon's effects that records each one, in order, in a [`World`] the test
-//! shares: addresses bound and unbound, routes announced and withdrawn, sessions started,
+//! shares: addresses and local routes bound and unbound, routes announced and withdrawn, sessions started,
 //! changed and closed. The test can make binds, session starts and peer additions fail.
 
 use std::cell::RefCell;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use announcer_bgp::fsm::State;
 use announcer_bgp::wire::Community;
 use announcer_bgp::{PeerConfig, PeerStatus, Prefix, RouteAttributes, SpeakerConfig, Target};
-use announcer_netlink::{AddressEvent, Bound};
+use announcer_netlink::{AddressEvent, Binding, Bound};
 use tokio::sync::mpsc;
 
 use crate::daemon::effects::{BindOutcomes, Effects, Routes};
@@ -23,6 +23,10 @@ pub enum Effect {
     Bind(IpAddr),
     /// An address taken off its interface.
     Unbind(IpAddr),
+    /// A `local` route added for an address.
+    Route(IpAddr),
+    /// A `local` route removed.
+    Unroute(IpAddr),
     /// A route announced, and how it is marked.
     Announce(Target, Prefix, Marks),
     /// A route withdrawn.
@@ -63,8 +67,8 @@ pub enum Marks {
 pub struct World {
     /// Every effect so far.
     pub log: Vec<Effect>,
-    /// The addresses bound now.
-    pub bound: BTreeSet<IpAddr>,
+    /// The addresses and local routes bound now.
+    pub bound: BTreeSet<(Binding, IpAddr)>,
     /// Binding these fails.
     pub refuse_bind: BTreeSet<IpAddr>,
     /// Starting sessions fails this many times.
@@ -90,6 +94,7 @@ impl Effects for Fake {
 
     async fn bind(
         &self,
+        binding: Binding,
         _interface: &str,
         addr: IpAddr,
     ) -> Result<Bound, announcer_netlink::Error> {
@@ -97,8 +102,11 @@ impl Effects for Fake {
         if world.refuse_bind.contains(&addr) {
             return Err(announcer_netlink::Error::NoSuchInterface("refused".into()));
         }
-        world.log.push(Effect::Bind(addr));
-        if world.bound.insert(addr) {
+        world.log.push(match binding {
+            Binding::Address => Effect::Bind(addr),
+            Binding::Route => Effect::Route(addr),
+        });
+        if world.bound.insert((binding, addr)) {
             Ok(Bound::Added)
         } else {
             Ok(Bound::AlreadyPresent)
@@ -107,25 +115,40 @@ impl Effects for Fake {
 
     async fn bind_all(
         &self,
+        binding: Binding,
         interface: &str,
         addrs: &[IpAddr],
     ) -> Result<BindOutcomes, announcer_netlink::Error> {
         let mut outcomes = Vec::new();
         for addr in addrs {
-            outcomes.push((*addr, self.bind(interface, *addr).await));
+            outcomes.push((*addr, self.bind(binding, interface, *addr).await));
         }
         Ok(outcomes)
     }
 
-    async fn unbind(&self, _interface: &str, addr: IpAddr) -> Result<(), announcer_netlink::Error> {
+    async fn unbind(
+        &self,
+        binding: Binding,
+        _interface: &str,
+        addr: IpAddr,
+    ) -> Result<(), announcer_netlink::Error> {
         let mut world = self.0.borrow_mut();
-        world.bound.remove(&addr);
-        world.log.push(Effect::Unbind(addr));
+        world.bound.remove(&(binding, addr));
+        world.log.push(match binding {
+            Binding::Address => Effect::Unbind(addr),
+            Binding::Route => Effect::Unroute(addr),
+        });
         Ok(())
     }
 
-    async fn bound(&self, _interface: &str) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
-        Ok(self.0.borrow().bound.iter().copied().collect())
+    async fn bound(
+        &self,
+        binding: Binding,
+        _interface: &str,
+    ) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
+        let world = self.0.borrow();
+        let held = world.bound.iter().filter(|(b, _)| *b == binding);
+        Ok(held.map(|(_, addr)| *addr).collect())
     }
 
     async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error> {

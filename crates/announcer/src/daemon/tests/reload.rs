@@ -227,6 +227,20 @@ async fn a_vip_announcer_cannot_start_binding_stays_as_it_runs() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn switching_a_vip_to_a_local_route_withdraws_unbinds_routes_then_announces() {
+    with_daemon(VIP_TABLE, async |d| {
+        let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
+        d.reload(&VIP_TABLE.replace("checks", "bind = \"route\"\nchecks"))
+            .await;
+        let withdrawn = d.wait_for(mark, &withdrawn()).await;
+        let unbound = d.wait_for(withdrawn, &Effect::Unbind(addr(VIP))).await;
+        let routed = d.wait_for(unbound, &Effect::Route(addr(VIP))).await;
+        d.wait_for(routed, &announced(Marks::Plain)).await;
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn sessions_that_cannot_start_after_a_bgp_change_start_again_as_they_ran() {
     with_daemon(VIP_TABLE, async |d| {
         let mark = d.wait_for(0, &announced(Marks::Plain)).await + 1;
