@@ -19,4 +19,6 @@ COPY --from=build /src/target/release/announcer /src/target/release/web-server /
 COPY docker/announcer-node /usr/local/bin/announcer-node
 # `sh -c 'touch $WEB_HEALTH_FILE'` fails the node's health check, as under the lab runner.
 ENV WEB_HEALTH_FILE=/run/web-server/unhealthy
+# `sh -c 'touch $WEB_BUSY_FILE'` fails its soft check (GET /load answers 503).
+ENV WEB_BUSY_FILE=/run/web-server/busy
 ENTRYPOINT ["/usr/local/bin/announcer-node"]

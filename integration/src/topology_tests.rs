@@ -100,12 +100,23 @@ impl RunningTopology {
     /// Fails (`false`) or restores (`true`) `node`'s health check the way a
     /// user does: by creating or removing `$WEB_HEALTH_FILE` on the node.
     pub fn set_healthy(&self, node: &str, healthy: bool) -> Result<()> {
-        let script = if healthy {
-            r#"rm -f "$WEB_HEALTH_FILE""#
+        self.set_file(node, "WEB_HEALTH_FILE", !healthy)
+    }
+
+    /// Makes `node`'s web server busy (`true`: `GET /load` answers 503) or not,
+    /// by creating or removing `$WEB_BUSY_FILE` on the node.
+    pub fn set_busy(&self, node: &str, busy: bool) -> Result<()> {
+        self.set_file(node, "WEB_BUSY_FILE", busy)
+    }
+
+    /// Creates (`present`) or removes the file named by `node`'s variable `var`.
+    fn set_file(&self, node: &str, var: &str, present: bool) -> Result<()> {
+        let script = if present {
+            format!(r#"touch "${var}""#)
         } else {
-            r#"touch "$WEB_HEALTH_FILE""#
+            format!(r#"rm -f "${var}""#)
         };
-        self.exec(node, &["sh", "-c", script]).map(drop)
+        self.exec(node, &["sh", "-c", &script]).map(drop)
     }
 
     /// The namespace of `node`.

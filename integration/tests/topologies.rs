@@ -3,9 +3,11 @@
 //! answered by both servers (`ecmp`, `ecmp-bird`), a failing health check
 //! removing its server within `fall × interval + 1 s`, `ecmp`'s BFD sessions
 //! Up at the router and a frozen server (every process stopped) leaving the
-//! route within [`FROZEN`] and coming back once resumed, anycast's nearest site
-//! and the fail-over across sites and back (`anycast`), and the IPv6 VIP
-//! reached over IPv6 (`dual-stack`).
+//! route within [`FROZEN`] and coming back once resumed, anycast's nearest site,
+//! the fail-over across sites and back, a busy site's clients moved to the other
+//! site and a failure shared by every server failing open for one VIP and
+//! withdrawing the other (`anycast`), and the IPv6 VIP reached over IPv6
+//! (`dual-stack`).
 //!
 //! `lab` finds `announcer` and `web-server` beside itself (`cargo test
 //! --workspace` builds them; alone: `cargo build -p announcer` first). Ignored by
@@ -18,11 +20,14 @@ use std::time::{Duration, Instant};
 
 use announcer_integration::routers::RouterKind;
 use announcer_integration::topology_tests::{expect_answers, RunningTopology};
-use announcer_integration::Result;
+use announcer_integration::wait::{holds_for, POLL};
+use announcer_integration::{Error, Result};
 
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
 /// The IPv4 VIP of every topology.
 const VIP4: &str = "203.0.113.10/32";
+/// `anycast`'s VIP that is withdrawn, not degraded, when its check fails.
+const VIP4_WITHDRAWN: &str = "203.0.113.11/32";
 /// The IPv6 VIP of `dual-stack`.
 const VIP6: &str = "2001:db8:100::10/128";
 /// The web servers' HTTP port.
@@ -187,8 +192,91 @@ fn anycast_serves_each_client_from_its_site_and_fails_over_across_sites() -> Res
             &lab.client_gets("client1", vip4(), REQUESTS)?,
             &["web1", "web2"],
             false,
-        )
+        )?;
+        a_busy_site_sends_its_clients_to_the_other(lab)?;
+        a_shared_failure_fails_open_or_withdraws_as_configured(lab)
     })
+}
+
+/// `anycast`: web1 and web2 busy (their soft check fails): site 1 still
+/// announces the VIP, with 3 extra ASes, so edge1 prefers site 2's route via
+/// the core and client1 is served by site 2; no longer busy, site 1 again.
+fn a_busy_site_sends_its_clients_to_the_other(lab: &RunningTopology) -> Result<()> {
+    let (site1, core) = ([v4(2), v4(6)], [v4(17)]);
+    let start = Instant::now();
+    for node in ["web1", "web2"] {
+        lab.set_busy(node, true)?;
+    }
+    let moved = lab.wait_next_hops("edge1", VIP4, &core, start, FAILOVER)?;
+    println!("measured: anycast: site 1 busy -> edge1 routes via the core in {moved:?}");
+    expect_answers(
+        &lab.client_gets("client1", vip4(), REQUESTS)?,
+        &["web3", "web4"],
+        false,
+    )?;
+    let start = Instant::now();
+    for node in ["web1", "web2"] {
+        lab.set_busy(node, false)?;
+    }
+    lab.wait_next_hops("edge1", VIP4, &site1, start, SETTLE)?;
+    Ok(())
+}
+
+/// `anycast`: every server's health check fails at once. 203.0.113.10
+/// (`on_failure = "degrade"`) never leaves any router: each edge keeps its own
+/// site's (degraded) servers and each client is still served by its site.
+/// 203.0.113.11 (withdrawn on failure) vanishes from every router. Healthy
+/// again, both return.
+fn a_shared_failure_fails_open_or_withdraws_as_configured(lab: &RunningTopology) -> Result<()> {
+    let webs = ["web1", "web2", "web3", "web4"];
+    let (site1, site2) = ([v4(2), v4(6)], [v4(10), v4(14)]);
+    let routers = ["edge1", "edge2", "core"];
+    let start = Instant::now();
+    for node in webs {
+        lab.set_healthy(node, false)?;
+    }
+    let mut gone: [Option<Duration>; 3] = [None; 3];
+    holds_for("203.0.113.10 at every router", FAILOVER, POLL / 4, || {
+        for (router, gone) in routers.iter().zip(gone.iter_mut()) {
+            match lab.next_hops(router, VIP4) {
+                Ok(hops) if !hops.is_empty() => {}
+                other => return Err(format!("{router}: {other:?}")),
+            }
+            if gone.is_none()
+                && lab
+                    .next_hops(router, VIP4_WITHDRAWN)
+                    .is_ok_and(|h| h.is_empty())
+            {
+                *gone = Some(start.elapsed());
+            }
+        }
+        Ok(())
+    })?;
+    for (router, gone) in routers.iter().zip(gone) {
+        let gone = match gone {
+            Some(gone) => gone,
+            None => lab.wait_next_hops(router, VIP4_WITHDRAWN, &[], start, FAILOVER)?,
+        };
+        println!("measured: anycast: every server failing -> {VIP4_WITHDRAWN} gone at {router} in {gone:?}");
+    }
+    lab.wait_next_hops("edge1", VIP4, &site1, start, FAILOVER)?;
+    lab.wait_next_hops("edge2", VIP4, &site2, start, FAILOVER)?;
+    for (client, servers) in [("client1", ["web1", "web2"]), ("client2", ["web3", "web4"])] {
+        expect_answers(&lab.client_gets(client, vip4(), REQUESTS)?, &servers, false)?;
+    }
+    let status = lab.exec("web1", &["announcer", "status"])?;
+    if !status.contains("failing open") {
+        return Err(Error::Check(format!(
+            "web1 does not say it fails open: {status}"
+        )));
+    }
+    let start = Instant::now();
+    for node in webs {
+        lab.set_healthy(node, true)?;
+    }
+    lab.wait_next_hops("edge1", VIP4_WITHDRAWN, &site1, start, SETTLE)?;
+    lab.wait_next_hops("edge2", VIP4_WITHDRAWN, &site2, start, SETTLE)?;
+    Ok(())
 }
 
 /// `dual-stack`: both VIPs routed via both servers (IPv4 over the IPv4

@@ -5,7 +5,9 @@
 //! `web-server --listen ADDR:PORT [--listen ...] --name web1 --health-file PATH`:
 //! `GET /healthz` answers 200 "ok" unless PATH exists or health was switched
 //! down (then 500 "unhealthy"); `GET /` answers 200 with the server's name as
-//! the body, so a client sees which server answered; anything else is 404.
+//! the body, so a client sees which server answered; `GET /load` answers 200
+//! "ok", or 503 "busy" while the `--busy-file` exists (a soft check: the
+//! server still serves, but would rather others did); anything else is 404.
 //! `HEAD` is answered like `GET` without the body. Every connection is
 //! closed after one response.
 //!
@@ -56,6 +58,9 @@ struct Options {
     /// While this file exists, `GET /healthz` answers 500.
     #[arg(long)]
     health_file: PathBuf,
+    /// While this file exists, `GET /load` answers 503 "busy".
+    #[arg(long)]
+    busy_file: Option<PathBuf>,
     /// While this file exists, `GET /healthz` sends part of a head, then stalls.
     #[arg(long)]
     hang_file: Option<PathBuf>,
@@ -71,6 +76,8 @@ struct Site {
     health_file: PathBuf,
     /// Set by `POST /health/down`, cleared by `POST /health/up`.
     switched_down: AtomicBool,
+    /// `--busy-file`.
+    busy_file: Option<PathBuf>,
     /// `--hang-file`.
     hang_file: Option<PathBuf>,
     /// `--mute-file`.
@@ -90,6 +97,7 @@ fn main() -> ExitCode {
         name: options.name,
         health_file: options.health_file,
         switched_down: AtomicBool::new(false),
+        busy_file: options.busy_file,
         hang_file: options.hang_file,
         mute_file: options.mute_file,
     });
@@ -242,6 +250,10 @@ fn route(method: &str, target: &str, from_node: bool, site: &Site) -> (&'static 
     match target {
         "/healthz" if unhealthy(site) => ("500 Internal Server Error", "unhealthy".to_owned()),
         "/healthz" => ("200 OK", "ok".to_owned()),
+        "/load" if Site::faulty(site.busy_file.as_ref()) => {
+            ("503 Service Unavailable", "busy".to_owned())
+        }
+        "/load" => ("200 OK", "ok".to_owned()),
         "/" => ("200 OK", site.name.clone()),
         _ => ("404 Not Found", String::new()),
     }
@@ -277,9 +289,25 @@ mod tests {
             name: "web1".to_owned(),
             health_file: PathBuf::from("/nonexistent/web-server-test/unhealthy"),
             switched_down: AtomicBool::new(false),
+            busy_file: None,
             hang_file: None,
             mute_file: None,
         }
+    }
+
+    #[test]
+    fn load_is_busy_while_the_busy_file_exists() {
+        let busy = std::env::temp_dir().join(format!("web-server-busy-{}", std::process::id()));
+        let site = Site {
+            busy_file: Some(busy.clone()),
+            ..site()
+        };
+        assert_eq!(route("GET", "/load", false, &site).0, "200 OK");
+        std::fs::write(&busy, "").unwrap();
+        let answer = route("GET", "/load", false, &site);
+        std::fs::remove_file(&busy).unwrap();
+        assert_eq!(answer.0, "503 Service Unavailable");
+        assert_eq!(route("GET", "/healthz", false, &site).0, "200 OK");
     }
 
     #[test]

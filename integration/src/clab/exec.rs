@@ -3,7 +3,7 @@
 //! their host paths, the node's `env` is set, and on nodes whose daemons use
 //! private sockets the clients are pointed at them: `vtysh` gets
 //! `--vty_socket <node dir>`, `birdc` gets `-s <node dir>/bird.ctl`, and on
-//! announcer nodes `ANNOUNCER_SOCKET` and `WEB_HEALTH_FILE` are set (and the
+//! announcer nodes `ANNOUNCER_SOCKET`, `WEB_HEALTH_FILE` and `WEB_BUSY_FILE` are set (and the
 //! `announcer` binary's directory is put first in `PATH`).
 
 use std::fs::OpenOptions;
@@ -52,6 +52,7 @@ pub fn node_env(lab: &str, node: &Node) -> Vec<(String, String)> {
         let at = |name: &str| dir.join(name).display().to_string();
         env.push(("ANNOUNCER_SOCKET".into(), at("announcer.sock")));
         env.push(("WEB_HEALTH_FILE".into(), at("unhealthy")));
+        env.push(("WEB_BUSY_FILE".into(), at("busy")));
         if let Some(bin_dir) = own_binary("announcer", "ANNOUNCER_BIN")
             .ok()
             .and_then(|p| p.parent().map(Path::to_owned))
@@ -306,6 +307,7 @@ mod tests {
             get("WEB_HEALTH_FILE"),
             Some("/run/announcer-lab/l/r/unhealthy")
         );
+        assert_eq!(get("WEB_BUSY_FILE"), Some("/run/announcer-lab/l/r/busy"));
         assert!(node_env("l", &node("alpine"))
             .iter()
             .all(|(k, _)| k != "ANNOUNCER_SOCKET"));

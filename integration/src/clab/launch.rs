@@ -123,6 +123,8 @@ pub fn launches(node: &Node, dir: &Path) -> Result<Vec<Launch>> {
                     format!("127.0.0.1:{WEB_HEALTH_PORT}"),
                     "--health-file".into(),
                     at("unhealthy"),
+                    "--busy-file".into(),
+                    at("busy"),
                 ],
                 ready: Ready::Listening(WEB_HEALTH_PORT),
             },
