@@ -100,9 +100,20 @@ pub fn check(toml: &mut String, check: &Check<'_>) {
     let _ = writeln!(toml, "rise = {}\nfall = {}", check.rise, check.fall);
 }
 
+/// How a `[[vip]]` is bound (its `bind` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    /// An address on `lo` (the default: no `bind` key written).
+    Address,
+    /// A `local` route (`bind = "route"`).
+    Route,
+    /// Not bound by announcer (`bind = false`).
+    None,
+}
+
 /// Appends a `[[vip]]` for `prefix`, gated by `checks` (no `checks` key when
-/// there are none), with `bind = false` unless `bind` (the default).
-pub fn vip<S: AsRef<str>>(toml: &mut String, prefix: &str, checks: &[S], bind: bool) {
+/// there are none), bound as `bind` says.
+pub fn vip<S: AsRef<str>>(toml: &mut String, prefix: &str, checks: &[S], bind: Bind) {
     vip_table(toml, "prefix", prefix.into(), checks, bind);
 }
 
@@ -113,7 +124,7 @@ pub fn vip_list<P: AsRef<str>, S: AsRef<str>>(
     toml: &mut String,
     prefixes: &[P],
     checks: &[S],
-    bind: bool,
+    bind: Bind,
 ) {
     vip_table(toml, "prefixes", strings(prefixes).into(), checks, bind);
 }
@@ -124,15 +135,17 @@ fn vip_table<S: AsRef<str>>(
     name: &str,
     addresses: toml_edit::Value,
     checks: &[S],
-    bind: bool,
+    bind: Bind,
 ) {
     table(toml, "[[vip]]");
     let _ = writeln!(toml, "{name} = {addresses}");
     if !checks.is_empty() {
         let _ = writeln!(toml, "checks = {}", strings(checks));
     }
-    if !bind {
-        toml.push_str("bind = false\n");
+    match bind {
+        Bind::Address => {}
+        Bind::Route => toml.push_str("bind = \"route\"\n"),
+        Bind::None => toml.push_str("bind = false\n"),
     }
 }
 
@@ -198,14 +211,15 @@ mod tests {
                 multiplier: 5,
             },
         );
-        vip(&mut toml, "198.18.0.0/32", &[] as &[&str], false);
-        vip(&mut toml, "203.0.113.1/32", &["c1"], true);
+        vip(&mut toml, "198.18.0.0/32", &[] as &[&str], Bind::None);
+        vip(&mut toml, "203.0.113.1/32", &["c1"], Bind::Address);
         vip_list(
             &mut toml,
             &["198.18.0.1/32", "198.18.0.2/32"],
             &["c1"],
-            false,
+            Bind::None,
         );
+        vip(&mut toml, "203.0.113.2/32", &[] as &[&str], Bind::Route);
         control(&mut toml, Path::new("/lab/a.sock"), Path::new("/lab/state"));
         assert!(
             toml.starts_with("[bgp]\nlocal_as = 65001\nrouter_id = \"192.0.2.11\"\n\n[[peer]]\n")
@@ -216,7 +230,8 @@ mod tests {
             "\n[[vip]]\nprefixes = [\"198.18.0.1/32\", \"198.18.0.2/32\"]\nchecks = [\"c1\"]\nbind = false\n\n"
         ));
         let parsed: toml_edit::DocumentMut = toml.parse().unwrap();
-        assert_eq!(parsed["vip"].as_array_of_tables().unwrap().len(), 3);
+        assert!(toml.contains("\n[[vip]]\nprefix = \"203.0.113.2/32\"\nbind = \"route\"\n"));
+        assert_eq!(parsed["vip"].as_array_of_tables().unwrap().len(), 4);
         assert_eq!(
             parsed["vip"][2]["prefixes"][1].as_str(),
             Some("198.18.0.2/32")

@@ -108,7 +108,7 @@ impl AnnouncerConfig {
         for prefix in &self.vips {
             let mut checks = vec![CHECK_NAME];
             checks.extend(self.more_checks.iter().map(String::as_str));
-            config_toml::vip(&mut toml, prefix, &checks, true);
+            config_toml::vip(&mut toml, prefix, &checks, config_toml::Bind::Address);
             toml.push_str(&self.vip_keys);
         }
         config_toml::control(&mut toml, &self.socket, &self.state_dir);

@@ -20,9 +20,10 @@ pub struct SpeakerConfig {
     pub peers: Vec<PeerConfig>,
     /// Graceful restart (RFC 4724), when enabled.
     pub graceful_restart: Option<GracefulRestartConfig>,
-    /// Send no routes (and no End-of-RIB) until [`crate::Speaker::release_first_table`]:
-    /// after a restart, peers that kept our routes drop those missing from the first table.
-    pub hold_first_table: bool,
+    /// Send routes as they are announced, but End-of-RIB only after
+    /// [`crate::Speaker::release_end_of_rib`]: after a restart, peers that kept our routes
+    /// replace them as they come and drop those still missing at End-of-RIB.
+    pub hold_end_of_rib: bool,
 }
 
 /// Graceful restart (RFC 4724) as the restarting speaker: peers that negotiate it keep our

@@ -91,6 +91,10 @@ pub struct AdjRibOut {
     refresh_owed: BTreeSet<Family>,
     /// Families whose End-of-RIB (RFC 4724 §2) follows once nothing is dirty.
     end_of_rib_owed: BTreeSet<Family>,
+    /// End-of-RIB waits for [`AdjRibOut::release_end_of_rib`]: the first table is still
+    /// being decided, and a peer that kept our routes across a restart drops those still
+    /// missing at End-of-RIB. Routes are sent meanwhile.
+    end_of_rib_held: bool,
 }
 
 impl AdjRibOut {
@@ -134,9 +138,30 @@ impl AdjRibOut {
         self.advertised.len()
     }
 
-    /// True when changes, a refreshed table or an End-of-RIB wait to be sent.
+    /// True when changes, a refreshed table or an End-of-RIB wait to be sent (a held
+    /// End-of-RIB does not count).
     pub fn has_pending(&self) -> bool {
-        !self.dirty.is_empty() || !self.refresh_owed.is_empty() || !self.end_of_rib_owed.is_empty()
+        !self.dirty.is_empty() || !self.refresh_owed.is_empty() || self.end_of_rib_ready()
+    }
+
+    /// Holds End-of-RIB until [`AdjRibOut::release_end_of_rib`]; routes still go out.
+    pub fn hold_end_of_rib(&mut self) {
+        self.end_of_rib_held = true;
+    }
+
+    /// Lets End-of-RIB follow the table, now or once the table has been sent.
+    pub fn release_end_of_rib(&mut self) {
+        self.end_of_rib_held = false;
+    }
+
+    /// Whether End-of-RIB is held.
+    pub fn end_of_rib_held(&self) -> bool {
+        self.end_of_rib_held
+    }
+
+    /// An End-of-RIB is owed and not held.
+    fn end_of_rib_ready(&self) -> bool {
+        !self.end_of_rib_held && !self.end_of_rib_owed.is_empty()
     }
 
     /// The session went down: the peer has nothing from us any more, and is owed nothing.
@@ -188,14 +213,15 @@ impl AdjRibOut {
     }
 
     /// True when [`AdjRibOut::next_updates`] has something to send now: dirty routes or an
-    /// End-of-RIB (not an owed refresh that is not started).
+    /// End-of-RIB not held (not an owed refresh that is not started).
     pub fn has_ready(&self) -> bool {
-        !self.dirty.is_empty() || !self.end_of_rib_owed.is_empty()
+        !self.dirty.is_empty() || self.end_of_rib_ready()
     }
 
     /// The next batch for the peer: at most `max_routes` dirty routes (in prefix order)
     /// packed into UPDATEs and counted as sent; the rest stay dirty for the next call. Once
-    /// nothing is dirty, the End-of-RIBs owed follow. Empty when nothing is ready.
+    /// nothing is dirty, the End-of-RIBs owed follow, unless held. Empty when nothing is
+    /// ready.
     pub fn next_updates(
         &mut self,
         view: &SessionView,
@@ -206,7 +232,7 @@ impl AdjRibOut {
             self.dirty.remove(prefix);
         }
         let (mut updates, unsendable) = self.updates_for(view, batch);
-        if self.dirty.is_empty() {
+        if self.dirty.is_empty() && !self.end_of_rib_held {
             let families = std::mem::take(&mut self.end_of_rib_owed);
             updates.extend(families.into_iter().map(Update::end_of_rib));
         }

@@ -52,7 +52,7 @@ pub struct Speaker {
     events: broadcast::Sender<SessionEvent>,
     started: usize,
     graceful_restart: Option<GracefulRestartConfig>,
-    table_held: bool,
+    end_of_rib_held: bool,
 }
 
 impl Speaker {
@@ -73,7 +73,7 @@ impl Speaker {
             events,
             started: 0,
             graceful_restart: config.graceful_restart,
-            table_held: config.hold_first_table,
+            end_of_rib_held: config.hold_end_of_rib,
         };
         for peer in config.peers {
             speaker.add_peer(peer)?;
@@ -114,7 +114,8 @@ impl Speaker {
         let address = peer.address;
         let span = info_span!("peer", peer = %peer.name, addr = %peer.address);
         let channels = (status_tx, self.events.clone());
-        let session = Session::new(peer, self.local_as, fsm, channels, self.table_held);
+        let held = self.end_of_rib_held;
+        let session = Session::new(peer, self.local_as, fsm, channels, held);
         let task = tokio::spawn(session.run(receiver).instrument(span));
         self.routes
             .lock()
@@ -195,17 +196,17 @@ impl Speaker {
         }
     }
 
-    /// Whether the first table is still held ([`SpeakerConfig::hold_first_table`]).
-    pub fn table_held(&self) -> bool {
-        self.table_held
+    /// Whether End-of-RIB is still held ([`SpeakerConfig::hold_end_of_rib`]).
+    pub fn end_of_rib_held(&self) -> bool {
+        self.end_of_rib_held
     }
 
-    /// The first table is complete: every session sends it, then End-of-RIB, and from now on
-    /// route changes as they come.
-    pub fn release_first_table(&mut self) {
-        self.table_held = false;
+    /// The first table is complete: every session sends End-of-RIB once it has sent the
+    /// routes asked of it before.
+    pub fn release_end_of_rib(&mut self) {
+        self.end_of_rib_held = false;
         for peer in &self.peers {
-            let _ = peer.commands.send(Command::ReleaseTable);
+            let _ = peer.commands.send(Command::ReleaseEndOfRib);
         }
     }
 

@@ -17,7 +17,7 @@ use super::lab::{write_file, SPEAKER_AS};
 use super::prefixes::host_route;
 use super::running::{run_bounded, Running};
 use super::timefmt::parse_rfc3339_utc;
-use crate::config_toml::{self, Probe};
+use crate::config_toml::{self, Bind, Probe};
 use crate::error::Result;
 use crate::netns::Netns;
 use crate::process::{ChildGuard, Streams};
@@ -54,9 +54,9 @@ pub struct Vip {
     pub addresses: Vec<Ipv4Addr>,
     /// The names of the checks gating them (none: announced while running).
     pub checks: Vec<String>,
-    /// Whether the daemon binds them on `lo` (`bind = false`: the host
-    /// delivers them by other means, e.g. one local route for the block).
-    pub bind: bool,
+    /// How the daemon binds them on `lo` ([`Bind::None`]: the host delivers
+    /// them by other means, e.g. one local route for the block).
+    pub bind: Bind,
 }
 
 /// A `[[peer]]`: a router of AS [`LOCAL_AS`].
@@ -151,7 +151,7 @@ impl Config {
             .map(|(i, &address)| Vip {
                 addresses: vec![address],
                 checks: checks.get(i).map(|c| c.name.clone()).into_iter().collect(),
-                bind: true,
+                bind: Bind::Address,
             })
             .collect();
         Config {
@@ -165,9 +165,14 @@ impl Config {
     }
 
     /// The same with every VIP `bind = false`.
-    pub fn without_binding(mut self) -> Self {
+    pub fn without_binding(self) -> Self {
+        self.bound_as(Bind::None)
+    }
+
+    /// The same with every VIP bound as `bind` says.
+    pub fn bound_as(mut self, bind: Bind) -> Self {
         for vip in &mut self.vips {
-            vip.bind = false;
+            vip.bind = bind;
         }
         self
     }

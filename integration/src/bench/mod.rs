@@ -28,6 +28,7 @@ pub mod footprint;
 pub mod freeze;
 pub mod frozen;
 pub mod gobgp;
+pub mod kernel_floor;
 pub mod lab;
 pub mod meta;
 pub mod mrt;

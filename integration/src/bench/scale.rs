@@ -29,21 +29,20 @@
 //! of GoBGP's figures. Neither binds anything.
 
 use std::net::Ipv4Addr;
-use std::process::Command;
 use std::time::Instant;
 
 use super::birdctl::{connecting_at, BirdControl, ProtocolView};
 use super::lab::{speaker_protocol, TrialLab};
-use super::plan::{rotated, Plan, Scenario, Speaker, KERNEL_FLOOR_MAX};
+use super::plan::{rotated, Plan, Scenario, Speaker};
 use super::prefixes::SCALE_BLOCK;
 use super::report::{Metric, Report, Row, Unit};
-use super::running::{run_bounded, Running};
+use super::running::Running;
 use super::stop;
 use super::table::{first_line, thousands};
 use super::timefmt::unix_now;
-use super::{announcer, exabgp, gobgp, prefixes, procfs};
+use super::{announcer, exabgp, gobgp, kernel_floor, prefixes, procfs};
+use crate::config_toml::Bind;
 use crate::error::{Error, Result};
-use crate::netns::Netns;
 use crate::routers::bird::BirdOptions;
 use crate::routers::Mode;
 
@@ -60,8 +59,6 @@ const RSS: Metric = Metric::median("RSS at all N", Unit::Megabytes);
 /// announcer only: process start to its log line "announcer running"
 /// (configuration read, every VIP set up, sessions about to start).
 const TO_RUNNING: Metric = Metric::median("start → running", Unit::Millis);
-/// The kernel alone: adding the N addresses to `lo` of an empty namespace.
-const BIND_N: Metric = Metric::median("N addresses added to lo", Unit::Millis);
 /// GoBGP only: process start to the API answering.
 const TO_API: Metric = Metric::median("start → API up", Unit::Millis);
 /// GoBGP only: process start to its RIB holding every injected route.
@@ -82,19 +79,28 @@ enum Entrant {
     /// A speaker as the scenario configures it (announcer: one `[[vip]]`
     /// with `prefixes`).
     Speaker(Speaker),
-    /// announcer with N `[[vip]]` tables (at [`TABLE_FORM_N`] only).
-    AnnouncerTables,
+    /// announcer with N `[[vip]]` tables bound as given: not at all and as
+    /// addresses at [`TABLE_FORM_N`] only, as local routes from it up.
+    AnnouncerTables(Bind),
 }
 
 impl Entrant {
-    /// The entrants at `n`: the plan's speakers, and at [`TABLE_FORM_N`]
-    /// announcer's table form right after announcer.
+    /// The entrants at `n`: the plan's speakers, and right after announcer
+    /// its table forms: at [`TABLE_FORM_N`] unbound, as local routes and as
+    /// addresses; above it as local routes.
     fn at(plan: &Plan, n: usize) -> Vec<Entrant> {
         let mut out = Vec::new();
         for &speaker in &plan.speakers {
             out.push(Entrant::Speaker(speaker));
-            if speaker == Speaker::Announcer && n == TABLE_FORM_N {
-                out.push(Entrant::AnnouncerTables);
+            if speaker != Speaker::Announcer || n < TABLE_FORM_N {
+                continue;
+            }
+            if n == TABLE_FORM_N {
+                out.push(Entrant::AnnouncerTables(Bind::None));
+            }
+            out.push(Entrant::AnnouncerTables(Bind::Route));
+            if n == TABLE_FORM_N {
+                out.push(Entrant::AnnouncerTables(Bind::Address));
             }
         }
         out
@@ -103,14 +109,17 @@ impl Entrant {
     fn speaker(self) -> Speaker {
         match self {
             Entrant::Speaker(speaker) => speaker,
-            Entrant::AnnouncerTables => Speaker::Announcer,
+            Entrant::AnnouncerTables(_) => Speaker::Announcer,
         }
     }
 
     fn label(self) -> String {
+        let tables = format!("{}, N [[vip]] tables", Speaker::Announcer);
         match self {
             Entrant::Speaker(speaker) => speaker.to_string(),
-            Entrant::AnnouncerTables => format!("{}, N [[vip]] tables", Speaker::Announcer),
+            Entrant::AnnouncerTables(Bind::None) => tables,
+            Entrant::AnnouncerTables(Bind::Route) => format!("{tables}, bind = route"),
+            Entrant::AnnouncerTables(Bind::Address) => format!("{tables}, bind = address"),
         }
     }
 }
@@ -202,9 +211,9 @@ pub fn run(plan: &Plan, report: &mut Report) {
                 }
             }
         }
-        if plan.runs(Speaker::Announcer) && n <= KERNEL_FLOOR_MAX && !stop::requested() {
-            let floor = format!("{group}: binding N addresses on lo, which bind = false avoids");
-            kernel_floor(plan, n, &floor, report);
+        if plan.runs(Speaker::Announcer) && !stop::requested() {
+            let floor = format!("{group}: the kernel alone binding N VIPs, no daemon");
+            kernel_floor::measure(plan, n, &floor, report);
         }
     }
 }
@@ -219,76 +228,23 @@ fn note_method(plan: &Plan, report: &mut Report) {
         ),
     );
     report.note(Scenario::Scale, format!("announcer: one [[vip]] with prefixes = [N host routes], bind = false, no checks; instead the speaker's namespace gets one AnyIP route, `ip route add local {SCALE_BLOCK} dev lo`, before the speaker starts, so every address is still delivered locally (how an operator with thousands of VIPs runs it; ExaBGP and GoBGP bind nothing either); default logging; `start → running` is from its log line \"announcer running\""));
-    if plan.runs(Speaker::Announcer) && plan.scale_sizes.contains(&TABLE_FORM_N) {
-        report.note(Scenario::Scale, format!("{}: at N = {} only, the same with N [[vip]] tables (one prefix each, bind = false), taking turns with the others: the table form's memory cost", Entrant::AnnouncerTables.label(), thousands(TABLE_FORM_N)));
+    if plan.runs(Speaker::Announcer) && plan.scale_sizes.iter().any(|&n| n >= TABLE_FORM_N) {
+        report.note(Scenario::Scale, format!("{}: the same with N [[vip]] tables (one prefix each), taking turns with the others: bind = false and bind = \"address\" (each VIP an address on lo) at N = {} only, bind = \"route\" (each VIP a local route in the local table) from it up; the AnyIP route is there too, which changes nothing for them", Entrant::AnnouncerTables(Bind::None).label(), thousands(TABLE_FORM_N)));
     }
     report.note(Scenario::Scale, "ExaBGP: N static routes in its configuration; GoBGP: N routes injected with `gobgp mrt inject global` (one streamed batch; gobgpd's configuration cannot hold routes) once its API answers, then BIRD enabled");
     report.note(Scenario::Scale, "GoBGP: BIRD must connect (gobgpd's own first connect waits 5–10 s), and as the active side BIRD waits 0.75–1 s before connecting whatever `connect delay time` says; that wait (from BIRD's log) is left out of GoBGP's start → Established and start → all N and shown in its own column");
     if plan.runs(Speaker::Announcer) {
-        report.note(Scenario::Scale, format!("kernel alone: the N addresses added to lo of an empty namespace by one `ip -batch` (no daemon, no BGP), once per N up to {}: what binding every VIP would cost, which `bind = false` avoids", thousands(KERNEL_FLOOR_MAX)));
-        let skipped: Vec<String> = plan
-            .scale_sizes
-            .iter()
-            .filter(|&&n| n > KERNEL_FLOOR_MAX)
-            .map(|&n| thousands(n))
-            .collect();
-        if !skipped.is_empty() {
-            report.note(Scenario::Scale, format!("kernel alone: not measured at N = {} (above {}: adding addresses to lo grows superlinearly, seconds at 10,000, minutes at 40,000)", skipped.join(", "), thousands(KERNEL_FLOOR_MAX)));
-        }
+        kernel_floor::note(plan, report);
     }
     report.note(Scenario::Scale, "a speaker that times out at one N is not tried again at that N (its later trials are counted as failed)");
-}
-
-/// Measures the kernel alone binding `n` addresses on `lo` into the row of
-/// [`Speaker::KernelFloor`] in `group`.
-fn kernel_floor(plan: &Plan, n: usize, group: &str, report: &mut Report) {
-    let row = Row {
-        scenario: Scenario::Scale,
-        group: group.to_owned(),
-        speaker: Speaker::KernelFloor,
-        label: format!("{} (ip -batch, no daemon)", Speaker::KernelFloor),
-    };
-    eprint!("scale N = {}: {} ... ", thousands(n), row.label);
-    match bind_all(plan, n) {
-        Ok(ms) => {
-            eprintln!("{ms:.0} ms");
-            report.sample(&row, BIND_N, ms);
-        }
-        Err(e) => {
-            eprintln!("failed: {}", first_line(&e.to_string()));
-            report.failure(&row, BIND_N, &e.to_string());
-        }
-    }
-}
-
-/// Adds `n` scale addresses to `lo` of a fresh namespace with one `ip
-/// -batch` and returns how long it took, in milliseconds.
-fn bind_all(plan: &Plan, n: usize) -> Result<f64> {
-    let hosts = prefixes::scale_addresses(n)?;
-    let dir = tempfile::Builder::new()
-        .prefix("announcer-floor-")
-        .tempdir()
-        .map_err(|e| Error::io("create the kernel floor's directory", e))?;
-    let batch = dir.path().join("bind.batch");
-    let text: String = hosts
-        .iter()
-        .map(|host| format!("address add {host}/32 dev lo\n"))
-        .collect();
-    std::fs::write(&batch, text).map_err(|e| Error::io(format!("write {}", batch.display()), e))?;
-    let ns = Netns::new("floor")?;
-    let mut command = Command::new("ip");
-    command.args(["-n", ns.name(), "-batch"]).arg(&batch);
-    let start = Instant::now();
-    run_bounded("ip-batch", command, dir.path(), plan.scale_timeout)?;
-    Ok(start.elapsed().as_secs_f64() * 1000.0)
 }
 
 /// One trial of `entrant` with `n` routes.
 fn trial_once(plan: &Plan, entrant: Entrant, n: usize) -> Result<Outcome> {
     let hosts = prefixes::scale_addresses(n)?;
     match entrant {
-        Entrant::Speaker(Speaker::Announcer) => announcer_trial(plan, &hosts, true),
-        Entrant::AnnouncerTables => announcer_trial(plan, &hosts, false),
+        Entrant::Speaker(Speaker::Announcer) => announcer_trial(plan, &hosts, None),
+        Entrant::AnnouncerTables(bind) => announcer_trial(plan, &hosts, Some(bind)),
         Entrant::Speaker(Speaker::Exabgp) => exabgp_trial(plan, &hosts),
         Entrant::Speaker(Speaker::Gobgp) => gobgp_trial(plan, &hosts),
         Entrant::Speaker(Speaker::KernelFloor) => Err(Error::Check(
@@ -322,16 +278,16 @@ fn scale_lab(start_disabled: bool) -> Result<TrialLab> {
     Ok(lab)
 }
 
-/// announcer with `hosts` unbound, in one `[[vip]]` table if `one_table`,
-/// else in a table each.
-fn announcer_trial(plan: &Plan, hosts: &[Ipv4Addr], one_table: bool) -> Result<Outcome> {
+/// announcer with `hosts` in a table each bound as `tables` says, or
+/// unbound in one `[[vip]]` table when `tables` is `None`.
+fn announcer_trial(plan: &Plan, hosts: &[Ipv4Addr], tables: Option<Bind>) -> Result<Outcome> {
     let lab = scale_lab(false)?;
     let dir = lab.dir("announcer")?;
-    let mut config =
-        announcer::Config::new(lab.speaker_v4()?, &dir, hosts, Vec::new()).without_binding();
-    if one_table {
-        config = config.in_shared_tables();
-    }
+    let config = announcer::Config::new(lab.speaker_v4()?, &dir, hosts, Vec::new());
+    let config = match tables {
+        Some(bind) => config.bound_as(bind),
+        None => config.without_binding().in_shared_tables(),
+    };
     let config_path = announcer::write_config(&dir, &config)?;
     let ns = lab.speaker_ns()?;
     let mut control = lab.control()?;
@@ -483,16 +439,19 @@ mod tests {
     use crate::bench::fixtures::binaries;
 
     #[test]
-    fn the_table_form_runs_at_its_n_only_right_after_announcer() {
+    fn the_table_forms_run_right_after_announcer_from_their_n() {
         let plan = Plan::full(binaries());
         let speakers: Vec<Entrant> = plan.speakers.iter().map(|&s| Entrant::Speaker(s)).collect();
         assert_eq!(Entrant::at(&plan, 1_000), speakers);
-        assert_eq!(Entrant::at(&plan, 100_000), speakers);
-        let at = Entrant::at(&plan, TABLE_FORM_N);
+        let at = Entrant::at(&plan, 100_000);
         assert_eq!(at.len(), speakers.len() + 1);
-        assert_eq!(at[1], Entrant::AnnouncerTables);
+        assert_eq!(at[1], Entrant::AnnouncerTables(Bind::Route));
+        let at = Entrant::at(&plan, TABLE_FORM_N);
+        assert_eq!(at.len(), speakers.len() + 3);
+        assert_eq!(at[1], Entrant::AnnouncerTables(Bind::None));
         assert_eq!(at[1].speaker(), Speaker::Announcer);
         assert_eq!(at[1].label(), "announcer, N [[vip]] tables");
+        assert_eq!(at[3].label(), "announcer, N [[vip]] tables, bind = address");
         let without_us = Plan {
             speakers: vec![Speaker::Exabgp],
             ..plan

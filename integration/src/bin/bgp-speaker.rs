@@ -165,7 +165,7 @@ fn speaker_config(options: &Options) -> Result<SpeakerConfig, String> {
         listen: options.listen,
         peers,
         graceful_restart: None,
-        hold_first_table: false,
+        hold_end_of_rib: false,
     })
 }
 

@@ -97,8 +97,8 @@ pub fn a_drain_moves_traffic_before_the_withdraw(
 
 /// Graceful restart is on by default: SIGUSR2 to web2's announcer (a planned restart), then
 /// SIGKILL (a crash): each time the router keeps both next hops while the daemon is down,
-/// the new process comes back, holds its first table until the check has a verdict, then
-/// sends it and End-of-RIB; the route never changes and no client connection fails.
+/// the new process comes back, holds End-of-RIB until the check has a verdict, then
+/// sends it; the route never changes and no client connection fails.
 pub fn a_graceful_restart_keeps_the_route(
     router: RouterKind,
     web_server: &str,
@@ -157,7 +157,7 @@ fn restart_keeping_routes(lab: &mut DaemonLab, signal: &str, said: &str) -> Resu
             .web(2)
             .map(|w| w.announcer.logs())
             .map_err(|e| e.to_string())?;
-        if log.contains("sending the first table and End-of-RIB") {
+        if log.contains("the first table is complete; sending End-of-RIB") {
             Ok(start.elapsed())
         } else {
             Err("first table not sent yet".to_owned())

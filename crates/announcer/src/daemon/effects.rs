@@ -95,11 +95,11 @@ pub trait Routes {
         reason: &str,
     ) -> Result<(), announcer_bgp::Error>;
 
-    /// Whether the first table is still held.
-    fn table_held(&self) -> bool;
+    /// Whether End-of-RIB is still held (the first table is not yet decided).
+    fn end_of_rib_held(&self) -> bool;
 
-    /// Sends the held first table, then End-of-RIB.
-    fn release_first_table(&mut self);
+    /// The first table is decided: End-of-RIB follows the routes sent.
+    fn release_end_of_rib(&mut self);
 
     /// Every session's status.
     fn status(&self) -> Vec<PeerStatus>;
@@ -196,12 +196,12 @@ impl Routes for Speaker {
         Speaker::remove_peer(self, address, reason).await
     }
 
-    fn table_held(&self) -> bool {
-        Speaker::table_held(self)
+    fn end_of_rib_held(&self) -> bool {
+        Speaker::end_of_rib_held(self)
     }
 
-    fn release_first_table(&mut self) {
-        Speaker::release_first_table(self);
+    fn release_end_of_rib(&mut self) {
+        Speaker::release_end_of_rib(self);
     }
 
     fn status(&self) -> Vec<PeerStatus> {

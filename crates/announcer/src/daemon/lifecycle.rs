@@ -116,7 +116,7 @@ impl<E: Effects> Daemon<E> {
             tokio::select! {
                 Some(name) = self.checks.flipped.recv() => {
                     self.check_flipped(&name).await;
-                    self.release_table_when_decided();
+                    self.release_end_of_rib_when_decided();
                 }
                 event = next_event(&mut addresses) => match event {
                     Some(event) => self.address_event(event).await,
@@ -216,7 +216,7 @@ impl<E: Effects> Daemon<E> {
             self.systemd.watchdog();
             self.renew_bfd(self.lease());
         }
-        self.release_table_when_decided();
+        self.release_end_of_rib_when_decided();
     }
 
     /// How often liveness is checked (and systemd's watchdog pinged).

@@ -44,6 +44,11 @@ use vip::{CheckStatuses, Vip};
 
 /// At most this many plan/act rounds per reconcile (bind, then announce).
 const RECONCILE_ROUNDS: usize = 3;
+/// How many VIPs one batch binds before they are announced (each batch of addresses costs
+/// one address dump).
+const BIND_BATCH: usize = 512;
+/// How many VIPs a full reconcile decides before it lets the sessions' tasks run.
+const YIELD_EVERY: usize = 1024;
 
 /// Runs the daemon with a loaded configuration until SIGTERM or SIGINT.
 pub fn run(path: &Path, config: Config) -> Result<(), Error> {
@@ -102,8 +107,8 @@ pub struct Daemon<E: Effects> {
     drains: Vec<PendingDrain>,
     stalled: Vec<String>,
     systemd: Systemd,
-    /// While the first table is held: when it is sent anyway, decided or not.
-    table_deadline: Option<Instant>,
+    /// While End-of-RIB is held: when it is sent anyway, decided or not.
+    end_of_rib_deadline: Option<Instant>,
     /// The BFD sessions of the peers with `bfd = true`, if any.
     bfd: Option<BfdSessions>,
     /// When each maintenance with an end (`withdraw --for`) ends.
@@ -112,9 +117,10 @@ pub struct Daemon<E: Effects> {
 
 impl<E: Effects> Daemon<E> {
     /// Loads the maintenance state, opens netlink, starts the BGP sessions and the checks,
-    /// and binds every VIP. With graceful restart the sessions hold their first table until
-    /// every check has a verdict, so that a peer that kept our routes across a restart (or a
-    /// crash) gets the right table before End-of-RIB.
+    /// and binds every VIP, announcing each as soon as it is bound and its checks allow. With
+    /// graceful restart the sessions hold End-of-RIB until every check has a verdict, so
+    /// that a peer that kept our routes across a restart (or a crash) drops only those the
+    /// first table leaves out.
     async fn start(path: &Path, config: Config, effects: E) -> Result<Daemon<E>, Error> {
         let maintenance = Maintenance::load(&config.control.state_dir)?;
         let restarting = config.bgp.restart_time.is_some_and(|time| {
@@ -151,7 +157,7 @@ impl<E: Effects> Daemon<E> {
             drains: Vec::new(),
             stalled: Vec::new(),
             systemd: Systemd::from_env(),
-            table_deadline: None,
+            end_of_rib_deadline: None,
             bfd: None,
             maintenance_ends: BTreeMap::new(),
         };
@@ -163,33 +169,35 @@ impl<E: Effects> Daemon<E> {
         }
         let speaker = speaker_config(&daemon.config, router_id, restarting, true);
         daemon.speaker = Some(daemon.effects.start_routes(speaker).await?);
-        daemon.table_deadline = daemon
+        daemon.end_of_rib_deadline = daemon
             .config
             .bgp
             .restart_time
             .map(|time| Instant::now() + time / 2);
         daemon.reconcile_all().await;
-        daemon.release_table_when_decided();
+        daemon.release_end_of_rib_when_decided();
         Ok(daemon)
     }
 
-    /// Sends the held first table once every check has a verdict (healthy, or failed `fall`
+    /// Releases End-of-RIB once every check has a verdict (healthy, or failed `fall`
     /// times in a row), or at the deadline, whichever comes first.
-    fn release_table_when_decided(&mut self) {
-        let Some(speaker) = self.speaker.as_mut().filter(|s| s.table_held()) else {
+    fn release_end_of_rib_when_decided(&mut self) {
+        let Some(speaker) = self.speaker.as_mut().filter(|s| s.end_of_rib_held()) else {
             return;
         };
         let undecided = self.checks.undecided();
-        let late = self.table_deadline.is_some_and(|t| Instant::now() >= t);
+        let late = self
+            .end_of_rib_deadline
+            .is_some_and(|t| Instant::now() >= t);
         if undecided.is_empty() {
-            info!("every check has a verdict: sending the first table and End-of-RIB");
+            info!("every check has a verdict: the first table is complete; sending End-of-RIB");
         } else if late {
-            warn!(checks = ?undecided, "checks still undecided; sending the first table and End-of-RIB anyway");
+            warn!(checks = ?undecided, "checks still undecided; sending End-of-RIB anyway");
         } else {
             return;
         }
-        speaker.release_first_table();
-        self.table_deadline = None;
+        speaker.release_end_of_rib();
+        self.end_of_rib_deadline = None;
     }
 
     async fn check_flipped(&mut self, name: &str) {
@@ -286,14 +294,19 @@ impl<E: Effects> Daemon<E> {
     async fn reconcile_all(&mut self) {
         self.bind_unbound().await;
         let prefixes: Vec<Prefix> = self.vips.keys().copied().collect();
-        for prefix in prefixes {
+        for (n, prefix) in prefixes.into_iter().enumerate() {
             self.reconcile(prefix).await;
+            if n % YIELD_EVERY == YIELD_EVERY - 1 {
+                tokio::task::yield_now().await;
+            }
         }
     }
 
-    /// Binds every unbound VIP, one batch per interface and kind of binding (thousands of
-    /// VIPs at start take one address dump, not one each). What fails here is tried again one
-    /// by one, and reported, by the reconcile that follows.
+    /// Binds every unbound VIP in batches of [`BIND_BATCH`] per interface and kind of
+    /// binding (thousands of VIPs at start take one address dump per batch, not one each),
+    /// and reconciles each batch's VIPs as soon as it is bound: the first routes leave while
+    /// the rest are still being bound. What fails here is tried again one by one, and
+    /// reported, by the reconcile.
     async fn bind_unbound(&mut self) {
         if self.stopping {
             return;
@@ -308,15 +321,22 @@ impl<E: Effects> Daemon<E> {
             }
         }
         for ((binding, interface), addrs) in batches {
-            match self.effects.bind_all(binding, &interface, &addrs).await {
-                Ok(outcomes) => {
-                    for (addr, outcome) in outcomes {
-                        if let Some(vip) = self.vips.get_mut(&Prefix::host(addr)) {
-                            vip.record_bind(outcome);
+            for batch in addrs.chunks(BIND_BATCH) {
+                match self.effects.bind_all(binding, &interface, batch).await {
+                    Ok(outcomes) => {
+                        for (addr, outcome) in outcomes {
+                            if let Some(vip) = self.vips.get_mut(&Prefix::host(addr)) {
+                                vip.record_bind(outcome);
+                            }
                         }
                     }
+                    Err(e) => {
+                        debug!(%interface, error = %e, "batch bind failed; binding one by one");
+                    }
                 }
-                Err(e) => debug!(%interface, error = %e, "batch bind failed; binding one by one"),
+                for addr in batch {
+                    self.reconcile(Prefix::host(*addr)).await;
+                }
             }
         }
     }
@@ -429,8 +449,8 @@ async fn router_id(
 }
 
 /// The sessions' configuration; `restarting` says this process is a graceful restart. With
-/// graceful restart on and `hold`, the sessions hold their first table until the daemon
-/// releases it.
+/// graceful restart on and `hold`, the sessions hold End-of-RIB until the daemon releases
+/// it.
 fn speaker_config(
     config: &Config,
     router_id: RouterId,
@@ -448,7 +468,7 @@ fn speaker_config(
         listen: config.bgp.listen,
         peers: config.peers.clone(),
         graceful_restart,
-        hold_first_table: hold && graceful_restart.is_some(),
+        hold_end_of_rib: hold && graceful_restart.is_some(),
     }
 }
 

@@ -189,7 +189,7 @@ impl<E: Effects> Daemon<E> {
         }
     }
 
-    /// Starts the sessions of `config` (its first table sent as it comes, not held).
+    /// Starts the sessions of `config` (End-of-RIB not held).
     async fn start_routes(&self, config: &Config) -> Result<E::Routes, Error> {
         let id = super::router_id(&self.path, config, &self.effects).await?;
         let speaker = speaker_config(config, id, false, false);

@@ -223,6 +223,40 @@ fn a_new_session_gets_every_route_then_end_of_rib_for_each_family() {
 }
 
 #[test]
+fn a_held_end_of_rib_lets_routes_go_out_and_follows_them_once_released() {
+    let mut rib = AdjRibOut::new();
+    let v = both();
+    rib.hold_end_of_rib();
+    rib.start_table(&v);
+    assert!(
+        !rib.has_ready() && !rib.has_pending(),
+        "nothing to send yet"
+    );
+    rib.announce(p("203.0.113.10/32"), attrs(1));
+    let (updates, _) = rib.next_updates(&v, usize::MAX);
+    assert_eq!(announced(&updates), vec![p("203.0.113.10/32")]);
+    assert!(updates.iter().all(|u| u.end_of_rib_family().is_none()));
+    rib.session_down();
+    rib.start_table(&v);
+    let (again, _) = rib.next_updates(&v, usize::MAX);
+    assert_eq!(announced(&again), vec![p("203.0.113.10/32")]);
+    assert!(
+        again.iter().all(|u| u.end_of_rib_family().is_none()),
+        "still held"
+    );
+    rib.announce(p("2001:db8:100::10/128"), attrs(1));
+    rib.release_end_of_rib();
+    let (updates, _) = rib.next_updates(&v, usize::MAX);
+    assert_eq!(announced(&updates), vec![p("2001:db8:100::10/128")]);
+    let eors: Vec<_> = updates
+        .iter()
+        .filter_map(Update::end_of_rib_family)
+        .collect();
+    assert_eq!(eors, vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST]);
+    assert!(!rib.has_ready());
+}
+
+#[test]
 fn route_refresh_resends_one_family_without_end_of_rib() {
     let mut rib = AdjRibOut::new();
     let v = both();

@@ -47,8 +47,8 @@ pub(crate) enum Command {
     Accepted(TcpStream),
     /// Send what earlier commands changed now, then answer.
     Sync(oneshot::Sender<()>),
-    /// The first table is complete: send it, and End-of-RIB, from now on.
-    ReleaseTable,
+    /// The first table is complete: End-of-RIB may follow it.
+    ReleaseEndOfRib,
     /// Reset the session with this NOTIFICATION (its forwarding path failed); it starts
     /// again after the backoff.
     Reset(Notification),
@@ -81,9 +81,6 @@ pub(crate) struct Session {
     io_rx: mpsc::Receiver<IoEvent>,
     status: watch::Sender<PeerStatus>,
     events: broadcast::Sender<SessionEvent>,
-    /// Routes are not sent yet: the first table is still being decided (graceful restart:
-    /// a peer that kept our routes drops the ones missing from it at our End-of-RIB).
-    table_held: bool,
     /// Ending with a NOTIFICATION: closed connections keep reading until the peer closes
     /// its side, so the session ends only once the peer has read it.
     read_until_peer_closes: bool,
@@ -94,22 +91,26 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// A session task for `peer`, not yet running; with `table_held` it sends no routes
-    /// until [`Command::ReleaseTable`].
+    /// A session task for `peer`, not yet running; with `end_of_rib_held` it sends routes
+    /// as they come but End-of-RIB only after [`Command::ReleaseEndOfRib`].
     pub fn new(
         peer: PeerConfig,
         local_as: Asn,
         fsm: Fsm,
         channels: (watch::Sender<PeerStatus>, broadcast::Sender<SessionEvent>),
-        table_held: bool,
+        end_of_rib_held: bool,
     ) -> Self {
         let (status, events) = channels;
         let (io_tx, io_rx) = mpsc::channel(IO_QUEUE);
+        let mut rib = AdjRibOut::new();
+        if end_of_rib_held {
+            rib.hold_end_of_rib();
+        }
         Session {
             peer,
             local_as,
             fsm,
-            rib: AdjRibOut::new(),
+            rib,
             conns: HashMap::new(),
             next_conn: 0,
             connecting: None,
@@ -119,7 +120,6 @@ impl Session {
             io_rx,
             status,
             events,
-            table_held,
             read_until_peer_closes: false,
             reading_until_closed: Vec::new(),
             repeats: RepeatLimit::new(REPEAT_EVERY),
@@ -192,11 +192,10 @@ impl Session {
                 self.flush_routes();
                 let _ = done.send(());
             }
-            Command::ReleaseTable => {
-                self.table_held = false;
-                if let Some((_, view)) = &self.established {
-                    info!("first table complete; sending it and End-of-RIB");
-                    self.rib.start_table(view);
+            Command::ReleaseEndOfRib => {
+                self.rib.release_end_of_rib();
+                if self.established.is_some() {
+                    info!("first table complete; End-of-RIB follows it");
                 }
             }
             Command::Reset(notification) => {
@@ -385,10 +384,9 @@ impl Session {
             graceful_restart = negotiated.peer_graceful_restart(),
             "session established"
         );
-        if self.table_held {
-            info!("routes held until the first table is complete");
-        } else {
-            self.rib.start_table(&view);
+        self.rib.start_table(&view);
+        if self.rib.end_of_rib_held() {
+            info!("End-of-RIB held until the first table is complete");
         }
         self.established = Some((id, view));
         self.status.send_modify(|s| {

@@ -24,10 +24,9 @@ const BATCH_ROUTES: usize = 1_000;
 
 impl Session {
     /// The peer asked for our routes of `family` again (RFC 2918): owed once, however many
-    /// requests arrive before it is sent. Ignored until the session is Established and
-    /// the first table released (that table follows anyway).
+    /// requests arrive before it is sent. Ignored until the session is Established.
     pub(super) fn route_refresh(&mut self, family: Family) {
-        if self.established.is_none() || self.table_held {
+        if self.established.is_none() {
             return;
         }
         let now = Instant::now();
@@ -60,7 +59,7 @@ impl Session {
     /// below `limit` (any size when `None`).
     fn flush(&mut self, limit: Option<usize>) {
         let (id, view) = match &self.established {
-            Some((id, view)) if !self.table_held => (*id, view.clone()),
+            Some((id, view)) => (*id, view.clone()),
             _ => return,
         };
         let rounds = self.rib.pending_bound() / BATCH_ROUTES + 2;

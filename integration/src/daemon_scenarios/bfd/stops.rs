@@ -35,7 +35,7 @@ const STALE_WATCH: Duration = Duration::from_secs(2);
 /// The log line of a new process that carries on a BFD session.
 const CARRIED_ON: &str = "BFD session carried on from the previous process";
 /// The log line of a process releasing its first table.
-const FIRST_TABLE: &str = "sending the first table and End-of-RIB";
+const FIRST_TABLE: &str = "the first table is complete; sending End-of-RIB";
 
 /// What a router does when a server's daemon crashes (SIGKILL: the TCP session closes, BFD
 /// stops) while graceful restart and BFD are both on.

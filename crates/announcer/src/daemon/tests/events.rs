@@ -154,7 +154,7 @@ async fn sigusr2_keeps_the_routes_and_the_next_start_sends_its_table_once_checks
         ..Options::default()
     });
     lab.run(VIP_TABLE, async |d| {
-        d.wait_for(0, &Effect::TableReleased).await;
+        d.wait_for(0, &Effect::EndOfRibReleased).await;
         d.signal(Signal::Restart).await;
         d.wait_for(0, &Effect::ClosedForRestart).await;
     })
@@ -168,7 +168,7 @@ async fn sigusr2_keeps_the_routes_and_the_next_start_sends_its_table_once_checks
         };
         let started = d.wait_for(mark, &start).await;
         let up = d.wait_for(started, &announced(Marks::Plain)).await;
-        d.wait_for(up, &Effect::TableReleased).await;
+        d.wait_for(up, &Effect::EndOfRibReleased).await;
     })
     .await;
 }

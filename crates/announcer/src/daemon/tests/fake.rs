@@ -42,8 +42,8 @@ pub enum Effect {
     PeerAdded(IpAddr),
     /// A session removed.
     PeerRemoved(IpAddr),
-    /// The first table released.
-    TableReleased,
+    /// End-of-RIB released: the first table is decided.
+    EndOfRibReleased,
     /// Every route withdrawn and every session closed, with this reason.
     Shutdown(String),
     /// Every session closed, the routes kept at the peers.
@@ -179,7 +179,7 @@ impl Effects for Fake {
         Ok(FakeSessions {
             world: self.clone(),
             peers: config.peers,
-            held: config.hold_first_table,
+            held: config.hold_end_of_rib,
         })
     }
 }
@@ -242,13 +242,13 @@ impl Routes for FakeSessions {
         Ok(())
     }
 
-    fn table_held(&self) -> bool {
+    fn end_of_rib_held(&self) -> bool {
         self.held
     }
 
-    fn release_first_table(&mut self) {
+    fn release_end_of_rib(&mut self) {
         self.held = false;
-        self.world.record(Effect::TableReleased);
+        self.world.record(Effect::EndOfRibReleased);
     }
 
     fn status(&self) -> Vec<PeerStatus> {
