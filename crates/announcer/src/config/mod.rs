@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 mod peer;
 mod raw;
+mod sections;
 mod validate;
 mod value;
 mod vip;
@@ -65,10 +66,30 @@ pub fn load_control(path: &Path) -> Result<ControlConfig, ConfigError> {
 /// `path` names the file in errors, and its directory is where relative paths
 /// (`password_file`, file checks, `[control]`) are resolved; password files are read.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let raw = raw::parse(text).map_err(|invalid| invalid.locate(text, path))?;
+    parse_sections(text, path, sections::split(text))
+}
+
+/// [`parse`] as one document, without taking the `[[vip]]` tables one at a time: the
+/// reference the configuration fuzzer holds [`parse`] to (the same outcome for any text).
+#[doc(hidden)]
+pub fn parse_whole(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    parse_sections(text, path, None)
+}
+
+/// [`parse`] with the `[[vip]]` tables of `sections` parsed one at a time.
+fn parse_sections(
+    text: &str,
+    path: &Path,
+    sections: Option<sections::Sections>,
+) -> Result<Config, ConfigError> {
+    let (rest, vip_sections) = match &sections {
+        Some(sections) => (sections.rest.as_str(), sections.vips.as_slice()),
+        None => (text, &[][..]),
+    };
+    let raw = raw::parse(rest).map_err(|invalid| invalid.locate(text, path))?;
     let source = validate::Source {
         text,
         base_dir: path.parent().unwrap_or(Path::new("")),
     };
-    validate::config(&raw, &source).map_err(|invalid| invalid.locate(text, path))
+    validate::config(&raw, vip_sections, &source).map_err(|invalid| invalid.locate(text, path))
 }

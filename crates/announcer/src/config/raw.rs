@@ -5,6 +5,8 @@
 //! message and point at its line. These types never leave the config module, and carry no
 //! `Debug` so that an inline password cannot be printed from them.
 
+use std::ops::Range;
+
 use serde::Deserialize;
 use serde_path_to_error::Segment;
 use toml::{Spanned, Value};
@@ -40,6 +42,14 @@ pub(super) struct RawConfig {
     pub metrics: Option<RawMetrics>,
     /// `[degraded]`.
     pub degraded: Option<RawDegraded>,
+}
+
+/// One `[[vip]]` section of the file (see `sections`), parsed on its own.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVipSection {
+    /// The one `[[vip]]` table.
+    vip: Vec<Spanned<RawVip>>,
 }
 
 /// What a client reads to find the daemon: `[control]` alone, every other table ignored
@@ -172,6 +182,34 @@ pub(super) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Inv
         let message = error.message().trim().replace('\n', "; ");
         Invalid::new(at, key, Problem::Toml(message))
     })
+}
+
+/// The `index`th `[[vip]]` table, parsed from `range` of `text`: its spans count from
+/// `range.start`, its errors are located in `text` under `vip[index]`.
+pub(super) fn parse_vip(
+    text: &str,
+    range: Range<usize>,
+    index: usize,
+) -> Result<Spanned<RawVip>, Invalid> {
+    let offset = range.start;
+    let section = text.get(range).unwrap_or_default();
+    let in_file = |mut invalid: Invalid| {
+        invalid.at += offset;
+        if let Some(rest) = invalid.key.strip_prefix("vip[0]") {
+            invalid.key = format!("vip[{index}]{rest}");
+        }
+        invalid
+    };
+    let raw: RawVipSection = parse(section).map_err(in_file)?;
+    let mut tables = raw.vip.into_iter();
+    match (tables.next(), tables.next()) {
+        (Some(table), None) => Ok(table),
+        _ => Err(in_file(Invalid::new(
+            0,
+            "vip[0]",
+            Problem::Toml("expected one [[vip]] table here".to_owned()),
+        ))),
+    }
 }
 
 /// `peer[0].remote_as` from serde's path, without the private fields `toml::Spanned`

@@ -8,15 +8,18 @@ use std::collections::HashSet;
 use std::fmt::Display;
 use std::hash::Hash;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::path::Path;
 
 use std::time::Duration;
 
 use announcer_bgp::{GracefulRestartConfig, RouterId};
 
-use super::error::{line_column, Problem};
-use super::model::{BgpConfig, Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig};
-use super::raw::{RawBgp, RawConfig, RawControl, RawDrain, RawMetrics};
+use super::error::{line_column, Invalid, Problem};
+use super::model::{
+    BgpConfig, Config, ControlConfig, DegradedConfig, DrainConfig, MetricsConfig, VipConfig,
+};
+use super::raw::{self, RawBgp, RawConfig, RawControl, RawDrain, RawMetrics};
 use super::value::{Field, Result, Scope};
 use super::{check, peer, vip};
 
@@ -31,8 +34,14 @@ pub(super) struct Source<'a> {
     pub base_dir: &'a Path,
 }
 
-/// The configuration `raw` describes.
-pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
+/// The configuration `raw` describes, with the `[[vip]]` tables of `vip_sections` (byte
+/// ranges of the file, each parsed and validated on its own, then dropped) after those of
+/// `raw`.
+pub(super) fn config(
+    raw: &RawConfig,
+    vip_sections: &[Range<usize>],
+    source: &Source<'_>,
+) -> Result<Config> {
     let mut bgp = bgp(&raw.bgp)?;
 
     let mut peers = Vec::with_capacity(raw.peer.len());
@@ -70,8 +79,15 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
     }
 
     let defined: HashSet<&str> = checks.iter().map(|check| check.name.as_str()).collect();
-    let mut vips = Vec::with_capacity(raw.vip.len());
+    let mut vips: Vec<VipConfig> = Vec::with_capacity(raw.vip.len() + vip_sections.len());
     let mut prefixes = Unique::new("VIP prefix");
+    if let (Some(section), false) = (vip_sections.first(), raw.vip.is_empty()) {
+        return Err(Invalid::new(
+            section.start,
+            "vip",
+            Problem::Toml("`vip` is written both as [[vip]] tables and otherwise".to_owned()),
+        ));
+    }
     for (index, raw_vip) in raw.vip.iter().enumerate() {
         let scope = Scope::new(format!("vip[{index}]"));
         vips.extend(vip::vips(
@@ -81,6 +97,17 @@ pub(super) fn config(raw: &RawConfig, source: &Source<'_>) -> Result<Config> {
             &mut prefixes,
             source.text,
         )?);
+    }
+    for (index, range) in vip_sections.iter().enumerate() {
+        let raw_vip = raw::parse_vip(source.text, range.clone(), index)?;
+        let scope = Scope::at(format!("vip[{index}]"), range.start);
+        let table = vip::vips(&raw_vip, &scope, &defined, &mut prefixes, source.text)?;
+        for mut config in table {
+            if let Some(previous) = vips.last() {
+                vip::share(previous, &mut config);
+            }
+            vips.push(config);
+        }
     }
 
     let control = match &raw.control {

@@ -27,11 +27,11 @@ pub(super) struct Field<'a> {
 pub(super) type Result<T> = std::result::Result<T, Invalid>;
 
 impl<'a> Field<'a> {
-    /// The field `key` holding `value`.
-    pub fn new(key: String, value: &'a Spanned<Value>) -> Self {
+    /// The field `key` holding `value`, whose span is `offset` bytes into the file.
+    pub fn new(key: String, value: &'a Spanned<Value>, offset: usize) -> Self {
         Field {
             key,
-            at: value.span().start,
+            at: offset + value.span().start,
             value: value.get_ref(),
         }
     }
@@ -153,32 +153,48 @@ impl<'a> Field<'a> {
     }
 }
 
-/// A table's key path (`peer[0]`), from which its fields' paths are built.
-pub(super) struct Scope(String);
+/// A table's key path (`peer[0]`), from which its fields' paths are built, and where the
+/// text its spans count from starts in the file (a `[[vip]]` parsed on its own).
+pub(super) struct Scope {
+    path: String,
+    offset: usize,
+}
 
 impl Scope {
-    /// The table at key path `path`.
+    /// The table at key path `path`, parsed with the whole file.
     pub fn new(path: String) -> Self {
-        Scope(path)
+        Scope::at(path, 0)
+    }
+
+    /// The table at key path `path`, parsed from the text that starts `offset` bytes into
+    /// the file.
+    pub fn at(path: String, offset: usize) -> Self {
+        Scope { path, offset }
     }
 
     /// The key path of `name` in this table.
     pub fn key(&self, name: &str) -> String {
-        format!("{}.{name}", self.0)
+        format!("{}.{name}", self.path)
+    }
+
+    /// The position in the file of a span's `start` in this table's text.
+    pub fn position(&self, start: usize) -> usize {
+        self.offset + start
     }
 
     /// The field `name` of this table.
     pub fn field<'a>(&self, name: &str, value: &'a Spanned<Value>) -> Field<'a> {
-        Field::new(self.key(name), value)
+        Field::new(self.key(name), value, self.offset)
     }
 
     /// The elements of the array `name`, each with its own key path (`checks[1]`).
     pub fn items<'a>(&self, name: &str, list: &'a List) -> impl Iterator<Item = Field<'a>> {
         let key = self.key(name);
+        let offset = self.offset;
         list.get_ref()
             .iter()
             .enumerate()
-            .map(move |(index, value)| Field::new(format!("{key}[{index}]"), value))
+            .map(move |(index, value)| Field::new(format!("{key}[{index}]"), value, offset))
     }
 
     /// The optional field `name`, converted when present.

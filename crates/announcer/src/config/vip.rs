@@ -88,7 +88,7 @@ pub(super) fn vips(
             .try_for_each(|field| add(&field))?,
         (None, Some(list)) => {
             return Err(Invalid::new(
-                list.span().start,
+                scope.position(list.span().start),
                 scope.key("prefixes"),
                 Problem::Expected {
                     expected: "at least one host route",
@@ -98,20 +98,37 @@ pub(super) fn vips(
         }
         (Some(_), Some(list)) => {
             return Err(Invalid::new(
-                list.span().start,
+                scope.position(list.span().start),
                 scope.key("prefixes"),
                 Problem::Exclusive { other: "prefix" },
             ))
         }
         (None, None) => {
             return Err(Invalid::new(
-                raw.span().start,
+                scope.position(raw.span().start),
                 scope.key("prefix"),
                 Problem::MissingPrefix,
             ))
         }
     }
     Ok(vips)
+}
+
+/// Makes `vip` share `previous`'s interface name, check names, attributes and policy where
+/// they are equal: thousands of `[[vip]]` tables written alike then cost one copy of each.
+pub(super) fn share(previous: &VipConfig, vip: &mut VipConfig) {
+    if previous.interface == vip.interface {
+        vip.interface = Arc::clone(&previous.interface);
+    }
+    if previous.checks == vip.checks {
+        vip.checks = Arc::clone(&previous.checks);
+    }
+    if previous.attributes == vip.attributes {
+        vip.attributes = Arc::clone(&previous.attributes);
+    }
+    if previous.policy == vip.policy {
+        vip.policy = Arc::clone(&previous.policy);
+    }
 }
 
 /// The attributes a `[[vip]]` announces its routes with.

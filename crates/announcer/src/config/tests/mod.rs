@@ -6,6 +6,7 @@ mod duration;
 mod password;
 mod reference;
 mod rejected;
+mod vip_tables;
 
 use std::path::Path;
 
