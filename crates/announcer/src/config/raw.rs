@@ -175,12 +175,11 @@ pub(super) struct RawDrain {
 
 /// Parses `text` into the raw shape; errors carry the key path serde was in.
 pub(super) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Invalid> {
-    serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|error| {
+    let document =
+        toml::Deserializer::parse(text).map_err(|error| toml_error(&error, String::new()))?;
+    serde_path_to_error::deserialize(document).map_err(|error| {
         let key = key_path(error.path());
-        let error = error.into_inner();
-        let at = error.span().map_or(0, |span| span.start);
-        let message = error.message().trim().replace('\n', "; ");
-        Invalid::new(at, key, Problem::Toml(message))
+        toml_error(&error.into_inner(), key)
     })
 }
 
@@ -210,6 +209,13 @@ pub(super) fn parse_vip(
             Problem::Toml("expected one [[vip]] table here".to_owned()),
         ))),
     }
+}
+
+/// A parse or shape error at `key`, located at its span.
+fn toml_error(error: &toml::de::Error, key: String) -> Invalid {
+    let at = error.span().map_or(0, |span| span.start);
+    let message = error.message().trim().replace('\n', "; ");
+    Invalid::new(at, key, Problem::Toml(message))
 }
 
 /// `peer[0].remote_as` from serde's path, without the private fields `toml::Spanned`
