@@ -174,46 +174,51 @@ fn anycast_serves_each_client_from_its_site_and_fails_over_across_sites() -> Res
             "web2",
             &["announcer", "withdraw", "--reason", "site 1 drained"],
         )?;
-        let core = [v4(17)];
-        let moved = lab.wait_next_hops("edge1", VIP4, &core, start, SETTLE)?;
-        println!("measured: anycast: site 1 out -> edge1 routes via the core in {moved:?}");
-        expect_answers(
-            &lab.client_gets("client1", vip4(), REQUESTS)?,
-            &["web3", "web4"],
-            false,
-        )?;
+        let site2_via_core: (&[IpAddr], &[&str]) = (&[v4(17)], &["web3", "web4"]);
+        client1_served(lab, "site 1 out", site2_via_core, (start, SETTLE))?;
 
         let start = Instant::now();
         lab.set_healthy("web1", true)?;
         lab.exec("web2", &["announcer", "announce"])?;
-        let back = lab.wait_next_hops("edge1", VIP4, &site1, start, SETTLE)?;
-        println!("measured: anycast: site 1 back -> edge1 routes to it in {back:?}");
-        expect_answers(
-            &lab.client_gets("client1", vip4(), REQUESTS)?,
-            &["web1", "web2"],
-            false,
+        client1_served(
+            lab,
+            "site 1 back",
+            (&site1, &["web1", "web2"]),
+            (start, SETTLE),
         )?;
         a_busy_site_sends_its_clients_to_the_other(lab)?;
         a_shared_failure_fails_open_or_withdraws_as_configured(lab)
     })
 }
 
+/// `anycast` after `event` at `start`: edge1 routes the VIP via `hops` within `limit`
+/// (printed as measured), and client1 is answered by `servers`.
+fn client1_served(
+    lab: &RunningTopology,
+    event: &str,
+    (hops, servers): (&[IpAddr], &[&str]),
+    (start, limit): (Instant, Duration),
+) -> Result<()> {
+    let took = lab.wait_next_hops("edge1", VIP4, hops, start, limit)?;
+    println!("measured: anycast: {event} -> edge1 routes via {hops:?} in {took:?}");
+    expect_answers(
+        &lab.client_gets("client1", vip4(), REQUESTS)?,
+        servers,
+        false,
+    )
+}
+
 /// `anycast`: web1 and web2 busy (their soft check fails): site 1 still
 /// announces the VIP, with 3 extra ASes, so edge1 prefers site 2's route via
 /// the core and client1 is served by site 2; no longer busy, site 1 again.
 fn a_busy_site_sends_its_clients_to_the_other(lab: &RunningTopology) -> Result<()> {
-    let (site1, core) = ([v4(2), v4(6)], [v4(17)]);
+    let site1 = [v4(2), v4(6)];
     let start = Instant::now();
     for node in ["web1", "web2"] {
         lab.set_busy(node, true)?;
     }
-    let moved = lab.wait_next_hops("edge1", VIP4, &core, start, FAILOVER)?;
-    println!("measured: anycast: site 1 busy -> edge1 routes via the core in {moved:?}");
-    expect_answers(
-        &lab.client_gets("client1", vip4(), REQUESTS)?,
-        &["web3", "web4"],
-        false,
-    )?;
+    let site2_via_core: (&[IpAddr], &[&str]) = (&[v4(17)], &["web3", "web4"]);
+    client1_served(lab, "site 1 busy", site2_via_core, (start, FAILOVER))?;
     let start = Instant::now();
     for node in ["web1", "web2"] {
         lab.set_busy(node, false)?;

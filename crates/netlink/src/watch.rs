@@ -156,43 +156,56 @@ fn translate(
             names.remove(&msg.header.index);
             None
         }
-        RouteNetlinkMessage::NewAddress(msg) => {
-            let (interface, addr) = describe(&msg, names)?;
-            Some(AddressEvent::Added {
+        RouteNetlinkMessage::NewAddress(ref msg) | RouteNetlinkMessage::DelAddress(ref msg) => {
+            let (interface, addr) = describe(msg, names)?;
+            let present = matches!(payload, RouteNetlinkMessage::NewAddress(_));
+            let prefix_len = msg.header.prefix_len;
+            Some(event(
+                present,
                 interface,
                 addr,
-                prefix_len: msg.header.prefix_len,
-                binding: Binding::Address,
-            })
+                prefix_len,
+                Binding::Address,
+            ))
         }
-        RouteNetlinkMessage::DelAddress(msg) => {
-            let (interface, addr) = describe(&msg, names)?;
-            Some(AddressEvent::Removed {
-                interface,
+        RouteNetlinkMessage::NewRoute(ref msg) | RouteNetlinkMessage::DelRoute(ref msg) => {
+            let (index, addr) = local_host_route(msg)?;
+            let present = matches!(payload, RouteNetlinkMessage::NewRoute(_));
+            let prefix_len = msg.header.destination_prefix_length;
+            Some(event(
+                present,
+                name_of(index, names),
                 addr,
-                prefix_len: msg.header.prefix_len,
-                binding: Binding::Address,
-            })
-        }
-        RouteNetlinkMessage::NewRoute(msg) => {
-            let (index, addr) = local_host_route(&msg)?;
-            Some(AddressEvent::Added {
-                interface: name_of(index, names),
-                addr,
-                prefix_len: msg.header.destination_prefix_length,
-                binding: Binding::Route,
-            })
-        }
-        RouteNetlinkMessage::DelRoute(msg) => {
-            let (index, addr) = local_host_route(&msg)?;
-            Some(AddressEvent::Removed {
-                interface: name_of(index, names),
-                addr,
-                prefix_len: msg.header.destination_prefix_length,
-                binding: Binding::Route,
-            })
+                prefix_len,
+                Binding::Route,
+            ))
         }
         _ => None,
+    }
+}
+
+/// [`AddressEvent::Added`] when `present`, else [`AddressEvent::Removed`].
+fn event(
+    present: bool,
+    interface: String,
+    addr: IpAddr,
+    prefix_len: u8,
+    binding: Binding,
+) -> AddressEvent {
+    if present {
+        AddressEvent::Added {
+            interface,
+            addr,
+            prefix_len,
+            binding,
+        }
+    } else {
+        AddressEvent::Removed {
+            interface,
+            addr,
+            prefix_len,
+            binding,
+        }
     }
 }
 
@@ -278,25 +291,8 @@ mod tests {
         use rtnetlink::packet_route::route::RouteType;
         let mut names = HashMap::from([(1, "lo".to_owned())]);
         let route = local_route_message(1, "203.0.113.9".parse().unwrap());
-        let expected = |present| {
-            let (interface, addr) = ("lo".to_owned(), "203.0.113.9".parse().unwrap());
-            let binding = Binding::Route;
-            Some(if present {
-                AddressEvent::Added {
-                    interface,
-                    addr,
-                    prefix_len: 32,
-                    binding,
-                }
-            } else {
-                AddressEvent::Removed {
-                    interface,
-                    addr,
-                    prefix_len: 32,
-                    binding,
-                }
-            })
-        };
+        let addr: IpAddr = "203.0.113.9".parse().unwrap();
+        let expected = |present| Some(event(present, "lo".to_owned(), addr, 32, Binding::Route));
         let added = RouteNetlinkMessage::NewRoute(route.clone());
         assert_eq!(translate(added, &mut names), expected(true));
         let removed = RouteNetlinkMessage::DelRoute(route.clone());

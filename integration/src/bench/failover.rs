@@ -26,7 +26,6 @@ use super::report::{Metric, Report, Row, Style, Unit};
 use super::route_watch::RouteWatch;
 use super::running::Running;
 use super::stop;
-use super::table::first_line;
 use crate::daemon_lab::{start_web_server, HEALTH_PORT};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
@@ -142,17 +141,8 @@ pub fn run(plan: &Plan, report: &mut Report) {
                 plan.failover_trials,
                 row.label
             );
-            match trial_once(plan, kind, trial) {
-                Ok(gone) => {
-                    let ms = gone.as_secs_f64() * 1000.0;
-                    eprintln!("{ms:.1} ms");
-                    report.sample(&row, GONE, ms);
-                }
-                Err(e) => {
-                    eprintln!("failed: {}", first_line(&e.to_string()));
-                    report.failure(&row, GONE, &e.to_string());
-                }
-            }
+            let gone = trial_once(plan, kind, trial).map(|gone| gone.as_secs_f64() * 1000.0);
+            report.trial(&row, GONE, &gone);
         }
     }
 }

@@ -11,7 +11,7 @@ use super::plan::{Plan, Scenario, Speaker, KERNEL_FLOOR_MAX};
 use super::prefixes;
 use super::report::{Metric, Report, Row, Unit};
 use super::running::run_bounded;
-use super::table::{first_line, thousands};
+use super::table::thousands;
 use crate::config_toml::Bind;
 use crate::error::{Error, Result};
 use crate::netns::Netns;
@@ -55,16 +55,7 @@ pub fn measure(plan: &Plan, n: usize, group: &str, report: &mut Report) {
             row.label,
             metric.name
         );
-        match bind_all(plan, n, bind) {
-            Ok(ms) => {
-                eprintln!("{ms:.0} ms");
-                report.sample(&row, metric, ms);
-            }
-            Err(e) => {
-                eprintln!("failed: {}", first_line(&e.to_string()));
-                report.failure(&row, metric, &e.to_string());
-            }
-        }
+        report.trial(&row, metric, &bind_all(plan, n, bind));
     }
 }
 

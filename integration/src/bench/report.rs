@@ -167,6 +167,21 @@ impl Report {
         }
     }
 
+    /// Records one trial's `outcome` in `row`: its milliseconds as a sample of `metric`, or
+    /// why it failed; and ends the trial's progress line on stderr with it.
+    pub fn trial(&mut self, row: &Row, metric: Metric, outcome: &crate::Result<f64>) {
+        match outcome {
+            Ok(ms) => {
+                eprintln!("{ms:.1} ms");
+                self.sample(row, metric, *ms);
+            }
+            Err(e) => {
+                eprintln!("failed: {}", super::table::first_line(&e.to_string()));
+                self.failure(row, metric, &e.to_string());
+            }
+        }
+    }
+
     /// Adds a note on method to `scenario` (once: repeats are dropped).
     pub fn note(&mut self, scenario: Scenario, text: impl Into<String>) {
         let text = text.into();
