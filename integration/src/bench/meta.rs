@@ -122,15 +122,17 @@ pub fn versions(plan: &Plan) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The version in a program's `--version` output: the last word of the
-/// first line that has a digit (`BIRD version 2.0.12`, `ExaBGP : 4.2.21`,
-/// `gobgpd version 3.10.0`, `announcer 0.1.0`).
+/// The version in a program's `--version` output: the first line that has a
+/// word starting with a digit, from that word on (`BIRD version 2.0.12`,
+/// `ExaBGP : 4.2.21`, `gobgpd version 3.10.0`, `announcer 0.1.0 (commit c0ffee)`).
 fn parse_version(text: &str) -> Option<String> {
-    text.lines()
-        .find(|line| line.chars().any(|c| c.is_ascii_digit()))?
-        .split_whitespace()
-        .last()
-        .map(str::to_owned)
+    text.lines().find_map(|line| {
+        let at = line
+            .split_whitespace()
+            .find(|word| word.starts_with(|c: char| c.is_ascii_digit()))?;
+        let start = line.find(at)?;
+        line.get(start..).map(|rest| rest.trim_end().to_owned())
+    })
 }
 
 /// The plan in words, for the report's header.
@@ -175,7 +177,7 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn versions_are_the_last_word_of_the_first_line_with_a_digit() {
+    fn versions_are_the_first_line_with_a_number_from_the_number_on() {
         assert_eq!(
             parse_version("BIRD version 2.0.12\n").as_deref(),
             Some("2.0.12")
@@ -187,6 +189,10 @@ mod tests {
         assert_eq!(
             parse_version("gobgpd version 3.10.0\n").as_deref(),
             Some("3.10.0")
+        );
+        assert_eq!(
+            parse_version("announcer 0.1.0 (commit c0ffee)\n").as_deref(),
+            Some("0.1.0 (commit c0ffee)")
         );
         assert_eq!(parse_version("usage: nothing\n"), None);
     }
