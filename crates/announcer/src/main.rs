@@ -71,8 +71,8 @@ fn execute(command: Command) -> Result<(), Error> {
             socket,
         } => {
             let config = config::load(&path)?;
-            println!("{}: configuration is valid", path.display());
-            print!("{}", describe::describe(&config));
+            say(&format!("{}: configuration is valid\n", path.display()))?;
+            say(&describe::describe(&config))?;
             if !diff {
                 return Ok(());
             }
@@ -84,7 +84,7 @@ fn execute(command: Command) -> Result<(), Error> {
                 socket: Some(socket.unwrap_or(config.control.socket)),
                 config: None,
             };
-            println!("a reload of {} would:", absolute.display());
+            say(&format!("a reload of {} would:\n", absolute.display()))?;
             done(request(&daemon, &Request::Preview { config: absolute })?)
         }
         Command::Reload { daemon } => done(request(&daemon, &Request::Reload {})?),
@@ -95,12 +95,10 @@ fn execute(command: Command) -> Result<(), Error> {
         } => match request(&daemon, &Request::Status {})? {
             Reply::Status { status, .. } => {
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&status).unwrap_or_default()
-                    );
+                    let text = serde_json::to_string_pretty(&status).unwrap_or_default();
+                    say(&format!("{text}\n"))?;
                 } else {
-                    print!("{status}");
+                    say(&status.to_string())?;
                 }
                 let problems = status.problems();
                 if check && !problems.is_empty() {
@@ -132,7 +130,7 @@ fn execute(command: Command) -> Result<(), Error> {
             let mut script = Vec::new();
             let shell = clap_complete::Shell::from(shell);
             clap_complete::generate(shell, &mut Cli::command(), "announcer", &mut script);
-            print_bytes(&script, "writing the completion script")
+            write_out(&script, "writing the completion script")
         }
         Command::Man => {
             let mut page = Vec::new();
@@ -142,22 +140,30 @@ fn execute(command: Command) -> Result<(), Error> {
                     context: "rendering the manual page",
                     source,
                 })?;
-            print_bytes(&page, "writing the manual page")
+            write_out(&page, "writing the manual page")
         }
     }
 }
 
-/// Writes `bytes` to stdout; a closed pipe is an error, not a panic.
-fn print_bytes(bytes: &[u8], context: &'static str) -> Result<(), Error> {
-    std::io::stdout()
-        .write_all(bytes)
-        .map_err(|source| Error::Io { context, source })
+/// Writes `text` to stdout (see [`write_out`]).
+fn say(text: &str) -> Result<(), Error> {
+    write_out(text.as_bytes(), "writing to standard output")
+}
+
+/// Writes `bytes` to stdout. A reader that has gone away (`announcer status | head -3`)
+/// ends the output quietly; any other failure is an error, never a panic.
+fn write_out(bytes: &[u8], context: &'static str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(source) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(|source| Error::Io { context, source }),
+    }
 }
 
 /// Sends a request to the daemon that `args` point at.
 fn request(args: &DaemonArgs, request: &Request) -> Result<Reply, Error> {
     Ok(client::send(&socket_path(args)?, request, |progress| {
-        println!("{progress}");
+        let _ = say(&format!("{progress}\n"));
     })?)
 }
 
@@ -182,10 +188,7 @@ fn socket_path(args: &DaemonArgs) -> Result<PathBuf, Error> {
 
 fn done(reply: Reply) -> Result<(), Error> {
     match reply {
-        Reply::Done { message, .. } => {
-            println!("{message}");
-            Ok(())
-        }
+        Reply::Done { message, .. } => say(&format!("{message}\n")),
         other => unexpected(other),
     }
 }

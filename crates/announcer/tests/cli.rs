@@ -113,6 +113,20 @@ fn check_config_describes_a_valid_file_and_exits_0() {
 }
 
 #[test]
+fn output_to_a_reader_that_went_away_ends_quietly() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/announcer.toml");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(BINARY)
+        .args(["check-config", "-c", &example.to_string_lossy()])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
 fn the_example_configuration_is_valid() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/announcer.toml");
     let output = announcer(&["check-config", "-c", &example.to_string_lossy()], &[]);
