@@ -220,7 +220,10 @@ impl Session {
             }
             IoEvent::Connected(Err(e)) => {
                 self.connecting = None;
-                info!(error = %e, "connect failed");
+                match self.repeats.allow(Repeated::ConnectFailed, Instant::now()) {
+                    Some(left_out) => info!(error = %e, left_out, "connect failed"),
+                    None => debug!(error = %e, "connect failed"),
+                }
                 self.set_last_error(format!("connect: {e}"));
                 self.input(Input::ConnectFailed);
             }

@@ -24,6 +24,8 @@ pub(crate) enum Repeated {
     NotReading,
     /// An UPDATE fault handled per RFC 7606 without a reset.
     UpdateFault,
+    /// A connection attempt failed (the peer is down or unreachable; retried).
+    ConnectFailed,
 }
 
 /// When each kind was last logged and how many were left out since.
