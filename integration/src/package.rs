@@ -12,13 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
 use tempfile::TempDir;
 
 use crate::error::{Error, Result};
-use crate::process::tail;
-use crate::wait::{wait_until, POLL};
+use crate::process::{tail, wait_or_kill_group};
+use crate::wait::POLL;
 
 /// How long `scripts/package` may take: a cold run installs cargo-deb and builds the
 /// release binary (thin LTO) from scratch on a shared 2-core machine.
@@ -69,24 +67,9 @@ pub fn run_bounded(
         .stderr(create(&stderr_path)?)
         .spawn()
         .map_err(|e| Error::io(format!("start {what}"), e))?;
-    let finished = wait_until(
-        &format!("{what} to finish"),
-        timeout,
-        POLL,
-        || match child.try_wait() {
-            Ok(Some(status)) => Ok(status),
-            Ok(None) => Err("still running".to_owned()),
-            Err(e) => Err(e.to_string()),
-        },
-    );
-    let status = match finished {
+    let status = match wait_or_kill_group(&mut child, what, timeout, POLL) {
         Ok(status) => status,
         Err(timeout) => {
-            // Not reaped yet, so the process group is still ours to kill.
-            if let Ok(pid) = i32::try_from(child.id()) {
-                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-            }
-            let _ = child.wait();
             return Err(Error::Check(format!(
                 "{timeout}\n--- {} ---\n{}",
                 stderr_path.display(),

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+
 use crate::error::{Error, Result};
 use crate::wait::{wait_until, POLL};
 
@@ -230,6 +233,35 @@ impl Drop for ChildGuard {
 }
 
 /// Opens a log file for appending, creating it if needed.
+/// Waits at most `timeout` (checking every `poll`) for `child`, started in a process group
+/// of its own, to finish; on timeout kills its whole group, reaps it and returns the wait's
+/// error. `what` names it in that error.
+pub fn wait_or_kill_group(
+    child: &mut Child,
+    what: &str,
+    timeout: Duration,
+    poll: Duration,
+) -> Result<ExitStatus> {
+    let finished = wait_until(
+        &format!("{what} to finish"),
+        timeout,
+        poll,
+        || match child.try_wait() {
+            Ok(Some(status)) => Ok(status),
+            Ok(None) => Err("still running".to_owned()),
+            Err(e) => Err(e.to_string()),
+        },
+    );
+    if finished.is_err() {
+        // Not reaped yet, so the process group is still ours to kill.
+        if let Ok(pid) = i32::try_from(child.id()) {
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        let _ = child.wait();
+    }
+    finished
+}
+
 fn append(path: &Path) -> Result<File> {
     OpenOptions::new()
         .create(true)

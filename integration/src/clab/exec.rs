@@ -12,16 +12,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
-
 use super::launch::own_binary;
 use super::model::{Bind, Node, Topology};
 use super::role::Role;
 use super::state::node_dir;
 use crate::error::{Error, Result};
-use crate::process::tail;
-use crate::wait::wait_until;
+use crate::process::{tail, wait_or_kill_group};
 
 /// How long one exec line may run.
 pub const EXEC_TIMEOUT: Duration = Duration::from_secs(120);
@@ -147,28 +143,7 @@ pub fn run_exec_lines(topo: &Topology, node: &Node) -> Result<()> {
             .stderr(open(&stderr_path, false)?)
             .spawn()
             .map_err(|e| Error::io(format!("start {what}"), e))?;
-        let finished = wait_until(
-            &format!("{what} to finish"),
-            EXEC_TIMEOUT,
-            POLL,
-            || match child.try_wait() {
-                Ok(Some(status)) => Ok(status),
-                Ok(None) => Err("still running".to_owned()),
-                Err(e) => Err(e.to_string()),
-            },
-        );
-        let status = match finished {
-            Ok(status) => status,
-            Err(timeout) => {
-                // The child is not reaped yet, so its process group is
-                // still ours to kill.
-                if let Ok(pid) = i32::try_from(child.id()) {
-                    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-                }
-                let _ = child.wait();
-                return Err(timeout);
-            }
-        };
+        let status = wait_or_kill_group(&mut child, &what, EXEC_TIMEOUT, POLL)?;
         if !status.success() {
             return Err(Error::Check(format!(
                 "{what} failed ({status}): {}",
