@@ -75,9 +75,10 @@ pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
             bind_refused(lab, &good)?;
             let later = peer_uptime(&lab.web(1)?.announcer.status()?)?;
             let expected = uptime + since.elapsed().as_secs_f64() - UPTIME_SLACK;
-            if later < expected || lab.router.session_mark(web1)? != mark {
+            let now = lab.router.session_mark(web1)?;
+            if later < expected || now != mark {
                 return Err(Error::Check(format!(
-                "the session was reset by a broken reload: peer uptime {uptime:.1} s then {later:.1} s (expected ≥ {expected:.1}); router {mark:?}"
+                "the session was reset by a broken reload: peer uptime {uptime:.1} s then {later:.1} s (expected ≥ {expected:.1}); router {mark:?} then {now:?}"
             )));
             }
             lab.web_mut(1)?
