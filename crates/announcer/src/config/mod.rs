@@ -11,6 +11,7 @@ mod duration;
 pub mod error;
 pub mod model;
 mod peer;
+mod plain_vip;
 mod raw;
 mod sections;
 mod validate;

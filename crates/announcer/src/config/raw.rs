@@ -12,6 +12,7 @@ use serde_path_to_error::Segment;
 use toml::{Spanned, Value};
 
 use super::error::{Invalid, Problem};
+use super::plain_vip;
 
 /// A single value and where it was written.
 pub(super) type Leaf = Spanned<Value>;
@@ -119,7 +120,7 @@ pub(super) struct RawCheck {
 }
 
 /// One `[[vip]]`: one host route (`prefix`) or several sharing the other keys (`prefixes`).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawVip {
     pub prefix: Option<Leaf>,
@@ -199,15 +200,24 @@ pub(super) fn parse_vip(
         }
         invalid
     };
-    let raw: RawVipSection = parse(section).map_err(in_file)?;
+    match plain_vip::read(section) {
+        Some(table) => Ok(table),
+        None => parse_vip_document(section).map_err(in_file),
+    }
+}
+
+/// The one `[[vip]]` table of `section`, parsed as a TOML document; errors are located in
+/// `section`, under `vip[0]`.
+pub(super) fn parse_vip_document(section: &str) -> Result<Spanned<RawVip>, Invalid> {
+    let raw: RawVipSection = parse(section)?;
     let mut tables = raw.vip.into_iter();
     match (tables.next(), tables.next()) {
         (Some(table), None) => Ok(table),
-        _ => Err(in_file(Invalid::new(
+        _ => Err(Invalid::new(
             0,
             "vip[0]",
             Problem::Toml("expected one [[vip]] table here".to_owned()),
-        ))),
+        )),
     }
 }
 
