@@ -11,6 +11,7 @@
 //! namespace whose addresses they are meant to manage.
 
 mod addr;
+mod batch;
 mod binding;
 mod error;
 mod link;

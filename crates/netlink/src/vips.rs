@@ -20,6 +20,7 @@ use tracing::{debug, info};
 use crate::addr::{
     family_of, global_ipv4, host_message, host_prefix_len, is_host, local_addr, skip_dad,
 };
+use crate::batch;
 use crate::binding::Binding;
 use crate::error::{errno, Error, Operation};
 use crate::link;
@@ -99,9 +100,11 @@ impl Vips {
         bound
     }
 
-    /// [`Vips::bind`] for many addresses on one interface, with one address dump and up to
-    /// [`PIPELINE`] requests in flight: the cost of binding thousands of VIPs at start.
-    /// Each address gets its own outcome; `Err` only when the interface or the dump fails.
+    /// [`Vips::bind`] for many addresses on one interface, with one address dump: the cost
+    /// of binding thousands of VIPs at start. Local routes go many to a datagram; addresses
+    /// go with up to [`PIPELINE`] requests in flight, as the kernel's own cost of adding
+    /// one dwarfs the rest (and grows with how many the host has). Each address gets its
+    /// own outcome; `Err` only when the interface, the dump or the socket fails.
     pub async fn bind_all(
         &self,
         binding: Binding,
@@ -139,13 +142,18 @@ impl Vips {
                 _ => missing.push(addr),
             }
         }
-        let added: Vec<(IpAddr, Result<Bound, Error>)> = stream::iter(missing)
-            .map(
-                |addr| async move { (addr, self.add(binding, index, addr, operation(addr)).await) },
-            )
-            .buffer_unordered(PIPELINE)
-            .collect()
-            .await;
+        let added = match binding {
+            Binding::Route => batch::add_all(binding, interface, index, &missing).await?,
+            Binding::Address => {
+                stream::iter(missing)
+                    .map(|addr| async move {
+                        (addr, self.add(binding, index, addr, operation(addr)).await)
+                    })
+                    .buffer_unordered(PIPELINE)
+                    .collect()
+                    .await
+            }
+        };
         let count = added.iter().filter(|(_, r)| r.is_ok()).count();
         info!(interface, %binding, added = count, "bound");
         outcomes.extend(added);

@@ -388,3 +388,51 @@ fn a_route_for_an_address_on_another_interface_is_reported_not_added() {
         },
     );
 }
+
+#[test]
+#[ignore = "needs root: scripts/test"]
+fn many_vips_bound_at_once_each_get_their_own_outcome() {
+    in_private_netns(
+        "many_vips_bound_at_once_each_get_their_own_outcome",
+        |lab| async move {
+            lab.add_dummy("dum0").await;
+            lab.add_address("dum0", FOREIGN_V4, 32).await;
+            let vips = Vips::new().await.unwrap();
+            let fresh: Vec<IpAddr> = (1..=200u8)
+                .map(|n| IpAddr::V4(Ipv4Addr::new(203, 0, 113, n)))
+                .chain(
+                    (1..=100u16)
+                        .map(|n| IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, n))),
+                )
+                .collect();
+            for binding in [ROUTE, ADDRESS] {
+                vips.bind(binding, "lo", V4).await.unwrap();
+                let mut asked = fresh.clone();
+                asked.extend([V4, FOREIGN_V4]);
+                let outcomes = vips.bind_all(binding, "lo", &asked).await.unwrap();
+                assert_eq!(outcomes.len(), asked.len(), "{binding}");
+                for (addr, outcome) in outcomes {
+                    match (addr, outcome) {
+                        (V4, Ok(bound)) => assert_eq!(bound, Bound::AlreadyPresent, "{binding}"),
+                        (FOREIGN_V4, Err(Error::OnOtherInterface { interface, .. })) => {
+                            assert_eq!(interface, "dum0", "{binding}")
+                        }
+                        (addr, Ok(bound)) if fresh.contains(&addr) => {
+                            assert_eq!(bound, Bound::Added, "{binding} {addr}")
+                        }
+                        (addr, other) => panic!("{binding} {addr}: {other:?}"),
+                    }
+                }
+                let mut bound = vips.bound(binding, "lo").await.unwrap();
+                bound.sort();
+                let mut expected = fresh.clone();
+                expected.push(V4);
+                expected.sort();
+                assert_eq!(bound, expected, "{binding}");
+                for &addr in &expected {
+                    vips.unbind(binding, "lo", addr).await.unwrap();
+                }
+            }
+        },
+    );
+}
