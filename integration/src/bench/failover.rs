@@ -248,9 +248,10 @@ fn measure(
     let socket = dir.join("announcer.sock");
     let triggered = match kind.trigger {
         Trigger::HealthFails => {
+            let at = Instant::now();
             std::fs::write(health_file, "unhealthy\n")
                 .map_err(|e| Error::io(format!("write {}", health_file.display()), e))?;
-            Instant::now()
+            at
         }
         Trigger::WithdrawNow => {
             let at = Instant::now();

@@ -1,6 +1,6 @@
 //! One trial's lab, made fresh for every trial so no router timer or
 //! leftover address carries over: the router namespace running BIRD and one
-//! speaker namespace (192.0.2.11, AS [`SPEAKER_AS`]) on the lab LAN
+//! speaker namespace (192.0.2.11, AS [`SPEAKER_AS`]), or several, on the lab LAN
 //! ([`crate::topology`]). Dropping it stops BIRD, then deletes the
 //! namespaces and the trial's directory; drop the speaker first.
 
@@ -33,15 +33,24 @@ impl TrialLab {
     /// Builds the namespaces and starts BIRD with one neighbor, the speaker,
     /// connecting as `mode` says, configured as `options` says.
     pub fn start(mode: Mode, options: BirdOptions) -> Result<Self> {
-        let topology = Topology::new(1)?;
-        let host = topology.speaker(1)?;
-        let mut peer = PeerConfig::new(host.peer_address(), SPEAKER_AS);
-        peer.mode = mode;
+        TrialLab::with_speakers(1, mode, options)
+    }
+
+    /// [`TrialLab::start`] with `speakers` speaker namespaces (192.0.2.11 on), each a
+    /// neighbor of BIRD.
+    pub fn with_speakers(speakers: usize, mode: Mode, options: BirdOptions) -> Result<Self> {
+        let topology = Topology::new(speakers)?;
+        let mut peers = Vec::with_capacity(speakers);
+        for n in 1..=speakers {
+            let mut peer = PeerConfig::new(topology.speaker(n)?.peer_address(), SPEAKER_AS);
+            peer.mode = mode;
+            peers.push(peer);
+        }
         let router = Bird::start_with(
             RouterSetup {
                 ns: topology.rtr.clone(),
                 dir: topology.subdir("router")?,
-                peers: vec![peer],
+                peers,
             },
             options,
         )?;

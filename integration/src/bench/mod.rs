@@ -40,6 +40,7 @@ pub mod report;
 pub mod route_watch;
 pub mod running;
 pub mod scale;
+pub mod soft_failover;
 pub mod stats;
 pub mod stop;
 pub mod table;
@@ -79,6 +80,7 @@ pub fn run(plan: &Plan) -> Result<Report> {
             Scenario::Scale => scale::run(plan, &mut report),
             Scenario::Failover => {
                 failover::run(plan, &mut report);
+                soft_failover::run(plan, &mut report);
                 frozen::run(plan, &mut report);
                 bfd_idle::run(plan, &mut report);
             }

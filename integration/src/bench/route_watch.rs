@@ -8,8 +8,9 @@
 //! sees the addition (the monitor may subscribe only after the first
 //! tries), then deletes it and waits to see that too.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -29,6 +30,8 @@ const PROBE_WAIT: Duration = Duration::from_millis(100);
 const PROBE_TRIES: usize = 50;
 /// At most this many lines are read per wait.
 const MAX_LINES: usize = 100_000;
+/// How many of the lines that did not match a failed wait shows.
+const SHOWN_LINES: usize = 8;
 
 /// A running `ip monitor route` in a namespace.
 #[derive(Debug)]
@@ -104,6 +107,19 @@ impl RouteWatch {
         .map_err(|e| Error::Check(format!("route {address}/32 not deleted: {e}")))
     }
 
+    /// Waits until the kernel's route to `address` goes via `next_hop` alone (at or after
+    /// `after`), at most `timeout` from now; returns when it saw it.
+    pub fn wait_only_via(
+        &self,
+        address: Ipv4Addr,
+        next_hop: IpAddr,
+        after: Instant,
+        timeout: Duration,
+    ) -> Result<Instant> {
+        self.wait_for(after, timeout, |line| only_via(line, address, next_hop))
+            .map_err(|e| Error::Check(format!("route {address}/32 not via {next_hop} alone: {e}")))
+    }
+
     /// The arrival time of the first line at or after `after` that `matches`.
     fn wait_for(
         &self,
@@ -112,21 +128,31 @@ impl RouteWatch {
         matches: impl Fn(&str) -> bool,
     ) -> Result<Instant> {
         let deadline = Instant::now() + timeout;
+        let mut seen: VecDeque<String> = VecDeque::with_capacity(SHOWN_LINES);
         for _ in 0..MAX_LINES {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok((at, line)) if at >= after && matches(&line) => return Ok(at),
-                Ok(_) => {}
+                Ok((_, line)) => {
+                    if seen.len() == SHOWN_LINES {
+                        seen.pop_front();
+                    }
+                    seen.push_back(line);
+                }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(Error::Check("ip monitor stopped".to_owned()))
                 }
             }
         }
+        let last = match seen.is_empty() {
+            true => "no line".to_owned(),
+            false => format!("no matching line; the last: {:?}", Vec::from(seen)),
+        };
         Err(Error::Timeout {
             what: "a route event from ip monitor".to_owned(),
             after: timeout,
-            last: "no matching line".to_owned(),
+            last,
         })
     }
 }
@@ -158,6 +184,19 @@ pub fn route_event(line: &str, address: Ipv4Addr) -> Option<Event> {
     }
     let host = destination.strip_suffix("/32").unwrap_or(destination);
     (host.parse::<Ipv4Addr>().ok()? == address).then_some(event)
+}
+
+/// Whether a line of `ip monitor route` adds the host route to `address` via `next_hop`
+/// alone (a route of several next hops lists them on the lines after, without `via` on
+/// its first).
+pub fn only_via(line: &str, address: Ipv4Addr, next_hop: IpAddr) -> bool {
+    route_event(line, address) == Some(Event::Added)
+        && line
+            .split_whitespace()
+            .skip_while(|word| *word != "via")
+            .nth(1)
+            .and_then(|hop| hop.parse::<IpAddr>().ok())
+            == Some(next_hop)
 }
 
 #[cfg(test)]
@@ -194,6 +233,34 @@ mod tests {
             route_event("blackhole 198.51.100.254/32 ", PROBE_ROUTE),
             Some(Event::Added)
         );
+    }
+
+    #[test]
+    fn a_route_via_one_next_hop_alone_is_recognised() {
+        let hop: IpAddr = "192.0.2.12".parse().unwrap();
+        let cases = [
+            (
+                "203.0.113.10 via 192.0.2.12 dev br0 proto bird metric 32",
+                true,
+            ),
+            (
+                "203.0.113.10 via 192.0.2.11 dev br0 proto bird metric 32",
+                false,
+            ),
+            ("203.0.113.10 proto bird metric 32 ", false),
+            ("\tnexthop via 192.0.2.12 dev br0 weight 1", false),
+            (
+                "Deleted 203.0.113.10 via 192.0.2.12 dev br0 proto bird",
+                false,
+            ),
+            (
+                "203.0.113.11 via 192.0.2.12 dev br0 proto bird metric 32",
+                false,
+            ),
+        ];
+        for (line, alone) in cases {
+            assert_eq!(only_via(line, VIP, hop), alone, "{line}");
+        }
     }
 
     #[test]
