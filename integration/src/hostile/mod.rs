@@ -8,7 +8,8 @@
 //! decode with a deadline) and [`crate::speaker`] (the `bgp-speaker` process) → [`lab`] (the
 //! two namespaces, the speaker, connections in either direction) → [`flood`] (a peer that stops
 //! reading and floods ROUTE-REFRESH, and the measurements around it). The cases are in
-//! `integration/tests/hostile.rs` and `integration/tests/peer_bounds.rs`.
+//! `integration/tests/hostile.rs` (its tables and tests in `integration/tests/hostile/`) and
+//! `integration/tests/peer_bounds.rs`.
 
 pub mod bytes;
 pub mod flood;
