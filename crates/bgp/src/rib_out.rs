@@ -128,11 +128,6 @@ impl AdjRibOut {
         self.desired.clear();
     }
 
-    /// The routes we want the peer to have.
-    pub fn desired(&self) -> impl Iterator<Item = (&Prefix, &Arc<RouteAttributes>)> {
-        self.desired.iter()
-    }
-
     /// How many routes the peer has been sent and not withdrawn.
     pub fn advertised_len(&self) -> usize {
         self.advertised.len()

@@ -12,6 +12,7 @@ pub use status::{MessageCounts, PeerStatus, SessionEvent};
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -145,12 +146,9 @@ impl Session {
                     let mut next = Some(command);
                     let mut handled = 0;
                     while let Some(command) = next.take() {
-                        if let Command::Shutdown(ending, done) = command {
-                            self.shutdown(ending).await;
-                            let _ = done.send(());
+                        if self.command(command).await.is_break() {
                             return;
                         }
-                        self.command(command);
                         handled += 1;
                         if handled < COMMAND_BATCH {
                             next = commands.try_recv().ok();
@@ -169,7 +167,8 @@ impl Session {
         }
     }
 
-    fn command(&mut self, command: Command) {
+    /// Performs one command; breaks once the session has ended ([`Command::Shutdown`]).
+    async fn command(&mut self, command: Command) -> ControlFlow<()> {
         match command {
             Command::Announce(prefix, attributes) => {
                 self.rib.announce(prefix, attributes);
@@ -180,7 +179,7 @@ impl Session {
             Command::Accepted(stream) => {
                 if let Err(e) = conn::apply_ttl(&socket2::SockRef::from(&stream), &self.peer) {
                     warn!(error = %e, "cannot set TTL on accepted connection; refused");
-                    return;
+                    return ControlFlow::Continue(());
                 }
                 let id = self.register(stream);
                 if let Some(id) = id {
@@ -202,8 +201,13 @@ impl Session {
                 warn!(reason = %notification, "resetting the session");
                 self.input(Input::Reset(notification));
             }
-            Command::Shutdown(..) => {}
+            Command::Shutdown(ending, done) => {
+                self.shutdown(ending).await;
+                let _ = done.send(());
+                return ControlFlow::Break(());
+            }
         }
+        ControlFlow::Continue(())
     }
 
     fn io(&mut self, event: IoEvent) {
