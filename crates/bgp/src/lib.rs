@@ -6,6 +6,8 @@
 //! - [`fsm`]: the pure session state machine (RFC 4271 §8): inputs and time in, actions out.
 //! - [`rib_out`]: the per-peer Adj-RIB-Out and UPDATE packing.
 //! - [`session`] / [`speaker`]: the tokio driver and the handle a daemon holds.
+//! - [`timer`]: sleeping until a deadline that may not be set (the driver's and a daemon's
+//!   loops).
 
 pub mod config;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod rib_out;
 pub mod session;
 mod sockopt;
 pub mod speaker;
+pub mod timer;
 pub mod types;
 pub mod wire;
 

@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
+use announcer_bgp::timer::sleep_until;
 use announcer_netlink::AddressEvent;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use super::bfd::BfdSessions;
@@ -243,14 +243,6 @@ impl<E: Effects> Daemon<E> {
                 None
             }
         }
-    }
-}
-
-/// Sleeps until `deadline`, or forever when there is none.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -25,6 +25,7 @@ use tracing::{debug, info, warn};
 use crate::config::PeerConfig;
 use crate::fsm::{ConnId, DownReason, Fsm, Input, Negotiated, Output};
 use crate::rib_out::{AdjRibOut, RouteAttributes, SessionView};
+use crate::timer::sleep_until;
 use crate::types::{Asn, Prefix};
 use crate::wire::{self, CeaseSubcode, Message, Notification, Update};
 use conn::{Conn, IoEvent};
@@ -542,14 +543,6 @@ impl Session {
             s.routes_advertised = advertised;
             changed
         });
-    }
-}
-
-/// Sleeps until `deadline`, or forever when there is none.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }
 
