@@ -12,7 +12,7 @@
 
 mod wire_support;
 
-use announcer_bgp::wire::{decode, FaultAction, Message, UpdateSubcode, WireContext};
+use announcer_bgp::wire::{decode, FaultAction, Hex, Message, UpdateSubcode, WireContext};
 use wire_support::{ctx2, ctx4, frame, unhex};
 
 use FaultAction::{AttributeDiscard as Discard, FamilyIgnored as Ignored, TreatAsWithdraw as Taw};
@@ -105,7 +105,7 @@ fn header_cases() -> Vec<Case> {
     let mut bad_marker = raw(19, 4, "");
     bad_marker[0] = 0x7f;
     let rr24 = raw(24, 5, "0001 00 01 00");
-    let rr24_hex: String = rr24.iter().map(|b| format!("{b:02x}")).collect();
+    let rr24_hex = Hex(&rr24).to_string();
     vec![
         case("marker with a zero bit", bad_marker, reset(1, 1, "")),
         case(
@@ -494,7 +494,7 @@ fn every_malformed_input_gets_its_rfc_outcome() {
         let ok = match (expect, &got) {
             (Reset(code, subcode, data), Err(e)) => {
                 let n = e.notification();
-                let got_data: String = n.data.iter().map(|b| format!("{b:02x}")).collect();
+                let got_data = Hex(&n.data).to_string();
                 (n.code.to_octets(), &got_data) == ((*code, *subcode), data)
             }
             (Faults(want), Ok(Message::Update(u))) => {

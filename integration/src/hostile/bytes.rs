@@ -5,7 +5,6 @@
 //! and next hop 192.0.2.2 (`c0000202`), 4-octet AS_PATH encoding (the peer always sends the
 //! 4-octet AS capability, so the session is coded with 4-octet ASNs).
 
-use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 /// The peer's AS.
@@ -42,14 +41,6 @@ pub fn unhex(text: &str) -> Vec<u8> {
                 .unwrap_or_else(|| panic!("bad hex {pair:?} in {text:?}"))
         })
         .collect()
-}
-
-/// Bytes as lowercase hex without separators.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// A message with an explicit header length field, which may lie about the body.
@@ -134,7 +125,7 @@ pub fn flood(count: usize) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use announcer_bgp::wire::{decode, Message, WireContext};
+    use announcer_bgp::wire::{decode, Hex, Message, WireContext};
     use announcer_bgp::Family;
 
     fn ctx4() -> WireContext {
@@ -147,7 +138,7 @@ mod tests {
     #[test]
     fn the_peer_open_decodes_with_its_as_hold_time_and_capabilities() {
         let Ok(Message::Open(open)) = decode(&peer_open(3), &WireContext::initial()) else {
-            panic!("not an OPEN: {}", hex(&peer_open(3)));
+            panic!("not an OPEN: {}", Hex(&peer_open(3)));
         };
         assert_eq!(open.asn().get(), PEER_AS);
         assert_eq!(open.hold_time.seconds(), 3);

@@ -19,7 +19,7 @@ pub mod peer;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use announcer_bgp::wire::Notification;
+use announcer_bgp::wire::{Hex, Notification};
 
 use crate::error::{Error, Result};
 use crate::lab::{find_binary, require_speaker};
@@ -45,7 +45,7 @@ pub fn require(binary: &str, test: &str) -> Result<Option<PathBuf>> {
 /// `code/subcode data HEX (name)`, how the outcome lines show a NOTIFICATION.
 pub fn describe(notification: &Notification) -> String {
     let (code, subcode) = notification.code.to_octets();
-    let data = bytes::hex(&notification.data);
+    let data = Hex(&notification.data).to_string();
     let data = if data.is_empty() {
         "none".to_owned()
     } else {

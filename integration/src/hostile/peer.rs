@@ -9,10 +9,10 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use announcer_bgp::wire::{decode, frame_len, Message, Notification, WireContext};
+use announcer_bgp::wire::{decode, frame_len, Hex, HexPrefix, Message, Notification, WireContext};
 use announcer_bgp::Family;
 
-use super::bytes::{hex, keepalive};
+use super::bytes::keepalive;
 use crate::error::{Error, Result};
 use crate::netns::{in_namespace, Netns};
 
@@ -89,7 +89,7 @@ impl Peer {
     pub fn send(&mut self, bytes: &[u8]) -> Result<()> {
         self.stream.write_all(bytes).map_err(|e| {
             Error::io(
-                format!("send {} bytes: {}", bytes.len(), abbreviated(bytes)),
+                format!("send {} bytes: {}", bytes.len(), HexPrefix(bytes)),
                 e,
             )
         })
@@ -113,7 +113,7 @@ impl Peer {
                 return Err(Error::Timeout {
                     what: "a message from the speaker".to_owned(),
                     after: timeout,
-                    last: format!("unframed bytes: {}", abbreviated(&self.buf)),
+                    last: format!("unframed bytes: {}", HexPrefix(&self.buf)),
                 });
             }
             self.stream
@@ -137,7 +137,7 @@ impl Peer {
             Err(e) => {
                 return Err(Error::Check(format!(
                     "the speaker sent a bad header ({e}): {}",
-                    abbreviated(&self.buf)
+                    HexPrefix(&self.buf)
                 )))
             }
         };
@@ -145,7 +145,7 @@ impl Peer {
         decode(&frame, &self.ctx).map(Some).map_err(|e| {
             Error::Check(format!(
                 "the speaker sent a message we cannot decode ({e}): {}",
-                hex(&frame)
+                Hex(&frame)
             ))
         })
     }
@@ -295,15 +295,5 @@ impl Peer {
                 }
             }
         }
-    }
-}
-
-/// At most the first 64 bytes as hex, for error messages.
-fn abbreviated(bytes: &[u8]) -> String {
-    let shown = bytes.get(..64).unwrap_or(bytes);
-    if shown.len() < bytes.len() {
-        format!("{}...({} bytes)", hex(shown), bytes.len())
-    } else {
-        hex(shown)
     }
 }

@@ -5,8 +5,9 @@
 use std::net::Ipv4Addr;
 use std::path::Path;
 
+use announcer_bgp::wire::Hex;
 use announcer_integration::hostile::bytes::{
-    frame, hex, keepalive, open_with, peer_open, raw, unhex, update, valid_update, AS_PATH,
+    frame, keepalive, open_with, peer_open, raw, unhex, update, valid_update, AS_PATH,
     CAPABILITIES, NEXT_HOP, NLRI, ORIGIN,
 };
 use announcer_integration::hostile::lab::{HostileLab, LabConfig, PATIENCE, PEER_V4};
@@ -66,7 +67,7 @@ fn in_established(
 
 /// The NOTIFICATION expected: code, subcode and data (hex, spaces allowed).
 fn notification(code: u8, subcode: u8, data: &str) -> (u8, u8, String) {
-    (code, subcode, hex(&unhex(data)))
+    (code, subcode, Hex(&unhex(data)).to_string())
 }
 
 /// The peer's 2-octet AS field.
@@ -175,7 +176,7 @@ fn open_cases() -> Vec<Reset> {
 /// Finite state machine errors (RFC 6608) and ROUTE-REFRESH errors (RFC 7313 §5).
 fn fsm_and_route_refresh_cases() -> Vec<Reset> {
     let route_refresh = raw(24, 5, &unhex("0001 00 01 00"));
-    let route_refresh_hex = hex(&route_refresh);
+    let route_refresh_hex = Hex(&route_refresh).to_string();
     vec![
         in_open_sent(
             "UPDATE before OPEN",
@@ -270,7 +271,7 @@ fn expect_reset(binary: &Path, reset: &Reset) -> Result<()> {
     peer.send(&reset.bytes)?;
     let (notification, took) = peer.expect_notification(PATIENCE)?;
     let (code, subcode) = notification.code.to_octets();
-    let got = (code, subcode, hex(&notification.data));
+    let got = (code, subcode, Hex(&notification.data).to_string());
     check(got == reset.expect, || {
         let (code, subcode, data) = &reset.expect;
         let data = if data.is_empty() { "none" } else { data };

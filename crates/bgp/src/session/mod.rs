@@ -27,7 +27,7 @@ use crate::fsm::{ConnId, DownReason, Fsm, Input, Negotiated, Output};
 use crate::rib_out::{AdjRibOut, RouteAttributes, SessionView};
 use crate::timer::sleep_until;
 use crate::types::{Asn, Prefix};
-use crate::wire::{self, CeaseSubcode, Message, Notification, Update};
+use crate::wire::{self, CeaseSubcode, HexPrefix, Message, Notification, Update};
 use conn::{Conn, IoEvent};
 use repeat::{RepeatLimit, Repeated, REPEAT_EVERY};
 
@@ -240,14 +240,14 @@ impl Session {
                         Input::Received(id, message)
                     }
                     Err(error) => {
-                        warn!(conn = id.0, %error, bytes = %hex_prefix(&frame), "malformed message");
+                        warn!(conn = id.0, %error, bytes = %HexPrefix(&frame), "malformed message");
                         Input::Malformed(id, error)
                     }
                 };
                 self.input(input);
             }
             IoEvent::BadFrame(id, error, header) if self.conns.contains_key(&id) => {
-                warn!(conn = id.0, %error, bytes = %hex_prefix(&header), "cannot frame the byte stream");
+                warn!(conn = id.0, %error, bytes = %HexPrefix(&header), "cannot frame the byte stream");
                 self.input(Input::Malformed(id, error));
             }
             IoEvent::Closed(id, error) if self.conns.contains_key(&id) => {
@@ -544,18 +544,4 @@ impl Session {
             changed
         });
     }
-}
-
-/// The first bytes of a message in hex, for logs.
-fn hex_prefix(bytes: &[u8]) -> String {
-    const SHOWN: usize = 64;
-    let mut out: String = bytes
-        .iter()
-        .take(SHOWN)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    if bytes.len() > SHOWN {
-        out.push_str(&format!("...({} bytes)", bytes.len()));
-    }
-    out
 }

@@ -4,13 +4,13 @@
 //! Only errors that reset the session are here; the RFC 7606 outcomes that keep it up
 //! (treat-as-withdraw, attribute discard) are [`super::AttributeFault`]s on the decoded UPDATE.
 
-use std::fmt;
 use std::net::Ipv4Addr;
 
 use bytes::Bytes;
 
 use super::{
-    ErrorCode, HeaderSubcode, NlriField, Notification, OpenSubcode, UpdateSubcode, MAX_MESSAGE_LEN,
+    ErrorCode, HeaderSubcode, Hex, NlriField, Notification, OpenSubcode, UpdateSubcode,
+    MAX_MESSAGE_LEN,
 };
 use crate::types::Family;
 
@@ -220,15 +220,6 @@ pub enum DecodeError {
         /// The whole attribute.
         attribute: Bytes,
     },
-}
-
-/// Bytes shown as hex in error messages, for operators comparing with a packet capture.
-struct Hex<'a>(&'a [u8]);
-
-impl fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-    }
 }
 
 impl DecodeError {

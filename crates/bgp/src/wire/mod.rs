@@ -12,6 +12,7 @@ mod attributes;
 mod capability;
 mod error;
 mod header;
+mod hex;
 mod mp;
 mod nlri;
 mod notification;
@@ -28,6 +29,7 @@ pub use attributes::{
 pub use capability::{Capability, GracefulRestart, GracefulRestartFamily};
 pub use error::DecodeError;
 pub use header::{frame_len, MessageType, HEADER_LEN, MAX_MESSAGE_LEN};
+pub use hex::{Hex, HexPrefix};
 pub use nlri::NlriField;
 pub use notification::{
     CeaseSubcode, ErrorCode, FsmSubcode, HeaderSubcode, Notification, OpenSubcode, UpdateSubcode,

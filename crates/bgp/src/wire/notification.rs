@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use super::reader::take_array;
 use super::sink::{len_u16, Sink};
-use super::{DecodeError, HEADER_LEN};
+use super::{DecodeError, Hex, HEADER_LEN};
 
 /// A NOTIFICATION message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -315,10 +315,7 @@ impl fmt::Display for Notification {
         if let Some(reason) = self.shutdown_reason() {
             write!(f, " ({reason:?})")?;
         } else if !self.data.is_empty() {
-            f.write_str(" data ")?;
-            for b in self.data.iter() {
-                write!(f, "{b:02x}")?;
-            }
+            write!(f, " data {}", Hex(&self.data))?;
         }
         Ok(())
     }
