@@ -96,16 +96,29 @@ pub fn run(path: &Path, config: Config) -> Result<(), Error> {
 /// The daemon's state; `E` is where its decisions take effect (netlink and the BGP
 /// speaker, or the unit tests' fake).
 pub struct Daemon<E: Effects> {
+    /// The configuration file, read again on reload.
     path: PathBuf,
+    /// The running configuration.
     config: Config,
+    /// The BGP sessions; `None` before they start, after they stop, and while a reload
+    /// replaces them.
     speaker: Option<E::Routes>,
+    /// Netlink and the BGP speaker (or the unit tests' fake).
     effects: E,
+    /// The health checks of the running configuration and their results.
     checks: Checks,
+    /// Every configured VIP and what is known of it (bound, announced, draining).
     vips: BTreeMap<Prefix, Vip>,
+    /// The VIPs an operator took out of service, kept in the state directory.
     maintenance: Maintenance,
+    /// Set once the daemon began to stop (SIGTERM, SIGINT, SIGUSR2): nothing is announced or
+    /// bound any more.
     stopping: bool,
+    /// Clients of `announcer withdraw` waiting for the end of a drain.
     drains: Vec<PendingDrain>,
+    /// The checks whose loops stalled at the last liveness tick (counted as failing).
     stalled: Vec<String>,
+    /// Notifications to systemd (ready, stopping, the watchdog).
     systemd: Systemd,
     /// While End-of-RIB is held: when it is sent anyway, decided or not.
     end_of_rib_deadline: Option<Instant>,
