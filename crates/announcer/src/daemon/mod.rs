@@ -15,7 +15,7 @@ mod requests;
 mod tests;
 mod vip;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -282,6 +282,7 @@ impl<E: Effects> Daemon<E> {
         for (binding, interface) in held {
             match self.effects.bound(binding, &interface).await {
                 Ok(addresses) => {
+                    let addresses: HashSet<IpAddr> = addresses.into_iter().collect();
                     for vip in self.vips.values_mut().filter(|v| {
                         v.config.bind.binding() == Some(binding) && v.config.interface == interface
                     }) {
