@@ -72,6 +72,12 @@ impl RiseFall {
         self.healthy
     }
 
+    /// Whether the check has a verdict: healthy, or failed `fall` times in a row. Before
+    /// that (no result yet, or fewer failures), a check that never rose is undecided.
+    pub fn decided(&self) -> bool {
+        self.healthy || (self.last == Some(false) && self.streak >= self.fall)
+    }
+
     /// Consecutive results equal to the latest one; 0 before the first result.
     pub fn streak(&self) -> u32 {
         self.streak
@@ -144,6 +150,20 @@ mod tests {
         assert!(!policy.healthy());
         assert!(!policy.changing());
         assert_eq!(policy.streak(), 0);
+    }
+
+    #[test]
+    fn a_verdict_is_healthy_or_fall_failures_in_a_row() {
+        let mut policy = RiseFall::new(2, 3);
+        let decided: Vec<bool> = [FAIL, FAIL, FAIL, PASS, PASS, FAIL]
+            .iter()
+            .map(|&r| {
+                policy.observe(r);
+                policy.decided()
+            })
+            .collect();
+        assert_eq!(decided, [false, false, true, false, true, true]);
+        assert!(!RiseFall::new(2, 3).decided());
     }
 
     #[test]

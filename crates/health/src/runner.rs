@@ -31,6 +31,9 @@ pub struct CheckStatus {
     pub healthy: bool,
     /// Consecutive results equal to the latest one.
     pub streak: u32,
+    /// The check has a verdict: healthy, or failed `fall` times in a row
+    /// ([`RiseFall::decided`]).
+    pub decided: bool,
     /// The latest probe, `None` before the first one.
     pub last: Option<LastProbe>,
     /// Probes run so far.
@@ -101,6 +104,7 @@ impl CheckStatus {
             name: name.to_owned(),
             healthy: false,
             streak: 0,
+            decided: false,
             last: None,
             probes: 0,
             last_run: std::time::Instant::now(),
@@ -127,6 +131,7 @@ where
         publish.send_modify(|status| {
             status.healthy = policy.healthy();
             status.streak = policy.streak();
+            status.decided = policy.decided();
             status.probes = status.probes.saturating_add(1);
             status.last_run = std::time::Instant::now();
             status.last = Some(LastProbe {

@@ -127,12 +127,7 @@ impl Checks {
     pub fn undecided(&self) -> Vec<String> {
         self.running
             .iter()
-            .filter(|(_, r)| {
-                let status = r.handle.status.borrow();
-                let failed =
-                    status.last.as_ref().is_some_and(|l| !l.pass) && status.streak >= r.spec.fall;
-                !status.healthy && !failed
-            })
+            .filter(|(_, r)| !r.handle.status.borrow().decided)
             .map(|(name, _)| name.clone())
             .collect()
     }
