@@ -22,4 +22,4 @@ mod watch;
 pub use binding::Binding;
 pub use error::{Error, Operation};
 pub use vips::{Bound, Vips};
-pub use watch::AddressEvent;
+pub use watch::{AddressEvent, AddressEventKind};

@@ -36,29 +36,42 @@ type Messages = UnboundedReceiver<(NetlinkMessage<RouteNetlinkMessage>, SocketAd
 
 /// An address, or a `local` host route, appearing on or disappearing from an interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AddressEvent {
-    /// The kernel added (or updated) an address.
-    Added {
-        /// The interface name (`#index` if it was unknown).
-        interface: String,
-        /// The local address.
-        addr: IpAddr,
-        /// Its prefix length.
-        prefix_len: u8,
-        /// An address, or a `local` route.
-        binding: Binding,
-    },
-    /// The kernel removed an address.
-    Removed {
-        /// The interface name (`#index` if it was unknown).
-        interface: String,
-        /// The local address.
-        addr: IpAddr,
-        /// Its prefix length.
-        prefix_len: u8,
-        /// An address, or a `local` route.
-        binding: Binding,
-    },
+pub struct AddressEvent {
+    /// Whether it appeared or disappeared.
+    pub kind: AddressEventKind,
+    /// The interface name (`#index` if it was unknown).
+    pub interface: String,
+    /// The local address.
+    pub addr: IpAddr,
+    /// Its prefix length.
+    pub prefix_len: u8,
+    /// An address, or a `local` route.
+    pub binding: Binding,
+}
+
+/// What happened to the address of an [`AddressEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressEventKind {
+    /// The kernel added (or updated) it.
+    Added,
+    /// The kernel removed it.
+    Removed,
+}
+
+impl AddressEventKind {
+    /// [`Added`](Self::Added) when `present`, else [`Removed`](Self::Removed).
+    fn from_present(present: bool) -> Self {
+        if present {
+            AddressEventKind::Added
+        } else {
+            AddressEventKind::Removed
+        }
+    }
+
+    /// Whether the address is there after the event.
+    pub fn present(self) -> bool {
+        self == AddressEventKind::Added
+    }
 }
 
 impl Vips {
@@ -184,7 +197,7 @@ fn translate(
     }
 }
 
-/// [`AddressEvent::Added`] when `present`, else [`AddressEvent::Removed`].
+/// The event of an address (or route) that is `present` after the message, or not.
 fn event(
     present: bool,
     interface: String,
@@ -192,20 +205,12 @@ fn event(
     prefix_len: u8,
     binding: Binding,
 ) -> AddressEvent {
-    if present {
-        AddressEvent::Added {
-            interface,
-            addr,
-            prefix_len,
-            binding,
-        }
-    } else {
-        AddressEvent::Removed {
-            interface,
-            addr,
-            prefix_len,
-            binding,
-        }
+    AddressEvent {
+        kind: AddressEventKind::from_present(present),
+        interface,
+        addr,
+        prefix_len,
+        binding,
     }
 }
 
@@ -258,7 +263,8 @@ mod tests {
         let added = RouteNetlinkMessage::NewAddress(host_message(4, "192.0.2.9".parse().unwrap()));
         assert_eq!(
             translate(added, &mut names),
-            Some(AddressEvent::Added {
+            Some(AddressEvent {
+                kind: AddressEventKind::Added,
                 interface: "dum0".to_owned(),
                 addr: "192.0.2.9".parse().unwrap(),
                 prefix_len: 32,
@@ -276,7 +282,8 @@ mod tests {
             RouteNetlinkMessage::DelAddress(host_message(4, "2001:db8::9".parse().unwrap()));
         assert_eq!(
             translate(removed, &mut names),
-            Some(AddressEvent::Removed {
+            Some(AddressEvent {
+                kind: AddressEventKind::Removed,
                 interface: "#4".to_owned(),
                 addr: "2001:db8::9".parse().unwrap(),
                 prefix_len: 128,

@@ -7,7 +7,7 @@ mod lab;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use announcer_netlink::{AddressEvent, Binding, Bound, Error, Vips};
+use announcer_netlink::{AddressEvent, AddressEventKind, Binding, Bound, Error, Vips};
 use lab::{in_private_netns, Lab};
 use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags};
 use tokio::sync::mpsc::Receiver;
@@ -129,7 +129,8 @@ fn removal_behind_our_back_is_watched() {
         let mut events = vips.watch().await.unwrap();
         for (addr, prefix_len) in [(V4, 32), (V6, 128)] {
             vips.bind(ADDRESS, "lo", addr).await.unwrap();
-            let added = AddressEvent::Added {
+            let added = AddressEvent {
+                kind: AddressEventKind::Added,
                 interface: "lo".to_owned(),
                 addr,
                 prefix_len,
@@ -137,7 +138,8 @@ fn removal_behind_our_back_is_watched() {
             };
             expect_event(&mut events, &added).await;
             lab.delete_address(addr).await;
-            let removed = AddressEvent::Removed {
+            let removed = AddressEvent {
+                kind: AddressEventKind::Removed,
                 interface: "lo".to_owned(),
                 addr,
                 prefix_len,
@@ -159,7 +161,8 @@ fn addresses_of_a_deleted_interface_are_watched_with_its_name() {
             let mut events = vips.watch().await.unwrap();
             lab.add_address("dum0", FOREIGN_V4, 24).await;
             lab.delete_link("dum0").await;
-            let removed = AddressEvent::Removed {
+            let removed = AddressEvent {
+                kind: AddressEventKind::Removed,
                 interface: "dum0".to_owned(),
                 addr: FOREIGN_V4,
                 prefix_len: 24,
@@ -351,7 +354,8 @@ fn a_route_removed_behind_our_back_is_watched() {
             for (addr, prefix_len) in [(V4, 32), (V6, 128)] {
                 vips.bind(ROUTE, "lo", addr).await.unwrap();
                 let interface = "lo".to_owned();
-                let added = AddressEvent::Added {
+                let added = AddressEvent {
+                    kind: AddressEventKind::Added,
                     interface: interface.clone(),
                     addr,
                     prefix_len,
@@ -359,7 +363,8 @@ fn a_route_removed_behind_our_back_is_watched() {
                 };
                 expect_event(&mut events, &added).await;
                 lab.delete_local_routes(addr).await;
-                let removed = AddressEvent::Removed {
+                let removed = AddressEvent {
+                    kind: AddressEventKind::Removed,
                     interface,
                     addr,
                     prefix_len,

@@ -233,20 +233,14 @@ impl<E: Effects> Daemon<E> {
     }
 
     async fn address_event(&mut self, event: AddressEvent) {
-        let (interface, addr, prefix_len, binding, present) = match &event {
-            AddressEvent::Added {
-                interface,
-                addr,
-                prefix_len,
-                binding,
-            } => (interface, *addr, *prefix_len, *binding, true),
-            AddressEvent::Removed {
-                interface,
-                addr,
-                prefix_len,
-                binding,
-            } => (interface, *addr, *prefix_len, *binding, false),
-        };
+        let AddressEvent {
+            kind,
+            interface,
+            addr,
+            prefix_len,
+            binding,
+        } = event;
+        let present = kind.present();
         let Some(vip) = self
             .vips
             .get_mut(&Prefix::host(addr))
@@ -254,7 +248,7 @@ impl<E: Effects> Daemon<E> {
         else {
             return;
         };
-        if *vip.config.interface != **interface
+        if *vip.config.interface != *interface
             || Prefix::host(addr).len() != prefix_len
             || vip.bound == present
         {

@@ -1,6 +1,6 @@
 //! Checks, address events, status and the signals that stop the daemon.
 
-use announcer_netlink::{AddressEvent, Binding};
+use announcer_netlink::{AddressEvent, AddressEventKind, Binding};
 
 use super::fake::{Effect, Marks};
 use super::*;
@@ -41,7 +41,8 @@ async fn a_check_flips_within_an_interval_of_its_file_changing() {
 /// local route as `binding` says).
 async fn removed_as(d: &Running<'_>, binding: Binding, interface: &str, vip: &str, prefix_len: u8) {
     let events = d.lab.world.0.borrow().events.clone();
-    let event = AddressEvent::Removed {
+    let event = AddressEvent {
+        kind: AddressEventKind::Removed,
         interface: interface.into(),
         addr: addr(vip),
         prefix_len,
