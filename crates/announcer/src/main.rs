@@ -11,7 +11,6 @@ mod logging;
 mod maintenance;
 mod metrics;
 mod open_files;
-mod reconcile;
 mod reload_plan;
 mod restart_mark;
 mod status;

@@ -9,6 +9,7 @@ mod drain;
 mod effects;
 mod lifecycle;
 mod maintenance_ends;
+mod reconcile;
 mod reload;
 mod requests;
 #[cfg(test)]
@@ -20,11 +21,11 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, SpeakerConfig, Target};
+use announcer_bgp::{GracefulRestartConfig, Prefix, RouterId, SpeakerConfig};
 use announcer_netlink::{AddressEvent, Binding, Vips};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tracing::{debug, error, info, warn};
+use tracing::{info, warn};
 
 use crate::bfd_handoff;
 use crate::config::Config;
@@ -32,7 +33,6 @@ use crate::control::server::ControlSocket;
 use crate::error::Error;
 use crate::maintenance::Maintenance;
 use crate::metrics::server::MetricsServer;
-use crate::reconcile::{Action, Marking};
 use crate::restart_mark;
 use crate::systemd::Systemd;
 use bfd::BfdSessions;
@@ -40,15 +40,7 @@ use checks::Checks;
 use drain::PendingDrain;
 use effects::{Effects, Routes};
 use lifecycle::Inputs;
-use vip::{CheckStatuses, Vip};
-
-/// At most this many plan/act rounds per reconcile (bind, then announce).
-const RECONCILE_ROUNDS: usize = 3;
-/// How many VIPs one batch binds before they are announced (each batch of addresses costs
-/// one address dump).
-const BIND_BATCH: usize = 512;
-/// How many VIPs a full reconcile decides before it lets the sessions' tasks run.
-const YIELD_EVERY: usize = 1024;
+use vip::Vip;
 
 /// Runs the daemon with a loaded configuration until SIGTERM or SIGINT.
 pub fn run(path: &Path, config: Config) -> Result<(), Error> {
@@ -291,150 +283,6 @@ impl<E: Effects> Daemon<E> {
             }
         }
         self.reconcile_all().await;
-    }
-
-    async fn reconcile_each(&mut self, prefixes: &[Prefix]) {
-        for prefix in prefixes {
-            self.reconcile(*prefix).await;
-        }
-    }
-
-    async fn reconcile_all(&mut self) {
-        self.bind_unbound().await;
-        let prefixes: Vec<Prefix> = self.vips.keys().copied().collect();
-        for (n, prefix) in prefixes.into_iter().enumerate() {
-            self.reconcile(prefix).await;
-            if n % YIELD_EVERY == YIELD_EVERY - 1 {
-                tokio::task::yield_now().await;
-            }
-        }
-    }
-
-    /// Binds every unbound VIP in batches of [`BIND_BATCH`] per interface and kind of
-    /// binding (thousands of VIPs at start take one address dump per batch, not one each),
-    /// and reconciles each batch's VIPs as soon as it is bound: the first routes leave while
-    /// the rest are still being bound. What fails here is tried again one by one, and
-    /// reported, by the reconcile.
-    async fn bind_unbound(&mut self) {
-        if self.stopping {
-            return;
-        }
-        let mut batches: BTreeMap<(Binding, Arc<str>), Vec<IpAddr>> = BTreeMap::new();
-        for vip in self.vips.values().filter(|v| !v.bound) {
-            if let Some(binding) = vip.config.bind.binding() {
-                batches
-                    .entry((binding, Arc::clone(&vip.config.interface)))
-                    .or_default()
-                    .push(vip.config.prefix.addr());
-            }
-        }
-        for ((binding, interface), addrs) in batches {
-            for batch in addrs.chunks(BIND_BATCH) {
-                match self.effects.bind_all(binding, &interface, batch).await {
-                    Ok(outcomes) => {
-                        for (addr, outcome) in outcomes {
-                            if let Some(vip) = self.vips.get_mut(&Prefix::host(addr)) {
-                                vip.record_bind(outcome);
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        debug!(%interface, error = %e, "batch bind failed; binding one by one");
-                    }
-                }
-                for addr in batch {
-                    self.reconcile(Prefix::host(*addr)).await;
-                }
-            }
-        }
-    }
-
-    /// Brings one VIP to what its view calls for.
-    async fn reconcile(&mut self, prefix: Prefix) {
-        for _ in 0..RECONCILE_ROUNDS {
-            let Some(vip) = self.vips.get(&prefix) else {
-                return;
-            };
-            let statuses = self.check_statuses(vip);
-            let view = vip.view(&statuses, self.maintenance.get(&prefix), self.stopping);
-            let actions = view.plan();
-            let why = view.verdict().to_string();
-            if actions.is_empty() {
-                return;
-            }
-            for action in actions {
-                self.act(prefix, action, &why).await;
-            }
-        }
-    }
-
-    async fn act(&mut self, prefix: Prefix, action: Action, why: &str) {
-        let Some(vip) = self.vips.get_mut(&prefix) else {
-            return;
-        };
-        match action {
-            Action::Bind => {
-                if let Some(binding) = vip.config.bind.binding() {
-                    let interface = &vip.config.interface;
-                    let outcome = self.effects.bind(binding, interface, prefix.addr()).await;
-                    vip.record_bind(outcome);
-                }
-            }
-            Action::Announce | Action::Degrade | Action::Drain => {
-                let marking = match action {
-                    Action::Degrade => Marking::Degraded,
-                    Action::Drain => Marking::Draining,
-                    _ => Marking::Plain,
-                };
-                if let Some(speaker) = &self.speaker {
-                    let attributes =
-                        vip.attributes(marking, &self.config.drain, &self.config.degraded);
-                    match speaker.announce(Target::All, prefix, attributes) {
-                        Ok(()) => {
-                            vip.set_announced(Some(marking));
-                            info!(prefix = %prefix, "{why}");
-                        }
-                        Err(e) => error!(prefix = %prefix, error = %e, "cannot announce"),
-                    }
-                }
-            }
-            Action::Withdraw => {
-                if let Some(speaker) = &self.speaker {
-                    if let Err(e) = speaker.withdraw(Target::All, prefix) {
-                        error!(prefix = %prefix, error = %e, "cannot withdraw");
-                    }
-                }
-                vip.set_announced(None);
-                info!(prefix = %prefix, "{why}");
-            }
-            Action::Unbind => {
-                if let Some(speaker) = &self.speaker {
-                    speaker.sync().await;
-                }
-                if let Some(binding) = vip.config.bind.binding() {
-                    let interface = &vip.config.interface;
-                    match self.effects.unbind(binding, interface, prefix.addr()).await {
-                        Ok(()) => info!(prefix = %prefix, %interface, %binding, "unbound"),
-                        Err(e) => error!(prefix = %prefix, error = %e, "cannot unbind"),
-                    }
-                }
-                vip.bound = false;
-            }
-        }
-    }
-
-    /// Each of a VIP's checks, hard then soft, with its latest status.
-    fn check_statuses(&self, vip: &Vip) -> CheckStatuses {
-        let statuses = |names: &[String]| {
-            names
-                .iter()
-                .map(|name| (name.clone(), self.checks.status(name)))
-                .collect()
-        };
-        CheckStatuses {
-            hard: statuses(&vip.config.checks),
-            soft: statuses(&vip.config.policy.soft_checks),
-        }
     }
 }
 

@@ -17,12 +17,12 @@ use announcer_netlink::Binding;
 use tracing::{error, info, warn};
 
 use super::effects::{Effects, Routes};
+use super::reconcile::Marking;
 use super::vip::Vip;
 use super::{speaker_config, Daemon};
 use crate::config::{self, Config};
 use crate::control::requester::Requester;
 use crate::error::Error;
-use crate::reconcile::Marking;
 use crate::reload_plan::{preview, ReloadPlan, VipNow};
 
 /// A VIP a reload bound before changing anything else: where, and how.

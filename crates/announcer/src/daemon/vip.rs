@@ -10,19 +10,10 @@ use announcer_netlink::Bound;
 use tokio::time::Instant;
 use tracing::{debug, error};
 
+use super::reconcile::{CheckStatuses, Marking, Verdict};
 use crate::config::{DegradedConfig, DrainConfig, VipConfig};
 use crate::maintenance::Entry;
-use crate::reconcile::{CheckView, Marking, Verdict, VipView};
 use crate::status::{CheckReport, MaintenanceReport, ProbeReport, VipReport};
-
-/// A VIP's checks with their latest statuses: hard (`checks`), then soft (`soft_checks`).
-#[derive(Debug, Default)]
-pub struct CheckStatuses {
-    /// `checks`, in configuration order.
-    pub hard: Vec<(String, Option<CheckStatus>)>,
-    /// `soft_checks`, in configuration order.
-    pub soft: Vec<(String, Option<CheckStatus>)>,
-}
 
 /// A VIP: its configuration, what is observed, and what the routers were told.
 #[derive(Debug)]
@@ -116,43 +107,6 @@ impl Vip {
     /// Records how the routers were told to carry it, or that they were told to drop it.
     pub fn set_announced(&mut self, announced: Option<Marking>) {
         self.announced = announced;
-    }
-
-    /// The reconcile view of this VIP, given its checks' statuses, hard then soft (each in
-    /// configuration order; a missing status counts as not healthy).
-    pub fn view<'a>(
-        &'a self,
-        checks: &'a CheckStatuses,
-        maintenance: Option<&'a Entry>,
-        stopping: bool,
-    ) -> VipView<'a> {
-        let views = |statuses: &'a [(String, Option<CheckStatus>)]| {
-            statuses
-                .iter()
-                .map(|(name, status)| CheckView {
-                    name,
-                    healthy: status.as_ref().is_some_and(|s| s.healthy),
-                    detail: status
-                        .as_ref()
-                        .and_then(|s| s.last.as_ref())
-                        .map(|l| l.detail.as_str()),
-                })
-                .collect()
-        };
-        VipView {
-            bound: self.bound,
-            bind_error: self.bind_error.as_deref(),
-            checks: views(&checks.hard),
-            soft_checks: views(&checks.soft),
-            on_failure: self.config.policy.on_failure,
-            require: self.config.policy.require,
-            maintenance: maintenance.map(|m| m.reason.as_str()),
-            draining: self.drain_until.is_some(),
-            announced: self.announced,
-            stopping,
-            removing: self.removing,
-            managed: self.config.bind.binding().is_some(),
-        }
     }
 
     /// This VIP's entry in `announcer status`.

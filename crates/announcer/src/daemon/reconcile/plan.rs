@@ -1,7 +1,7 @@
 //! The pure decision for one VIP: from what is observed (bound? checks? maintenance? a
 //! drain under way?), its failure policy and what the routers were told, the actions to
 //! take, in the only safe order — bind before announce, withdraw before unbind — and one
-//! line saying why.
+//! line saying why. No I/O and no clock: [`plan`] is a function of a [`VipView`].
 
 use std::fmt;
 
@@ -119,6 +119,24 @@ pub struct Failed<'a> {
     pub soft: bool,
 }
 
+/// What to do for a VIP now, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan<'a> {
+    /// The steps, in order (empty when nothing is to change).
+    pub actions: Vec<Action>,
+    /// Why: the line logged with each announcement or withdrawal.
+    pub verdict: Verdict<'a>,
+}
+
+/// What to do now for the VIP `view` describes, in order, and why. A drain only marks a
+/// route that is announced; it never announces one.
+pub fn plan<'a>(view: &VipView<'a>) -> Plan<'a> {
+    Plan {
+        actions: view.actions(),
+        verdict: view.verdict(),
+    }
+}
+
 impl Verdict<'_> {
     /// Whether the routers should carry the route (degraded or draining included).
     pub fn announces(&self) -> bool {
@@ -129,9 +147,9 @@ impl Verdict<'_> {
     }
 }
 
-impl VipView<'_> {
+impl<'a> VipView<'a> {
     /// Whether the VIP should be announced, and why.
-    pub fn verdict(&self) -> Verdict<'_> {
+    pub fn verdict(&self) -> Verdict<'a> {
         if self.stopping {
             return Verdict::Stopping;
         }
@@ -151,7 +169,7 @@ impl VipView<'_> {
     }
 
     /// What the checks and the policy say of a bound VIP.
-    fn health(&self) -> Verdict<'_> {
+    fn health(&self) -> Verdict<'a> {
         let failing_hard = match self.require {
             Require::All => self.checks.iter().find(|c| !c.healthy),
             Require::Any if self.checks.iter().any(|c| c.healthy) => None,
@@ -167,9 +185,8 @@ impl VipView<'_> {
         }
     }
 
-    /// What to do now, in order. A drain only marks a route that is announced; it never
-    /// announces one.
-    pub fn plan(&self) -> Vec<Action> {
+    /// The steps of [`plan`].
+    fn actions(&self) -> Vec<Action> {
         let mut actions = Vec::new();
         if self.removing {
             if self.announced.is_some() {
@@ -242,6 +259,3 @@ impl fmt::Display for Verdict<'_> {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;
