@@ -10,9 +10,6 @@ use std::mem;
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 
-/// The longest key Linux accepts (`TCP_MD5SIG_MAXKEYLEN`).
-pub const MAX_MD5_KEY_LEN: usize = 80;
-
 /// `struct tcp_md5sig` from `<linux/tcp.h>`.
 #[repr(C)]
 struct TcpMd5Sig {
@@ -21,18 +18,19 @@ struct TcpMd5Sig {
     prefix_len: u8,
     key_len: u16,
     ifindex: libc::c_int,
-    key: [u8; MAX_MD5_KEY_LEN],
+    key: [u8; libc::TCP_MD5SIG_MAXKEYLEN],
 }
 
 /// Sets (or, with an empty key, removes) the TCP MD5 signature key for segments to and from
 /// `peer` on `socket`. On a listening socket it applies to connections accepted from `peer`.
 pub fn set_tcp_md5(socket: &impl AsRawFd, peer: IpAddr, key: &[u8]) -> io::Result<()> {
-    if key.len() > MAX_MD5_KEY_LEN {
+    if key.len() > libc::TCP_MD5SIG_MAXKEYLEN {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
-                "TCP MD5 key is {} bytes; Linux accepts at most {MAX_MD5_KEY_LEN}",
-                key.len()
+                "TCP MD5 key is {} bytes; Linux accepts at most {}",
+                key.len(),
+                libc::TCP_MD5SIG_MAXKEYLEN
             ),
         ));
     }

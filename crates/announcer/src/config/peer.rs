@@ -19,8 +19,8 @@ use super::error::Problem;
 use super::raw::RawPeer;
 use super::value::{Field, Result, Scope};
 
-/// The longest TCP MD5 key Linux accepts (`TCP_MD5SIG_MAXKEYLEN`).
-const MAX_PASSWORD_LEN: usize = 80;
+/// The longest TCP MD5 key Linux accepts.
+const MAX_PASSWORD_LEN: usize = nix::libc::TCP_MD5SIG_MAXKEYLEN;
 
 /// How much of a password file is read: the longest key, a CRLF, and one byte more to tell
 /// a longer file.
