@@ -1,11 +1,16 @@
 //! The systemd notification protocol (`sd_notify(3)`): `READY=1` once the daemon serves,
 //! `WATCHDOG=1` while its loops are alive, `STOPPING=1` on the way out. Outside systemd
 //! (no `$NOTIFY_SOCKET`) every call does nothing.
+//!
+//! The states and the watchdog's environment come from the `sd-notify` crate; the sending
+//! stays here because its `notify` ends each state with a newline and cannot reach an
+//! abstract socket (`@name`), both of which `sd_notify(3)` allows.
 
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::time::Duration;
 
+use sd_notify::NotifyState;
 use tracing::warn;
 
 /// Where notifications go, and the watchdog period systemd asked for.
@@ -15,7 +20,8 @@ pub struct Systemd {
 }
 
 impl Systemd {
-    /// Reads `$NOTIFY_SOCKET`, and `$WATCHDOG_USEC` when `$WATCHDOG_PID` is unset or ours.
+    /// Reads `$NOTIFY_SOCKET`, and `$WATCHDOG_USEC` when `$WATCHDOG_PID` is unset or ours
+    /// (`sd_watchdog_enabled(3)`).
     pub fn from_env() -> Systemd {
         let socket = std::env::var("NOTIFY_SOCKET")
             .ok()
@@ -27,13 +33,7 @@ impl Systemd {
                     None
                 }
             });
-        let ours = std::env::var("WATCHDOG_PID")
-            .map_or(true, |pid| pid.trim() == std::process::id().to_string());
-        let watchdog = std::env::var("WATCHDOG_USEC")
-            .ok()
-            .and_then(|usec| usec.trim().parse::<u64>().ok())
-            .filter(|&usec| usec > 0 && ours)
-            .map(Duration::from_micros);
+        let watchdog = sd_notify::watchdog_enabled().filter(|period| !period.is_zero());
         Systemd { socket, watchdog }
     }
 
@@ -46,21 +46,22 @@ impl Systemd {
 
     /// The daemon is up and serving.
     pub fn ready(&self) {
-        self.send("READY=1");
+        self.send(&NotifyState::Ready);
     }
 
     /// The daemon's loops are alive.
     pub fn watchdog(&self) {
-        self.send("WATCHDOG=1");
+        self.send(&NotifyState::Watchdog);
     }
 
     /// The daemon is shutting down.
     pub fn stopping(&self) {
-        self.send("STOPPING=1");
+        self.send(&NotifyState::Stopping);
     }
 
-    fn send(&self, state: &str) {
+    fn send(&self, state: &NotifyState) {
         if let Some((socket, addr)) = &self.socket {
+            let state = state.to_string();
             if let Err(e) = socket.send_to_addr(state.as_bytes(), addr) {
                 warn!(error = %e, state, "cannot notify systemd");
             }

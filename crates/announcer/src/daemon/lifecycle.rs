@@ -255,7 +255,8 @@ async fn next_event(events: &mut Option<mpsc::Receiver<AddressEvent>>) -> Option
 
 /// This host's name, for the shutdown reason routers log.
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "this host".to_owned())
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .unwrap_or_else(|| "this host".to_owned())
 }
