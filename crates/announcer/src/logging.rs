@@ -39,9 +39,9 @@ pub fn init(format: LogFormat) {
     match format {
         LogFormat::Json => builder
             .fmt_fields(JsonFields::new())
-            .event_format(JsonLines { journal })
+            .event_format(Lines::Json { journal })
             .init(),
-        LogFormat::Text if journal => builder.event_format(JournalText::default()).init(),
+        LogFormat::Text if journal => builder.event_format(Lines::journal_text()).init(),
         LogFormat::Text => builder
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init(),
@@ -70,41 +70,27 @@ fn priority(level: Level) -> u8 {
     }
 }
 
-/// Text for the journal: the priority prefix, then the usual line without its timestamp.
-struct JournalText {
-    inner: Format<tracing_subscriber::fmt::format::Full, ()>,
+/// The lines `tracing_subscriber` does not write itself: text for the journal, or JSON
+/// objects; under the journal each starts with the event's syslog priority.
+enum Lines {
+    /// The usual text line without its timestamp (the journal keeps one), after the
+    /// priority.
+    JournalText(Format<tracing_subscriber::fmt::format::Full, ()>),
+    /// One JSON object per event; with `journal`, after the priority.
+    Json {
+        /// Whether stderr is the journal.
+        journal: bool,
+    },
 }
 
-impl Default for JournalText {
-    fn default() -> Self {
-        JournalText {
-            inner: Format::default().without_time().with_ansi(false),
-        }
+impl Lines {
+    /// Text for the journal.
+    fn journal_text() -> Self {
+        Lines::JournalText(Format::default().without_time().with_ansi(false))
     }
 }
 
-impl<S, N> FormatEvent<S, N> for JournalText
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-{
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        write!(writer, "<{}>", priority(*event.metadata().level()))?;
-        self.inner.format_event(ctx, writer, event)
-    }
-}
-
-/// One JSON object per event; with `journal`, after the priority prefix.
-struct JsonLines {
-    journal: bool,
-}
-
-impl<S, N> FormatEvent<S, N> for JsonLines
+impl<S, N> FormatEvent<S, N> for Lines
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
@@ -116,6 +102,13 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let metadata = event.metadata();
+        let journal = match self {
+            Lines::JournalText(inner) => {
+                write!(writer, "<{}>", priority(*metadata.level()))?;
+                return inner.format_event(ctx, writer, event);
+            }
+            Lines::Json { journal } => *journal,
+        };
         let mut object = Map::new();
         let mut timestamp = String::new();
         SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
@@ -134,7 +127,7 @@ where
             }
         }
         event.record(&mut JsonVisitor(&mut object));
-        if self.journal {
+        if journal {
             write!(writer, "<{}>", priority(*metadata.level()))?;
         }
         let line = serde_json::to_string(&object).map_err(|_| fmt::Error)?;
@@ -237,7 +230,7 @@ mod tests {
         let subscriber = tracing_subscriber::fmt()
             .with_writer(buffer.clone())
             .fmt_fields(JsonFields::new())
-            .event_format(JsonLines { journal: false })
+            .event_format(Lines::Json { journal: false })
             .finish();
         tracing::subscriber::with_default(subscriber, log_some);
         let lines = buffer.lines();
@@ -259,7 +252,7 @@ mod tests {
         let buffer = Buffer::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(buffer.clone())
-            .event_format(JournalText::default())
+            .event_format(Lines::journal_text())
             .finish();
         tracing::subscriber::with_default(subscriber, log_some);
         let lines = buffer.lines();
