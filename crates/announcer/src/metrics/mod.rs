@@ -206,16 +206,15 @@ fn register_peers(registry: &mut Registry, snapshot: &Snapshot) {
             })
         }))
     };
-    registry.register(
-        "announcer_messages_sent",
-        "BGP messages sent, by type",
-        by_type(|p| p.messages_sent),
-    );
-    registry.register(
-        "announcer_messages_received",
-        "BGP messages received, by type",
-        by_type(|p| p.messages_received),
-    );
+    let sent = by_type(|p| p.messages_sent);
+    let received = by_type(|p| p.messages_received);
+    for (direction, metric) in [("sent", sent), ("received", received)] {
+        registry.register(
+            format!("announcer_messages_{direction}"),
+            format!("BGP messages {direction}, by type"),
+            metric,
+        );
+    }
     let notifications = peers.iter().flat_map(|p| {
         p.notifications_sent.iter().map(|(code, n)| {
             (
@@ -247,21 +246,26 @@ fn register_vips(registry: &mut Registry, vips: &[VipSample]) {
                 .map(move |v| (vec![("prefix", v.prefix.clone())], i64::from(flag(v)))),
         )
     };
-    registry.register(
-        "announcer_vip_announced",
-        "1 while the VIP is announced to at least one Established session",
-        series(|v| v.announced),
-    );
-    registry.register(
-        "announcer_vip_bound",
-        "1 while the VIP's address is on its interface",
-        series(|v| v.bound),
-    );
-    registry.register(
-        "announcer_vip_maintenance",
-        "1 while the VIP is withdrawn for maintenance",
-        series(|v| v.maintenance),
-    );
+    let flags = [
+        (
+            "announcer_vip_announced",
+            "1 while the VIP is announced to at least one Established session",
+            series(|v| v.announced),
+        ),
+        (
+            "announcer_vip_bound",
+            "1 while the VIP's address is on its interface",
+            series(|v| v.bound),
+        ),
+        (
+            "announcer_vip_maintenance",
+            "1 while the VIP is withdrawn for maintenance",
+            series(|v| v.maintenance),
+        ),
+    ];
+    for (name, help, metric) in flags {
+        registry.register(name, help, metric);
+    }
 }
 
 fn register_checks(registry: &mut Registry, checks: &[CheckSample], metrics: &CheckMetrics) {
