@@ -30,13 +30,19 @@ pub trait Effects {
     ) -> Result<Bound, announcer_netlink::Error>;
 
     /// Puts each of `addrs` on `interface` as `binding`; the outcome of each, or why the
-    /// batch failed.
+    /// batch failed. By default one [`bind`](Self::bind) after the other.
     async fn bind_all(
         &self,
         binding: Binding,
         interface: &str,
         addrs: &[IpAddr],
-    ) -> Result<BindOutcomes, announcer_netlink::Error>;
+    ) -> Result<BindOutcomes, announcer_netlink::Error> {
+        let mut outcomes = Vec::new();
+        for addr in addrs {
+            outcomes.push((*addr, self.bind(binding, interface, *addr).await));
+        }
+        Ok(outcomes)
+    }
 
     /// Takes `addr` off `interface` (its address, or its `local` route).
     async fn unbind(

@@ -14,7 +14,7 @@ use announcer_bgp::{PeerConfig, PeerStatus, Prefix, RouteAttributes, SpeakerConf
 use announcer_netlink::{AddressEvent, Binding, Bound};
 use tokio::sync::mpsc;
 
-use crate::daemon::effects::{BindOutcomes, Effects, Routes};
+use crate::daemon::effects::{Effects, Routes};
 
 /// One effect of the daemon's decisions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,19 +111,6 @@ impl Effects for Fake {
         } else {
             Ok(Bound::AlreadyPresent)
         }
-    }
-
-    async fn bind_all(
-        &self,
-        binding: Binding,
-        interface: &str,
-        addrs: &[IpAddr],
-    ) -> Result<BindOutcomes, announcer_netlink::Error> {
-        let mut outcomes = Vec::new();
-        for addr in addrs {
-            outcomes.push((*addr, self.bind(binding, interface, *addr).await));
-        }
-        Ok(outcomes)
     }
 
     async fn unbind(
