@@ -4,7 +4,6 @@ use std::fmt::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::control::requester::Requester;
 use crate::maintenance;
 
 /// The whole status.
@@ -113,7 +112,7 @@ pub struct VipReport {
     #[serde(default)]
     pub peers: usize,
     /// Set while withdrawn by `announcer withdraw`.
-    pub maintenance: Option<MaintenanceReport>,
+    pub maintenance: Option<maintenance::Entry>,
     /// While announced with the `[degraded]` attributes: the check that caused it.
     #[serde(default)]
     pub degraded: Option<String>,
@@ -128,22 +127,7 @@ fn address() -> String {
     "address".to_owned()
 }
 
-/// Maintenance of one VIP.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MaintenanceReport {
-    /// The operator's reason.
-    pub reason: String,
-    /// Since when, in seconds since the Unix epoch.
-    pub since_unix: u64,
-    /// Who asked (uid and pid of the `announcer withdraw` process), when recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub by: Option<Requester>,
-    /// When it ends by itself (`withdraw --for`), in seconds since the Unix epoch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until_unix: Option<u64>,
-}
-
-impl fmt::Display for MaintenanceReport {
+impl fmt::Display for maintenance::Entry {
     /// "maintenance by uid 0 (pid 1234) until 14:30:00 UTC: kernel upgrade", the reason with
     /// control characters escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -357,6 +341,7 @@ fn human(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control::requester::Requester;
 
     #[test]
     fn uptimes_read_like_an_operator_writes_them() {
@@ -539,7 +524,7 @@ mod tests {
 
     #[test]
     fn maintenance_shows_who_asked_beside_the_reason() {
-        let mut maintenance = MaintenanceReport {
+        let mut maintenance = maintenance::Entry {
             reason: "kernel upgrade".into(),
             since_unix: 1_763_680_000,
             by: Some(Requester::new(0, Some(1234))),

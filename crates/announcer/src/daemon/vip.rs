@@ -13,7 +13,7 @@ use tracing::{debug, error};
 use super::reconcile::{CheckStatuses, Marking, Verdict};
 use crate::config::{DegradedConfig, DrainConfig, VipConfig};
 use crate::maintenance::Entry;
-use crate::status::{CheckReport, MaintenanceReport, ProbeReport, VipReport};
+use crate::status::{CheckReport, ProbeReport, VipReport};
 
 /// A VIP: its configuration, what is observed, and what the routers were told.
 #[derive(Debug)]
@@ -141,12 +141,7 @@ impl Vip {
             },
             announced_to: if carried { established } else { 0 },
             peers,
-            maintenance: maintenance.map(|m| MaintenanceReport {
-                reason: m.reason.clone(),
-                since_unix: m.since_unix,
-                by: m.by,
-                until_unix: m.until_unix,
-            }),
+            maintenance: maintenance.cloned(),
             why,
             checks: checks
                 .hard
