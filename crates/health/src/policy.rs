@@ -130,17 +130,13 @@ mod tests {
     }
 
     fn spec() -> CheckSpec {
+        let kind = CheckKind::File {
+            path: PathBuf::from("/nonexistent"),
+            pass_if: FilePassIf::Exists,
+        };
         CheckSpec {
-            name: "web".into(),
-            kind: CheckKind::File {
-                path: PathBuf::from("/nonexistent"),
-                pass_if: FilePassIf::Exists,
-            },
-            interval: Duration::from_secs(2),
-            fast_interval: Duration::from_millis(500),
-            timeout: Duration::from_secs(1),
-            rise: 2,
             fall: 3,
+            ..CheckSpec::new("web", kind)
         }
     }
 

@@ -210,17 +210,16 @@ mod tests {
     use crate::spec::{CheckKind, FilePassIf};
 
     fn spec(rise: u32, fall: u32) -> CheckSpec {
+        let kind = CheckKind::File {
+            path: PathBuf::from("/nonexistent"),
+            pass_if: FilePassIf::Exists,
+        };
         CheckSpec {
-            name: "web".into(),
-            kind: CheckKind::File {
-                path: PathBuf::from("/nonexistent"),
-                pass_if: FilePassIf::Exists,
-            },
             interval: Duration::from_secs(10),
             fast_interval: Duration::from_secs(1),
-            timeout: Duration::from_secs(1),
             rise,
             fall,
+            ..CheckSpec::new("web", kind)
         }
     }
 

@@ -24,6 +24,40 @@ pub struct CheckSpec {
     pub fall: u32,
 }
 
+impl CheckSpec {
+    /// Time between probes unless configured.
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
+    /// Probe timeout unless configured (or the interval, if that is shorter).
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+    /// Passes in a row to become healthy, and failures in a row to become failing, unless
+    /// configured.
+    pub const DEFAULT_RISE_FALL: u32 = 2;
+    /// The shortest default fast interval (unless the interval itself is shorter).
+    const MIN_DEFAULT_FAST_INTERVAL: Duration = Duration::from_millis(100);
+
+    /// The check `name` probing with `kind` at the default timing: every 2 s, 500 ms while
+    /// changing, a 1 s timeout, rise and fall 2.
+    pub fn new(name: impl Into<String>, kind: CheckKind) -> Self {
+        CheckSpec {
+            name: name.into(),
+            kind,
+            interval: Self::DEFAULT_INTERVAL,
+            fast_interval: Self::default_fast_interval(Self::DEFAULT_INTERVAL),
+            timeout: Self::DEFAULT_TIMEOUT,
+            rise: Self::DEFAULT_RISE_FALL,
+            fall: Self::DEFAULT_RISE_FALL,
+        }
+    }
+
+    /// The fast interval of a check probing every `interval`, unless configured: a quarter
+    /// of it, at least 100 ms, at most the interval.
+    pub fn default_fast_interval(interval: Duration) -> Duration {
+        (interval / 4)
+            .max(Self::MIN_DEFAULT_FAST_INTERVAL)
+            .min(interval)
+    }
+}
+
 /// The probe of a check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CheckKind {

@@ -18,15 +18,6 @@ use super::error::{Invalid, Problem};
 use super::raw::{Leaf, List, RawCheck};
 use super::value::{Field, Result, Scope};
 
-/// Time between probes when `interval` is not set.
-const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
-/// Probe timeout when `timeout` is not set (or the interval, if that is shorter).
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
-/// The shortest default fast interval (unless the interval itself is shorter).
-const MIN_DEFAULT_FAST_INTERVAL: Duration = Duration::from_millis(100);
-/// Passes in a row to become healthy, and failures in a row to become failing, by default.
-const DEFAULT_RISE_FALL: u32 = 2;
-
 /// The check described by `raw`, at key path `scope`; relative file paths are taken from
 /// `base_dir`.
 pub(super) fn check(raw: &RawCheck, scope: &Scope, base_dir: &Path) -> Result<CheckSpec> {
@@ -37,11 +28,11 @@ pub(super) fn check(raw: &RawCheck, scope: &Scope, base_dir: &Path) -> Result<Ch
     let probe = probe(raw, scope, kind, &type_field, base_dir)?;
     let interval = scope
         .get("interval", &raw.interval, Field::positive_duration)?
-        .unwrap_or(DEFAULT_INTERVAL);
+        .unwrap_or(CheckSpec::DEFAULT_INTERVAL);
     let timeout = at_most_interval(scope, "timeout", &raw.timeout, interval, |timeout| {
         Problem::TimeoutOverInterval { timeout, interval }
     })?
-    .unwrap_or(DEFAULT_TIMEOUT.min(interval));
+    .unwrap_or(CheckSpec::DEFAULT_TIMEOUT.min(interval));
     let fast_interval = at_most_interval(
         scope,
         "fast_interval",
@@ -49,7 +40,7 @@ pub(super) fn check(raw: &RawCheck, scope: &Scope, base_dir: &Path) -> Result<Ch
         interval,
         |fast| Problem::FastOverInterval { fast, interval },
     )?
-    .unwrap_or((interval / 4).max(MIN_DEFAULT_FAST_INTERVAL).min(interval));
+    .unwrap_or(CheckSpec::default_fast_interval(interval));
     let count = |field: &Field<'_>| field.u32("a count of at least 1", 1..=u32::MAX);
     Ok(CheckSpec {
         name,
@@ -59,10 +50,10 @@ pub(super) fn check(raw: &RawCheck, scope: &Scope, base_dir: &Path) -> Result<Ch
         timeout,
         rise: scope
             .get("rise", &raw.rise, count)?
-            .unwrap_or(DEFAULT_RISE_FALL),
+            .unwrap_or(CheckSpec::DEFAULT_RISE_FALL),
         fall: scope
             .get("fall", &raw.fall, count)?
-            .unwrap_or(DEFAULT_RISE_FALL),
+            .unwrap_or(CheckSpec::DEFAULT_RISE_FALL),
     })
 }
 

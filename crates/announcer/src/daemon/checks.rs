@@ -198,18 +198,11 @@ mod tests {
     use super::*;
 
     fn spec() -> CheckSpec {
-        CheckSpec {
-            name: "web".to_owned(),
-            kind: CheckKind::File {
-                path: PathBuf::from("/nonexistent"),
-                pass_if: FilePassIf::Absent,
-            },
-            interval: Duration::from_secs(2),
-            fast_interval: Duration::from_millis(500),
-            timeout: Duration::from_secs(1),
-            rise: 2,
-            fall: 2,
-        }
+        let kind = CheckKind::File {
+            path: PathBuf::from("/nonexistent"),
+            pass_if: FilePassIf::Absent,
+        };
+        CheckSpec::new("web", kind)
     }
 
     #[test]

@@ -24,18 +24,6 @@ fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
 }
 
-fn check(name: &str, kind: CheckKind) -> CheckSpec {
-    CheckSpec {
-        name: name.to_owned(),
-        kind,
-        interval: Duration::from_secs(2),
-        fast_interval: Duration::from_millis(500),
-        timeout: Duration::from_secs(1),
-        rise: 2,
-        fall: 2,
-    }
-}
-
 #[test]
 fn the_example_configuration_loads_with_every_key_as_documented() {
     let tor_a = PeerConfig {
@@ -72,21 +60,21 @@ fn the_example_configuration_loads_with_every_key_as_documented() {
         )]
         .into(),
         checks: vec![
-            check("web", web),
-            check(
+            CheckSpec::new("web", web),
+            CheckSpec::new(
                 "api-port",
                 CheckKind::Tcp {
                     address: "127.0.0.1:8443".parse().unwrap(),
                 },
             ),
-            check(
+            CheckSpec::new(
                 "db",
                 CheckKind::Exec {
                     command: vec!["/usr/local/bin/check-db".to_owned(), "--quiet".to_owned()],
                     user: None,
                 },
             ),
-            check(
+            CheckSpec::new(
                 "not-drained",
                 CheckKind::File {
                     path: PathBuf::from("/etc/announcer/drain"),
