@@ -1,66 +1,58 @@
 //! Two connections to the peer (RFC 4271 §6.8, RFC 6286 §2.3).
 
-use super::{cease_collision, config, peer_open, rid, Harness, OURS, THEIRS};
+use super::{cease_collision, config, notified_and_closed, peer_open, rid, Harness, OURS, THEIRS};
 use crate::fsm::collision::{loser, Origin};
 use crate::fsm::{DownReason, FsmConfig, Input, Output, State};
 use crate::types::Asn;
 use crate::wire::{Message, Open};
 
 fn closed_with_cease_collision(conn: crate::fsm::ConnId) -> Vec<Output> {
-    vec![
-        Output::Send(conn, Message::Notification(cease_collision())),
-        Output::Close(conn),
-    ]
+    notified_and_closed(conn, cease_collision())
 }
 
 /// Started, our connection up, and the peer's connection accepted: both in OpenSent.
 fn both_in_open_sent(config: FsmConfig) -> Harness {
     let mut h = Harness::started_with(config);
     h.input(Input::Connected(OURS));
-    let out = h.input(Input::Accepted(THEIRS));
-    assert_eq!(
-        out,
-        vec![Output::Send(THEIRS, Message::Open(h.fsm.open_message()))]
-    );
-    assert_eq!(h.state(), State::OpenSent);
+    h.answers_with_open(Input::Accepted(THEIRS), THEIRS);
     h
+}
+
+/// The default config with a router id above the peer's.
+fn higher_router_id() -> FsmConfig {
+    FsmConfig {
+        router_id: rid(192, 0, 2, 9),
+        ..config()
+    }
+}
+
+/// The peer's OPEN on its connection wins the collision: ours is closed with a Cease and
+/// the peer's answered with a KEEPALIVE, in OpenConfirm.
+fn their_open_wins(h: &mut Harness) {
+    let mut out = closed_with_cease_collision(OURS);
+    out.push(Output::Send(THEIRS, Message::Keepalive));
+    let open = Message::Open(peer_open());
+    assert_eq!(h.input(Input::Received(THEIRS, open)), out);
+    assert_eq!(h.state(), State::OpenConfirm);
 }
 
 #[test]
 fn collision_keeps_the_connection_initiated_by_the_higher_router_id() {
     // Ours is 192.0.2.1, the peer's 192.0.2.2: the peer's connection survives.
     let mut h = both_in_open_sent(config());
-    let mut out = closed_with_cease_collision(OURS);
-    out.push(Output::Send(THEIRS, Message::Keepalive));
-    assert_eq!(
-        h.input(Input::Received(THEIRS, Message::Open(peer_open()))),
-        out
-    );
-    assert_eq!(h.state(), State::OpenConfirm);
-    let out = h.input(Input::Received(THEIRS, Message::Keepalive));
-    assert!(
-        matches!(out.as_slice(), [Output::Established { conn: THEIRS, .. }]),
-        "{out:?}"
-    );
+    their_open_wins(&mut h);
+    h.keepalive_establishes(THEIRS);
 }
 
 #[test]
 fn collision_with_a_lower_peer_router_id_closes_the_connection_the_peer_initiated() {
-    let higher = FsmConfig {
-        router_id: rid(192, 0, 2, 9),
-        ..config()
-    };
-    let mut h = both_in_open_sent(higher);
+    let mut h = both_in_open_sent(higher_router_id());
     let out = h.input(Input::Received(THEIRS, Message::Open(peer_open())));
     assert_eq!(out, closed_with_cease_collision(THEIRS));
     assert_eq!(h.state(), State::OpenSent);
     let out = h.input(Input::Received(OURS, Message::Open(peer_open())));
     assert_eq!(out, vec![Output::Send(OURS, Message::Keepalive)]);
-    let out = h.input(Input::Received(OURS, Message::Keepalive));
-    assert!(
-        matches!(out.as_slice(), [Output::Established { conn: OURS, .. }]),
-        "{out:?}"
-    );
+    h.keepalive_establishes(OURS);
 }
 
 #[test]
@@ -68,30 +60,16 @@ fn collision_with_the_other_connection_in_open_confirm_is_resolved_on_the_second
     let mut h = Harness::open_confirm();
     h.input(Input::Accepted(THEIRS));
     assert_eq!(h.state(), State::OpenConfirm);
-    let mut out = closed_with_cease_collision(OURS);
-    out.push(Output::Send(THEIRS, Message::Keepalive));
-    assert_eq!(
-        h.input(Input::Received(THEIRS, Message::Open(peer_open()))),
-        out
-    );
-    assert_eq!(h.state(), State::OpenConfirm);
+    their_open_wins(&mut h);
 }
 
 #[test]
 fn collision_in_open_confirm_keeps_ours_when_our_router_id_is_higher() {
-    let higher = FsmConfig {
-        router_id: rid(192, 0, 2, 9),
-        ..config()
-    };
-    let mut h = Harness::open_confirm_with(higher, peer_open());
+    let mut h = Harness::open_confirm_with(higher_router_id(), peer_open());
     h.input(Input::Accepted(THEIRS));
     let out = h.input(Input::Received(THEIRS, Message::Open(peer_open())));
     assert_eq!(out, closed_with_cease_collision(THEIRS));
-    let out = h.input(Input::Received(OURS, Message::Keepalive));
-    assert!(
-        matches!(out.as_slice(), [Output::Established { conn: OURS, .. }]),
-        "{out:?}"
-    );
+    h.keepalive_establishes(OURS);
 }
 
 #[test]
@@ -151,12 +129,7 @@ fn second_inbound_connection_is_closed_with_cease_collision() {
 #[test]
 fn accepted_while_connecting_keeps_both_until_an_open_decides() {
     let mut h = Harness::started();
-    let out = h.input(Input::Accepted(THEIRS));
-    assert_eq!(
-        out,
-        vec![Output::Send(THEIRS, Message::Open(h.fsm.open_message()))]
-    );
-    assert_eq!(h.state(), State::OpenSent);
+    h.answers_with_open(Input::Accepted(THEIRS), THEIRS);
     let out = h.input(Input::Received(THEIRS, Message::Open(peer_open())));
     assert_eq!(
         out,
@@ -177,17 +150,8 @@ fn accepted_while_connecting_keeps_both_until_an_open_decides() {
 fn accepted_while_connecting_then_connected_makes_two_connections() {
     let mut h = Harness::started();
     h.input(Input::Accepted(THEIRS));
-    let out = h.input(Input::Connected(OURS));
-    assert_eq!(
-        out,
-        vec![Output::Send(OURS, Message::Open(h.fsm.open_message()))]
-    );
-    let mut out = closed_with_cease_collision(OURS);
-    out.push(Output::Send(THEIRS, Message::Keepalive));
-    assert_eq!(
-        h.input(Input::Received(THEIRS, Message::Open(peer_open()))),
-        out
-    );
+    h.answers_with_open(Input::Connected(OURS), OURS);
+    their_open_wins(&mut h);
 }
 
 #[test]

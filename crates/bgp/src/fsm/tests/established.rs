@@ -17,12 +17,7 @@ fn established_path_happy_flow() {
     let mut h = Harness::new(config());
     assert_eq!(h.input(Input::Start), vec![Output::Connect]);
     assert_eq!(h.state(), State::Connect);
-    let out = h.input(Input::Connected(OURS));
-    assert_eq!(
-        out,
-        vec![Output::Send(OURS, Message::Open(h.fsm.open_message()))]
-    );
-    assert_eq!(h.state(), State::OpenSent);
+    h.answers_with_open(Input::Connected(OURS), OURS);
     let out = h.input(Input::Received(OURS, Message::Open(peer_open())));
     assert_eq!(out, vec![Output::Send(OURS, Message::Keepalive)]);
     assert_eq!(h.state(), State::OpenConfirm);

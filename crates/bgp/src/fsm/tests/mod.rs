@@ -84,14 +84,20 @@ fn cease_collision() -> Notification {
     ))
 }
 
+/// What the machine outputs when it sends `n` on `conn` and closes it.
+fn notified_and_closed(conn: ConnId, n: Notification) -> Vec<Output> {
+    vec![
+        Output::Send(conn, Message::Notification(n)),
+        Output::Close(conn),
+    ]
+}
+
 /// What the machine outputs when it answers an error on `conn` with `n` and that was the
 /// session's last connection.
 fn failure(conn: ConnId, n: Notification) -> Vec<Output> {
-    vec![
-        Output::Send(conn, Message::Notification(n.clone())),
-        Output::Close(conn),
-        Output::Down(DownReason::Sent(n)),
-    ]
+    let mut out = notified_and_closed(conn, n.clone());
+    out.push(Output::Down(DownReason::Sent(n)));
+    out
 }
 
 /// A machine and the hand-driven clock it runs on.
@@ -126,11 +132,7 @@ impl Harness {
 
     fn established_with(config: FsmConfig, open: Open) -> Self {
         let mut h = Harness::open_confirm_with(config, open);
-        let out = h.input(Input::Received(OURS, Message::Keepalive));
-        assert!(
-            matches!(out.as_slice(), [Output::Established { conn: OURS, .. }]),
-            "{out:?}"
-        );
+        h.keepalive_establishes(OURS);
         h
     }
 
@@ -158,6 +160,24 @@ impl Harness {
 
     fn input(&mut self, input: Input) -> Vec<Output> {
         self.fsm.handle(input, self.now)
+    }
+
+    /// Feeds `input` and asserts that the machine answers with its OPEN on `conn`, in
+    /// OpenSent.
+    fn answers_with_open(&mut self, input: Input, conn: ConnId) {
+        let out = self.input(input);
+        let open = Message::Open(self.fsm.open_message());
+        assert_eq!(out, vec![Output::Send(conn, open)]);
+        assert_eq!(self.state(), State::OpenSent);
+    }
+
+    /// Receives a KEEPALIVE on `conn` and asserts that it establishes the session there.
+    fn keepalive_establishes(&mut self, conn: ConnId) {
+        let out = self.input(Input::Received(conn, Message::Keepalive));
+        assert!(
+            matches!(out.as_slice(), [Output::Established { conn: c, .. }] if *c == conn),
+            "{out:?}"
+        );
     }
 
     fn state(&self) -> State {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::{config, Harness, OURS, THEIRS};
 use crate::fsm::{Fsm, FsmConfig, Input, Output, State, OPEN_HOLD_TIME};
 use crate::types::{Asn, Family};
-use crate::wire::{Capability, Message};
+use crate::wire::Capability;
 
 #[test]
 fn new_machine_is_idle_with_no_deadline() {
@@ -33,12 +33,7 @@ fn passive_session_never_connects_out() {
     assert_eq!(h.next_in(), None);
     assert_eq!(h.advance(Duration::from_secs(3600)), vec![]);
     assert_eq!(h.state(), State::Active);
-    let out = h.input(Input::Accepted(THEIRS));
-    assert_eq!(
-        out,
-        vec![Output::Send(THEIRS, Message::Open(h.fsm.open_message()))]
-    );
-    assert_eq!(h.state(), State::OpenSent);
+    h.answers_with_open(Input::Accepted(THEIRS), THEIRS);
 }
 
 #[test]
@@ -85,12 +80,7 @@ fn connect_attempt_that_hangs_is_cancelled_after_the_connect_timeout() {
 #[test]
 fn connected_sends_our_open_and_enters_open_sent_with_a_four_minute_hold_timer() {
     let mut h = Harness::started();
-    let out = h.input(Input::Connected(OURS));
-    assert_eq!(
-        out,
-        vec![Output::Send(OURS, Message::Open(h.fsm.open_message()))]
-    );
-    assert_eq!(h.state(), State::OpenSent);
+    h.answers_with_open(Input::Connected(OURS), OURS);
     assert_eq!(h.next_in(), Some(OPEN_HOLD_TIME));
     assert_eq!(h.fsm.negotiated(), None);
 }
@@ -99,12 +89,7 @@ fn connected_sends_our_open_and_enters_open_sent_with_a_four_minute_hold_timer()
 fn accepted_while_active_stops_the_retry_timer() {
     let mut h = Harness::started();
     h.input(Input::ConnectFailed);
-    let out = h.input(Input::Accepted(THEIRS));
-    assert_eq!(
-        out,
-        vec![Output::Send(THEIRS, Message::Open(h.fsm.open_message()))]
-    );
-    assert_eq!(h.state(), State::OpenSent);
+    h.answers_with_open(Input::Accepted(THEIRS), THEIRS);
     assert_eq!(h.next_in(), Some(OPEN_HOLD_TIME));
 }
 

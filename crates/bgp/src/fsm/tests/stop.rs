@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::{Harness, OURS, THEIRS};
-use crate::fsm::{DownReason, Input, Output, State};
-use crate::wire::{CeaseSubcode, Message, Notification};
+use super::{failure, notified_and_closed, Harness, OURS, THEIRS};
+use crate::fsm::{Input, Output, State};
+use crate::wire::{CeaseSubcode, Notification};
 
 fn shutdown() -> Notification {
     Notification::cease_with_reason(CeaseSubcode::AdministrativeShutdown, "maintenance")
@@ -21,14 +21,7 @@ fn expect_stopped_for_good(h: &mut Harness) {
 fn stop_sends_cease_with_the_given_notification_and_stays_idle() {
     let mut h = Harness::established();
     let out = h.input(Input::Stop(Some(shutdown())));
-    assert_eq!(
-        out,
-        vec![
-            Output::Send(OURS, Message::Notification(shutdown())),
-            Output::Close(OURS),
-            Output::Down(DownReason::Sent(shutdown())),
-        ]
-    );
+    assert_eq!(out, failure(OURS, shutdown()));
     assert_eq!(h.fsm.negotiated(), None);
     expect_stopped_for_good(&mut h);
 }
@@ -49,15 +42,8 @@ fn stop_before_established_notifies_every_connection_without_reporting_down() {
     h.input(Input::Connected(OURS));
     h.input(Input::Accepted(THEIRS));
     let out = h.input(Input::Stop(Some(shutdown())));
-    assert_eq!(
-        out,
-        vec![
-            Output::Send(OURS, Message::Notification(shutdown())),
-            Output::Close(OURS),
-            Output::Send(THEIRS, Message::Notification(shutdown())),
-            Output::Close(THEIRS),
-        ]
-    );
+    let both = [OURS, THEIRS].map(|conn| notified_and_closed(conn, shutdown()));
+    assert_eq!(out, both.concat());
     expect_stopped_for_good(&mut h);
 }
 
