@@ -143,6 +143,30 @@ impl fmt::Display for Discard {
 }
 
 impl ControlPacket {
+    /// A packet in `state` from `my_discriminator` to `your_discriminator`, with `interval`
+    /// as both Desired Min TX and Required Min RX: no diagnostic, no flag, the default
+    /// multiplier, no Echo.
+    pub fn new(
+        state: SessionState,
+        my_discriminator: Discriminator,
+        your_discriminator: Option<Discriminator>,
+        interval: Interval,
+    ) -> Self {
+        ControlPacket {
+            diagnostic: Diagnostic::None,
+            state,
+            poll: false,
+            final_: false,
+            control_plane_independent: false,
+            multiplier: Multiplier::DEFAULT,
+            my_discriminator,
+            your_discriminator,
+            desired_min_tx: interval,
+            required_min_rx: interval,
+            required_min_echo_rx: Interval::ZERO,
+        }
+    }
+
     /// Decodes `bytes` (a UDP payload), applying the checks of RFC 5880 §6.8.6 that need no
     /// session. Bytes beyond the Length field are ignored.
     pub fn decode(bytes: &[u8]) -> Result<ControlPacket, Discard> {

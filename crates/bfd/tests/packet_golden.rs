@@ -111,19 +111,7 @@ const PEERS: u32 = 0x327b_23c6;
 
 /// A packet in `state` from MINE to PEERS, multiplier 3, 300 ms both ways, no Echo, no flag.
 fn packet(state: SessionState) -> ControlPacket {
-    ControlPacket {
-        diagnostic: Diagnostic::None,
-        state,
-        poll: false,
-        final_: false,
-        control_plane_independent: false,
-        multiplier: Multiplier::DEFAULT,
-        my_discriminator: disc(MINE),
-        your_discriminator: Some(disc(PEERS)),
-        desired_min_tx: micros(300_000),
-        required_min_rx: micros(300_000),
-        required_min_echo_rx: Interval::ZERO,
-    }
+    ControlPacket::new(state, disc(MINE), Some(disc(PEERS)), micros(300_000))
 }
 
 /// The first Up packet after a session came up: 300 ms (0x000493e0) both ways.

@@ -265,16 +265,16 @@ impl Session {
         let final_ = self.final_owed.take().is_some();
         let packet = ControlPacket {
             diagnostic: self.diagnostic,
-            state: self.state,
             poll: !final_ && self.polling(),
             final_,
-            control_plane_independent: false,
             multiplier: self.config.multiplier,
-            my_discriminator: self.local_discriminator,
-            your_discriminator: self.remote_discriminator,
-            desired_min_tx: self.advertised_tx,
             required_min_rx: self.advertised_rx,
-            required_min_echo_rx: Interval::ZERO,
+            ..ControlPacket::new(
+                self.state,
+                self.local_discriminator,
+                self.remote_discriminator,
+                self.advertised_tx,
+            )
         };
         if periodic {
             self.schedule_tx(now);

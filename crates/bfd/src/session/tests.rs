@@ -27,19 +27,7 @@ fn session(now: Instant) -> Session {
 
 /// A packet from the remote (discriminator 99) in `state`, knowing ours.
 fn remote(state: SessionState) -> ControlPacket {
-    ControlPacket {
-        diagnostic: Diagnostic::None,
-        state,
-        poll: false,
-        final_: false,
-        control_plane_independent: false,
-        multiplier: Multiplier::DEFAULT,
-        my_discriminator: discr(99),
-        your_discriminator: Some(discr(7)),
-        desired_min_tx: FAST,
-        required_min_rx: FAST,
-        required_min_echo_rx: Interval::ZERO,
-    }
+    ControlPacket::new(state, discr(99), Some(discr(7)), FAST)
 }
 
 fn ms(n: u64) -> Duration {
