@@ -29,52 +29,78 @@ fn get(url: String) -> HttpCheck {
     }
 }
 
-#[tokio::test]
-async fn status_200_passes() {
-    let server = TestServer::start(Behavior::respond(200, "fine")).await;
-    let result = probe(&get(server.url("/health")), TIMEOUT).await;
-    assert!(result.pass, "{result:?}");
-    assert_eq!(result.detail, "HTTP 200");
+/// `check` with the expected body "ok".
+fn expect_ok(check: HttpCheck) -> HttpCheck {
+    HttpCheck {
+        expect_body: Some("ok".into()),
+        ..check
+    }
 }
 
-#[tokio::test]
-async fn status_500_fails_with_the_status_as_detail() {
-    let server = TestServer::start(Behavior::respond(500, "broken")).await;
-    let result = probe(&get(server.url("/")), TIMEOUT).await;
-    assert!(!result.pass);
-    assert_eq!(result.detail, "HTTP 500");
-}
-
-#[tokio::test]
-async fn status_404_passes_when_404_is_expected() {
-    let server = TestServer::start(Behavior::respond(404, "")).await;
-    let check = HttpCheck {
-        expect_status: ExpectStatus(vec![404..=404]),
-        ..get(server.url("/gone"))
-    };
-    let result = probe(&check, TIMEOUT).await;
-    assert!(result.pass, "{result:?}");
-    assert_eq!(result.detail, "HTTP 404");
-}
-
-#[tokio::test]
-async fn status_404_fails_by_default() {
-    let server = TestServer::start(Behavior::respond(404, "")).await;
-    let result = probe(&get(server.url("/gone")), TIMEOUT).await;
-    assert!(!result.pass);
-    assert_eq!(result.detail, "HTTP 404");
-}
-
-#[tokio::test]
-async fn a_server_that_never_answers_fails_at_the_timeout() {
-    let server = TestServer::start(Behavior::silent()).await;
+/// Probes `check` with the [`SHORT`] timeout and asserts that it fails by timing out, neither
+/// before the timeout nor long after.
+async fn fails_at_the_short_timeout(check: &HttpCheck) {
     let start = Instant::now();
-    let result = probe(&get(server.url("/")), SHORT).await;
+    let result = probe(check, SHORT).await;
     let elapsed = start.elapsed();
     assert!(!result.pass);
     assert_eq!(result.detail, "timed out after 300ms");
     assert!(elapsed >= SHORT, "{elapsed:?}");
     assert!(elapsed < SHORT + MARGIN, "{elapsed:?}");
+}
+
+/// A server's answer and what the probe makes of it: `Ok(detail)` passes, `Err(detail)`
+/// fails.
+struct Case {
+    name: &'static str,
+    status: u16,
+    body: String,
+    check: fn(HttpCheck) -> HttpCheck,
+    verdict: Result<&'static str, &'static str>,
+}
+
+#[tokio::test]
+async fn the_status_then_the_body_decide_pass_or_fail() {
+    const LACKS_OK: &str = "body lacks \"ok\"";
+    let same = |check| check;
+    let expect_404 = |check| HttpCheck {
+        expect_status: ExpectStatus(vec![404..=404]),
+        ..check
+    };
+    let case = |name, status, body: &str, check, verdict| Case {
+        name,
+        status,
+        body: body.to_owned(),
+        check,
+        verdict,
+    };
+    let past_cap = format!("{}ok", "x".repeat(BODY_CAP));
+    let cases = [
+        case("200", 200, "fine", same, Ok("HTTP 200")),
+        case("500", 500, "broken", same, Err("HTTP 500")),
+        case("404 expected", 404, "", expect_404, Ok("HTTP 404")),
+        case("404 by default", 404, "", same, Err("HTTP 404")),
+        case("ok", 200, "status: ok\n", expect_ok, Ok("HTTP 200")),
+        case("no ok", 200, "status: degraded\n", expect_ok, Err(LACKS_OK)),
+        case("ok past the cap", 200, &past_cap, expect_ok, Err(LACKS_OK)),
+        case("503 with ok", 503, "ok", expect_ok, Err("HTTP 503")),
+    ];
+    let mut failures = Vec::new();
+    for case in cases {
+        let server = TestServer::start(Behavior::respond(case.status, &case.body)).await;
+        let result = probe(&(case.check)(get(server.url("/"))), TIMEOUT).await;
+        let detail = result.detail.as_str();
+        if (if result.pass { Ok(detail) } else { Err(detail) }) != case.verdict {
+            failures.push(format!("{}: got {result:?}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_fails_at_the_timeout() {
+    let server = TestServer::start(Behavior::silent()).await;
+    fails_at_the_short_timeout(&get(server.url("/"))).await;
 }
 
 #[tokio::test]
@@ -94,65 +120,7 @@ async fn a_refused_connection_fails_fast() {
 async fn a_body_slower_than_the_timeout_fails() {
     let head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial";
     let server = TestServer::start(Behavior::Stall(head.as_bytes().to_vec())).await;
-    let check = HttpCheck {
-        expect_body: Some("ok".into()),
-        ..get(server.url("/"))
-    };
-    let start = Instant::now();
-    let result = probe(&check, SHORT).await;
-    let elapsed = start.elapsed();
-    assert!(!result.pass);
-    assert_eq!(result.detail, "timed out after 300ms");
-    assert!(elapsed >= SHORT, "{elapsed:?}");
-    assert!(elapsed < SHORT + MARGIN, "{elapsed:?}");
-}
-
-#[tokio::test]
-async fn an_expected_body_present_passes() {
-    let server = TestServer::start(Behavior::respond(200, "status: ok\n")).await;
-    let check = HttpCheck {
-        expect_body: Some("ok".into()),
-        ..get(server.url("/"))
-    };
-    let result = probe(&check, TIMEOUT).await;
-    assert!(result.pass, "{result:?}");
-}
-
-#[tokio::test]
-async fn an_expected_body_absent_fails() {
-    let server = TestServer::start(Behavior::respond(200, "status: degraded\n")).await;
-    let check = HttpCheck {
-        expect_body: Some("ok".into()),
-        ..get(server.url("/"))
-    };
-    let result = probe(&check, TIMEOUT).await;
-    assert!(!result.pass);
-    assert_eq!(result.detail, "body lacks \"ok\"");
-}
-
-#[tokio::test]
-async fn the_body_is_searched_only_up_to_the_cap() {
-    let body = format!("{}ok", "x".repeat(BODY_CAP));
-    let server = TestServer::start(Behavior::respond(200, &body)).await;
-    let check = HttpCheck {
-        expect_body: Some("ok".into()),
-        ..get(server.url("/"))
-    };
-    let result = probe(&check, TIMEOUT).await;
-    assert!(!result.pass);
-    assert_eq!(result.detail, "body lacks \"ok\"");
-}
-
-#[tokio::test]
-async fn the_expected_body_is_not_checked_against_an_unexpected_status() {
-    let server = TestServer::start(Behavior::respond(503, "ok")).await;
-    let check = HttpCheck {
-        expect_body: Some("ok".into()),
-        ..get(server.url("/"))
-    };
-    let result = probe(&check, TIMEOUT).await;
-    assert!(!result.pass);
-    assert_eq!(result.detail, "HTTP 503");
+    fails_at_the_short_timeout(&expect_ok(get(server.url("/")))).await;
 }
 
 #[tokio::test]
