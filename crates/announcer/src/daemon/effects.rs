@@ -13,8 +13,14 @@ use announcer_bgp::{
 use announcer_netlink::{AddressEvent, Binding, Bound, Vips};
 use tokio::sync::mpsc;
 
+/// What a change to (or a look at) the host's addresses gives.
+pub type NetResult<T> = Result<T, announcer_netlink::Error>;
+
+/// What a request to the BGP sessions gives.
+pub type BgpResult<T = ()> = Result<T, announcer_bgp::Error>;
+
 /// The outcome of binding each address of a batch.
-pub type BindOutcomes = Vec<(IpAddr, Result<Bound, announcer_netlink::Error>)>;
+pub type BindOutcomes = Vec<(IpAddr, NetResult<Bound>)>;
 
 /// Addresses on the host's interfaces, and a way to start the routes' speaker.
 pub trait Effects {
@@ -22,12 +28,7 @@ pub trait Effects {
     type Routes: Routes;
 
     /// Puts `addr` on `interface` as `binding` (an address, or a `local` route).
-    async fn bind(
-        &self,
-        binding: Binding,
-        interface: &str,
-        addr: IpAddr,
-    ) -> Result<Bound, announcer_netlink::Error>;
+    async fn bind(&self, binding: Binding, interface: &str, addr: IpAddr) -> NetResult<Bound>;
 
     /// Puts each of `addrs` on `interface` as `binding`; the outcome of each, or why the
     /// batch failed. By default one [`bind`](Self::bind) after the other.
@@ -36,7 +37,7 @@ pub trait Effects {
         binding: Binding,
         interface: &str,
         addrs: &[IpAddr],
-    ) -> Result<BindOutcomes, announcer_netlink::Error> {
+    ) -> NetResult<BindOutcomes> {
         let mut outcomes = Vec::new();
         for addr in addrs {
             outcomes.push((*addr, self.bind(binding, interface, *addr).await));
@@ -45,31 +46,19 @@ pub trait Effects {
     }
 
     /// Takes `addr` off `interface` (its address, or its `local` route).
-    async fn unbind(
-        &self,
-        binding: Binding,
-        interface: &str,
-        addr: IpAddr,
-    ) -> Result<(), announcer_netlink::Error>;
+    async fn unbind(&self, binding: Binding, interface: &str, addr: IpAddr) -> NetResult<()>;
 
     /// The addresses on `interface` now, or those with a `local` route through it.
-    async fn bound(
-        &self,
-        binding: Binding,
-        interface: &str,
-    ) -> Result<Vec<IpAddr>, announcer_netlink::Error>;
+    async fn bound(&self, binding: Binding, interface: &str) -> NetResult<Vec<IpAddr>>;
 
     /// Address changes from now on.
-    async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error>;
+    async fn watch(&self) -> NetResult<mpsc::Receiver<AddressEvent>>;
 
     /// The host's first global IPv4 address (the default router id).
-    async fn first_global_ipv4(&self) -> Result<Option<Ipv4Addr>, announcer_netlink::Error>;
+    async fn first_global_ipv4(&self) -> NetResult<Option<Ipv4Addr>>;
 
     /// Starts the sessions of `config`.
-    async fn start_routes(
-        &self,
-        config: SpeakerConfig,
-    ) -> Result<Self::Routes, announcer_bgp::Error>;
+    async fn start_routes(&self, config: SpeakerConfig) -> BgpResult<Self::Routes>;
 }
 
 /// The running BGP sessions: what the daemon tells them and asks of them.
@@ -80,26 +69,22 @@ pub trait Routes {
         target: Target,
         prefix: Prefix,
         attributes: Arc<RouteAttributes>,
-    ) -> Result<(), announcer_bgp::Error>;
+    ) -> BgpResult;
 
     /// Wants `prefix` withdrawn from `target`.
-    fn withdraw(&self, target: Target, prefix: Prefix) -> Result<(), announcer_bgp::Error>;
+    fn withdraw(&self, target: Target, prefix: Prefix) -> BgpResult;
 
     /// Returns once every session has queued the changes asked of it before.
     async fn sync(&self);
 
     /// Resets the session with `address` (its BFD session went down).
-    fn reset_peer(&self, address: IpAddr) -> Result<(), announcer_bgp::Error>;
+    fn reset_peer(&self, address: IpAddr) -> BgpResult;
 
     /// Starts a session.
-    fn add_peer(&mut self, peer: PeerConfig) -> Result<(), announcer_bgp::Error>;
+    fn add_peer(&mut self, peer: PeerConfig) -> BgpResult;
 
     /// Ends the session with `address`, telling the peer `reason`.
-    async fn remove_peer(
-        &mut self,
-        address: IpAddr,
-        reason: &str,
-    ) -> Result<(), announcer_bgp::Error>;
+    async fn remove_peer(&mut self, address: IpAddr, reason: &str) -> BgpResult;
 
     /// Whether End-of-RIB is still held (the first table is not yet decided).
     fn end_of_rib_held(&self) -> bool;
@@ -120,12 +105,7 @@ pub trait Routes {
 impl Effects for Vips {
     type Routes = Speaker;
 
-    async fn bind(
-        &self,
-        binding: Binding,
-        interface: &str,
-        addr: IpAddr,
-    ) -> Result<Bound, announcer_netlink::Error> {
+    async fn bind(&self, binding: Binding, interface: &str, addr: IpAddr) -> NetResult<Bound> {
         Vips::bind(self, binding, interface, addr).await
     }
 
@@ -134,36 +114,27 @@ impl Effects for Vips {
         binding: Binding,
         interface: &str,
         addrs: &[IpAddr],
-    ) -> Result<BindOutcomes, announcer_netlink::Error> {
+    ) -> NetResult<BindOutcomes> {
         Vips::bind_all(self, binding, interface, addrs).await
     }
 
-    async fn unbind(
-        &self,
-        binding: Binding,
-        interface: &str,
-        addr: IpAddr,
-    ) -> Result<(), announcer_netlink::Error> {
+    async fn unbind(&self, binding: Binding, interface: &str, addr: IpAddr) -> NetResult<()> {
         Vips::unbind(self, binding, interface, addr).await
     }
 
-    async fn bound(
-        &self,
-        binding: Binding,
-        interface: &str,
-    ) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
+    async fn bound(&self, binding: Binding, interface: &str) -> NetResult<Vec<IpAddr>> {
         Vips::bound(self, binding, interface).await
     }
 
-    async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error> {
+    async fn watch(&self) -> NetResult<mpsc::Receiver<AddressEvent>> {
         Vips::watch(self).await
     }
 
-    async fn first_global_ipv4(&self) -> Result<Option<Ipv4Addr>, announcer_netlink::Error> {
+    async fn first_global_ipv4(&self) -> NetResult<Option<Ipv4Addr>> {
         Vips::first_global_ipv4(self).await
     }
 
-    async fn start_routes(&self, config: SpeakerConfig) -> Result<Speaker, announcer_bgp::Error> {
+    async fn start_routes(&self, config: SpeakerConfig) -> BgpResult<Speaker> {
         Speaker::start(config).await
     }
 }
@@ -174,11 +145,11 @@ impl Routes for Speaker {
         target: Target,
         prefix: Prefix,
         attributes: Arc<RouteAttributes>,
-    ) -> Result<(), announcer_bgp::Error> {
+    ) -> BgpResult {
         Speaker::announce(self, target, prefix, attributes)
     }
 
-    fn withdraw(&self, target: Target, prefix: Prefix) -> Result<(), announcer_bgp::Error> {
+    fn withdraw(&self, target: Target, prefix: Prefix) -> BgpResult {
         Speaker::withdraw(self, target, prefix)
     }
 
@@ -186,19 +157,15 @@ impl Routes for Speaker {
         Speaker::sync(self).await;
     }
 
-    fn reset_peer(&self, address: IpAddr) -> Result<(), announcer_bgp::Error> {
+    fn reset_peer(&self, address: IpAddr) -> BgpResult {
         Speaker::reset_peer(self, address)
     }
 
-    fn add_peer(&mut self, peer: PeerConfig) -> Result<(), announcer_bgp::Error> {
+    fn add_peer(&mut self, peer: PeerConfig) -> BgpResult {
         Speaker::add_peer(self, peer)
     }
 
-    async fn remove_peer(
-        &mut self,
-        address: IpAddr,
-        reason: &str,
-    ) -> Result<(), announcer_bgp::Error> {
+    async fn remove_peer(&mut self, address: IpAddr, reason: &str) -> BgpResult {
         Speaker::remove_peer(self, address, reason).await
     }
 

@@ -14,7 +14,7 @@ use announcer_bgp::{PeerConfig, PeerStatus, Prefix, RouteAttributes, SpeakerConf
 use announcer_netlink::{AddressEvent, Binding, Bound};
 use tokio::sync::mpsc;
 
-use crate::daemon::effects::{Effects, Routes};
+use crate::daemon::effects::{BgpResult, Effects, NetResult, Routes};
 
 /// One effect of the daemon's decisions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,12 +92,7 @@ impl Fake {
 impl Effects for Fake {
     type Routes = FakeSessions;
 
-    async fn bind(
-        &self,
-        binding: Binding,
-        _interface: &str,
-        addr: IpAddr,
-    ) -> Result<Bound, announcer_netlink::Error> {
+    async fn bind(&self, binding: Binding, _interface: &str, addr: IpAddr) -> NetResult<Bound> {
         let mut world = self.0.borrow_mut();
         if world.refuse_bind.contains(&addr) {
             return Err(announcer_netlink::Error::NoSuchInterface("refused".into()));
@@ -113,12 +108,7 @@ impl Effects for Fake {
         }
     }
 
-    async fn unbind(
-        &self,
-        binding: Binding,
-        _interface: &str,
-        addr: IpAddr,
-    ) -> Result<(), announcer_netlink::Error> {
+    async fn unbind(&self, binding: Binding, _interface: &str, addr: IpAddr) -> NetResult<()> {
         let mut world = self.0.borrow_mut();
         world.bound.remove(&(binding, addr));
         world.log.push(match binding {
@@ -128,30 +118,23 @@ impl Effects for Fake {
         Ok(())
     }
 
-    async fn bound(
-        &self,
-        binding: Binding,
-        _interface: &str,
-    ) -> Result<Vec<IpAddr>, announcer_netlink::Error> {
+    async fn bound(&self, binding: Binding, _interface: &str) -> NetResult<Vec<IpAddr>> {
         let world = self.0.borrow();
         let held = world.bound.iter().filter(|(b, _)| *b == binding);
         Ok(held.map(|(_, addr)| *addr).collect())
     }
 
-    async fn watch(&self) -> Result<mpsc::Receiver<AddressEvent>, announcer_netlink::Error> {
+    async fn watch(&self) -> NetResult<mpsc::Receiver<AddressEvent>> {
         let (tx, rx) = mpsc::channel(16);
         self.0.borrow_mut().events = Some(tx);
         Ok(rx)
     }
 
-    async fn first_global_ipv4(&self) -> Result<Option<Ipv4Addr>, announcer_netlink::Error> {
+    async fn first_global_ipv4(&self) -> NetResult<Option<Ipv4Addr>> {
         Ok(Some(Ipv4Addr::new(192, 0, 2, 11)))
     }
 
-    async fn start_routes(
-        &self,
-        config: SpeakerConfig,
-    ) -> Result<FakeSessions, announcer_bgp::Error> {
+    async fn start_routes(&self, config: SpeakerConfig) -> BgpResult<FakeSessions> {
         {
             let mut world = self.0.borrow_mut();
             if world.refuse_sessions > 0 {
@@ -184,7 +167,7 @@ impl Routes for FakeSessions {
         target: Target,
         prefix: Prefix,
         attributes: Arc<RouteAttributes>,
-    ) -> Result<(), announcer_bgp::Error> {
+    ) -> BgpResult {
         let marks = if attributes
             .communities
             .contains(&Community::GRACEFUL_SHUTDOWN)
@@ -199,18 +182,18 @@ impl Routes for FakeSessions {
         Ok(())
     }
 
-    fn withdraw(&self, target: Target, prefix: Prefix) -> Result<(), announcer_bgp::Error> {
+    fn withdraw(&self, target: Target, prefix: Prefix) -> BgpResult {
         self.world.record(Effect::Withdraw(target, prefix));
         Ok(())
     }
 
     async fn sync(&self) {}
 
-    fn reset_peer(&self, _address: IpAddr) -> Result<(), announcer_bgp::Error> {
+    fn reset_peer(&self, _address: IpAddr) -> BgpResult {
         Ok(())
     }
 
-    fn add_peer(&mut self, peer: PeerConfig) -> Result<(), announcer_bgp::Error> {
+    fn add_peer(&mut self, peer: PeerConfig) -> BgpResult {
         if self.world.0.borrow().refuse_peers.contains(&peer.address) {
             return Err(announcer_bgp::Error::DuplicatePeer(peer.address));
         }
@@ -219,11 +202,7 @@ impl Routes for FakeSessions {
         Ok(())
     }
 
-    async fn remove_peer(
-        &mut self,
-        address: IpAddr,
-        _reason: &str,
-    ) -> Result<(), announcer_bgp::Error> {
+    async fn remove_peer(&mut self, address: IpAddr, _reason: &str) -> BgpResult {
         self.world.record(Effect::PeerRemoved(address));
         self.peers.retain(|p| p.address != address);
         Ok(())
