@@ -260,17 +260,11 @@ mod tests {
         let mut names = HashMap::new();
         let new_link = RouteNetlinkMessage::NewLink(link_message(4, "dum0"));
         assert_eq!(translate(new_link, &mut names), None);
-        let added = RouteNetlinkMessage::NewAddress(host_message(4, "192.0.2.9".parse().unwrap()));
-        assert_eq!(
-            translate(added, &mut names),
-            Some(AddressEvent {
-                kind: AddressEventKind::Added,
-                interface: "dum0".to_owned(),
-                addr: "192.0.2.9".parse().unwrap(),
-                prefix_len: 32,
-                binding: Binding::Address,
-            })
-        );
+        let addr = "192.0.2.9".parse().unwrap();
+        let added = RouteNetlinkMessage::NewAddress(host_message(4, addr));
+        let expected = event(true, "dum0".to_owned(), addr, 32, Binding::Address);
+        assert_eq!(expected.kind, AddressEventKind::Added);
+        assert_eq!(translate(added, &mut names), Some(expected));
     }
 
     #[test]
@@ -278,18 +272,11 @@ mod tests {
         let mut names = HashMap::from([(4, "dum0".to_owned())]);
         let del_link = RouteNetlinkMessage::DelLink(link_message(4, "dum0"));
         assert_eq!(translate(del_link, &mut names), None);
-        let removed =
-            RouteNetlinkMessage::DelAddress(host_message(4, "2001:db8::9".parse().unwrap()));
-        assert_eq!(
-            translate(removed, &mut names),
-            Some(AddressEvent {
-                kind: AddressEventKind::Removed,
-                interface: "#4".to_owned(),
-                addr: "2001:db8::9".parse().unwrap(),
-                prefix_len: 128,
-                binding: Binding::Address,
-            })
-        );
+        let addr = "2001:db8::9".parse().unwrap();
+        let removed = RouteNetlinkMessage::DelAddress(host_message(4, addr));
+        let expected = event(false, "#4".to_owned(), addr, 128, Binding::Address);
+        assert_eq!(expected.kind, AddressEventKind::Removed);
+        assert_eq!(translate(removed, &mut names), Some(expected));
     }
 
     #[test]
