@@ -8,7 +8,7 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p announcer -p announcer-integration \
+RUN cargo build --release --locked -p announcer -p announcer-fixtures \
         --bin announcer --bin web-server
 
 FROM debian:bookworm-slim

@@ -1,7 +1,7 @@
 //! The control socket under a flood: 1,100 idle connections to one web
 //! server's `announcer` while its open-files limit is 1,024 (soft and hard,
 //! set on the running daemon with `prlimit --pid`), in the
-//! [`daemon_lab`](crate::daemon_lab) with BIRD as the router. Also who asked:
+//! [`daemon_testbed`](crate::daemon_testbed) with BIRD as the router. Also who asked:
 //! a withdrawal's uid and pid in `status` and in the log.
 //!
 //! The flood comes from the test process over the Unix socket (no network
@@ -20,7 +20,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::daemon_lab::{DaemonLab, DaemonLabSpec, LabOptions, Web, VIP};
+use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, TestbedSpec, Web, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
 use crate::netns::{run, Netns};
@@ -144,15 +144,15 @@ impl FloodOutcome {
 /// The flood scenario (see the module doc): fails unless the target holds,
 /// after printing its figures.
 pub fn idle_connections_under_a_low_open_files_limit(web_server: &str, test: &str) -> Result<()> {
-    let spec = DaemonLabSpec {
+    let spec = TestbedSpec {
         router: RouterKind::Bird,
         hold_time: None,
     };
-    let options = LabOptions {
+    let options = TestbedOptions {
         tools: vec!["prlimit"],
-        ..LabOptions::default()
+        ..TestbedOptions::default()
     };
-    let Some(lab) = DaemonLab::start_with(spec, &options, web_server, test)? else {
+    let Some(lab) = DaemonTestbed::start_with(spec, &options, web_server, test)? else {
         return Ok(());
     };
     if let Err(error) = lab.wait_all_announced(SETTLE) {
@@ -166,7 +166,7 @@ pub fn idle_connections_under_a_low_open_files_limit(web_server: &str, test: &st
 }
 
 /// Limits web1's daemon to [`OPEN_FILES`], opens the flood, watches, closes it.
-fn flood(lab: &DaemonLab) -> Result<FloodOutcome> {
+fn flood(lab: &DaemonTestbed) -> Result<FloodOutcome> {
     let web1 = lab.web(1)?;
     let pid = web1.announcer.pid()?;
     let limit = format!("--nofile={OPEN_FILES}:{OPEN_FILES}");
@@ -226,11 +226,11 @@ fn flood(lab: &DaemonLab) -> Result<FloodOutcome> {
 /// `status --json`, in the text status beside the reason and in the log;
 /// `announcer announce` logs its own.
 pub fn a_withdrawal_records_who_asked(web_server: &str, test: &str) -> Result<()> {
-    let spec = DaemonLabSpec {
+    let spec = TestbedSpec {
         router: RouterKind::Bird,
         hold_time: None,
     };
-    let Some(lab) = DaemonLab::start(spec, web_server, test)? else {
+    let Some(lab) = DaemonTestbed::start(spec, web_server, test)? else {
         return Ok(());
     };
     if let Err(error) = lab.wait_all_announced(SETTLE) {

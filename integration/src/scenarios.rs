@@ -1,5 +1,5 @@
 //! The interop scenarios, shared by the per-router test files so the same
-//! checks run against BIRD, FRR and GoBGP. Each scenario builds a [`Lab`],
+//! checks run against BIRD, FRR and GoBGP. Each scenario builds a [`InteropRig`],
 //! drives the sender(s), and asserts on what the edge router shows; on
 //! failure the error carries the router's and senders' logs.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::kernel::{next_hops, tcp_connect_attempts};
-use crate::lab::{require_lab, require_speaker};
+use crate::preflight::{require_built, require_host};
 use crate::reference::{BirdSender, BirdSenderSetup};
 use crate::routers::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS};
 use crate::sender::{Announcement, Sender};
@@ -41,8 +41,9 @@ const WRONG_PASSWORD_PERIOD: Duration = Duration::from_secs(5);
 /// What announces routes in a lab.
 #[derive(Debug, Clone, Copy)]
 pub enum SenderKind {
-    /// Our `bgp-speaker` (the path Cargo gives integration tests, if built).
-    Speaker(Option<&'static str>),
+    /// Our `bgp-speaker`: [`crate::preflight::BGP_SPEAKER`] (found by
+    /// [`require_built`]) or a path.
+    Speaker(&'static str),
     /// BIRD standing in for the speaker, to check the lab itself.
     ReferenceBird,
 }
@@ -58,17 +59,17 @@ pub struct SpeakerSpec {
 
 /// A lab's speakers and the router's MD5 password for all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LabSpec {
+pub struct InteropSpec {
     /// Speaker 1, 2, ...
     pub speakers: Vec<SpeakerSpec>,
     /// The password the router expects.
     pub router_password: Option<String>,
 }
 
-impl LabSpec {
+impl InteropSpec {
     /// One speaker in [`SPEAKER_AS`], no passwords.
     pub fn single() -> Self {
-        LabSpec {
+        InteropSpec {
             speakers: vec![SpeakerSpec {
                 asn: SPEAKER_AS,
                 password: None,
@@ -80,7 +81,7 @@ impl LabSpec {
 
 /// A running lab: senders, the edge router and the topology, dropped in
 /// that order (processes first, namespaces and directory last).
-pub struct Lab {
+pub struct InteropRig {
     /// One sender per speaker namespace.
     pub senders: Vec<Box<dyn Sender>>,
     /// The edge router.
@@ -89,27 +90,22 @@ pub struct Lab {
     pub topology: Topology,
 }
 
-impl Lab {
+impl InteropRig {
     /// Builds the lab, or `None` (after a skip line) when it cannot run here.
     pub fn start(
         router: RouterKind,
         sender: SenderKind,
-        spec: &LabSpec,
+        spec: &InteropSpec,
         test: &str,
-    ) -> Result<Option<Lab>> {
-        if !require_lab(router, test)? {
+    ) -> Result<Option<InteropRig>> {
+        if !require_host(router, test)? {
             return Ok(None);
         }
         // The speaker binary, or None for the BIRD stand-in.
         let binary = match sender {
-            SenderKind::Speaker(binary) => {
-                let Some(path) = require_speaker(binary, test)? else {
-                    return Ok(None);
-                };
-                Some(path)
-            }
+            SenderKind::Speaker(binary) => Some(require_built(binary, test)?),
             SenderKind::ReferenceBird => {
-                if !require_lab(RouterKind::Bird, test)? {
+                if !require_host(RouterKind::Bird, test)? {
                     return Ok(None);
                 }
                 None
@@ -174,7 +170,7 @@ impl Lab {
                 )?),
             });
         }
-        Ok(Some(Lab {
+        Ok(Some(InteropRig {
             senders,
             router: edge,
             topology,
@@ -182,7 +178,7 @@ impl Lab {
     }
 
     /// Runs `body`; a failure gets the router's and senders' logs attached.
-    pub fn run(mut self, body: impl FnOnce(&mut Lab) -> Result<()>) -> Result<()> {
+    pub fn run(mut self, body: impl FnOnce(&mut InteropRig) -> Result<()>) -> Result<()> {
         body(&mut self).map_err(|error| {
             let mut text = format!(
                 "{error}\n===== {} logs =====\n{}",
@@ -200,15 +196,15 @@ impl Lab {
         })
     }
 
-    /// Starts a lab (or skips, see [`Lab::start`]) and runs `body` in it.
+    /// Starts a lab (or skips, see [`InteropRig::start`]) and runs `body` in it.
     pub fn scenario(
         router: RouterKind,
         sender: SenderKind,
-        spec: &LabSpec,
+        spec: &InteropSpec,
         test: &str,
-        body: impl FnOnce(&mut Lab) -> Result<()>,
+        body: impl FnOnce(&mut InteropRig) -> Result<()>,
     ) -> Result<()> {
-        match Lab::start(router, sender, spec, test)? {
+        match InteropRig::start(router, sender, spec, test)? {
             Some(lab) => lab.run(body),
             None => Ok(()),
         }
@@ -332,7 +328,7 @@ pub fn session_reaches_established(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
+    InteropRig::scenario(router, sender, &InteropSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         lab.sender(1)?.wait_established(SESSION_TIMEOUT)
     })
@@ -347,7 +343,7 @@ pub fn routes_arrive_with_attributes(
     prepend: u8,
     test: &str,
 ) -> Result<()> {
-    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
+    InteropRig::scenario(router, sender, &InteropSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             lab.sender(1)?.announce(&decorated(prefix, prepend))?;
@@ -370,7 +366,7 @@ pub fn withdrawn_routes_disappear(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
+    InteropRig::scenario(router, sender, &InteropSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             lab.sender(1)?.announce(&Announcement::new(prefix))?;
@@ -404,7 +400,7 @@ pub fn withdrawn_routes_disappear(
 /// Two speakers in different ASes announcing the same /32 give one
 /// multipath kernel route with both next hops (BIRD with `merge paths`).
 pub fn two_speakers_share_a_multipath_kernel_route(sender: SenderKind, test: &str) -> Result<()> {
-    let spec = LabSpec {
+    let spec = InteropSpec {
         speakers: vec![
             SpeakerSpec {
                 asn: SPEAKER_AS,
@@ -417,7 +413,7 @@ pub fn two_speakers_share_a_multipath_kernel_route(sender: SenderKind, test: &st
         ],
         router_password: None,
     };
-    Lab::scenario(RouterKind::Bird, sender, &spec, test, |lab| {
+    InteropRig::scenario(RouterKind::Bird, sender, &spec, test, |lab| {
         for (n, asn) in [(1, SPEAKER_AS), (2, SPEAKER_AS + 1)] {
             lab.wait_established(n, SESSION_TIMEOUT)?;
             narrate(&format!("speaker {n} (AS {asn}) Established with BIRD"));
@@ -445,7 +441,7 @@ pub fn two_speakers_share_a_multipath_kernel_route(sender: SenderKind, test: &st
 
 /// Waits until the kernel route for [`V4_ROUTE`] in the router namespace has
 /// exactly `want` as next hops.
-fn wait_kernel_next_hops(lab: &Lab, want: &[IpAddr]) -> Result<()> {
+fn wait_kernel_next_hops(lab: &InteropRig, want: &[IpAddr]) -> Result<()> {
     let what = format!("kernel route {V4_ROUTE} via {want:?}");
     wait_until(&what, ROUTE_TIMEOUT, POLL, || {
         match next_hops(&lab.topology.rtr, V4_ROUTE) {
@@ -457,7 +453,7 @@ fn wait_kernel_next_hops(lab: &Lab, want: &[IpAddr]) -> Result<()> {
 }
 
 /// `ip route show exact V4_ROUTE` in the router namespace, as text.
-fn kernel_route(lab: &Lab) -> Result<String> {
+fn kernel_route(lab: &InteropRig) -> Result<String> {
     lab.topology.rtr.ip(&["route", "show", "exact", V4_ROUTE])
 }
 
@@ -468,8 +464,8 @@ fn narrate(text: &str) {
 
 /// The lab with the router expecting `router_password` and the speaker using
 /// `speaker_password`.
-fn md5_spec(router_password: &str, speaker_password: &str) -> LabSpec {
-    LabSpec {
+fn md5_spec(router_password: &str, speaker_password: &str) -> InteropSpec {
+    InteropSpec {
         speakers: vec![SpeakerSpec {
             asn: SPEAKER_AS,
             password: Some(speaker_password.to_owned()),
@@ -485,7 +481,7 @@ pub fn md5_session_with_the_right_password(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    Lab::scenario(
+    InteropRig::scenario(
         router,
         sender,
         &md5_spec("lab-secret", "lab-secret"),
@@ -517,7 +513,7 @@ pub fn md5_session_with_a_wrong_password_stays_down(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    Lab::scenario(
+    InteropRig::scenario(
         router,
         sender,
         &md5_spec("lab-secret", "wrong-secret"),
@@ -549,7 +545,7 @@ pub fn routes_return_after_router_restart(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
+    InteropRig::scenario(router, sender, &InteropSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             lab.sender(1)?.announce(&decorated(prefix, 0))?;
@@ -602,7 +598,7 @@ pub fn clean_shutdown_shows_the_reason(
     sender: SenderKind,
     test: &str,
 ) -> Result<()> {
-    Lab::scenario(router, sender, &LabSpec::single(), test, |lab| {
+    InteropRig::scenario(router, sender, &InteropSpec::single(), test, |lab| {
         lab.wait_established(1, SESSION_TIMEOUT)?;
         lab.sender(1)?.announce(&Announcement::new(V4_ROUTE))?;
         lab.wait_route(1, V4_ROUTE, ROUTE_TIMEOUT)?;

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{get_many, Tally};
-use crate::lab::{require_announcer, require_lab};
+use crate::preflight::{require_announcer, require_built, require_host};
 use crate::routers::RouterKind;
 use crate::wait::wait_until;
 
@@ -42,12 +42,12 @@ pub struct RunningTopology {
 
 impl RunningTopology {
     /// Brings up `integration/topologies/<name>/<name>.clab.yml` (whose lab
-    /// is also called `<name>`) with the `lab` binary at `lab`, or returns
+    /// is also called `<name>`) with the `lab` binary `lab` (found by [`require_built`]), or returns
     /// `None` after a skip line when the
     /// lab cannot run here (not root, `router`'s binaries or the `announcer`
     /// binary missing; a failure instead with `ANNOUNCER_LAB_REQUIRED=1`).
     pub fn up(lab: &str, name: &str, router: RouterKind, test: &str) -> Result<Option<Self>> {
-        if !require_lab(router, test)? || require_announcer(test)?.is_none() {
+        if !require_host(router, test)? || require_announcer(test)?.is_none() {
             return Ok(None);
         }
         let file = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,7 +55,7 @@ impl RunningTopology {
             .join(name)
             .join(format!("{name}.clab.yml"));
         let topology = RunningTopology {
-            lab: PathBuf::from(lab),
+            lab: require_built(lab, test)?,
             file: file.to_string_lossy().into_owned(),
             name: name.to_owned(),
         };

@@ -10,11 +10,12 @@
 //! shows the `measured:` figures.
 
 use announcer_integration::daemon_scenarios::bfd as scenarios;
+use announcer_integration::preflight;
 use announcer_integration::routers::RouterKind;
 use announcer_integration::Result;
 
 const ROUTER: RouterKind = RouterKind::Bird;
-const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
+const WEB_SERVER: &str = preflight::WEB_SERVER;
 
 #[test]
 #[ignore = "needs root: scripts/test"]

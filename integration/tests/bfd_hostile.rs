@@ -18,15 +18,15 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use announcer_integration::bfd_hostile::lab::{
-    BfdLab, BfdView, UdpCounters, PATIENCE, STATUS_POLL,
-};
 use announcer_integration::bfd_hostile::packets::{
     admin_down, down, truncated, up_without_your_discriminator, with_flags, with_length,
     with_multiplier, with_my_discriminator, with_simple_password, with_version,
     with_your_discriminator, Discriminators, FINAL, MULTIPOINT, POLL,
 };
 use announcer_integration::bfd_hostile::peer::Via;
+use announcer_integration::bfd_hostile::rig::{
+    BfdHostileRig, BfdView, UdpCounters, PATIENCE, STATUS_POLL,
+};
 use announcer_integration::bfd_hostile::{report, require, DiscardLine, LOG_EVERY};
 use announcer_integration::wait::{holds_for, wait_until};
 use announcer_integration::Result;
@@ -185,7 +185,7 @@ fn hostile_bfd_packets_are_discarded_and_only_a_genuine_down_takes_the_session_d
         return Ok(());
     };
     let start = Instant::now();
-    let lab = BfdLab::start(&binary)?;
+    let lab = BfdHostileRig::start(&binary)?;
     let view = lab.bfd()?;
     report(
         "set-up",
@@ -214,7 +214,7 @@ fn hostile_bfd_packets_are_discarded_and_only_a_genuine_down_takes_the_session_d
 }
 
 /// Runs every case, each as soon as the daemon would log its reason again.
-fn run_cases(lab: &BfdLab) -> Result<()> {
+fn run_cases(lab: &BfdHostileRig) -> Result<()> {
     let mut pending: Vec<&Case> = CASES.iter().collect();
     let mut logged_at: HashMap<&str, Instant> = HashMap::new();
     let ready_at = |logged_at: &HashMap<&str, Instant>, case: &Case| {
@@ -251,7 +251,7 @@ fn run_cases(lab: &BfdLab) -> Result<()> {
 
 /// Sends one case [`SENDS`] times; expects its discard line (and no other) and the session
 /// still Up without failures.
-fn run_case(lab: &BfdLab, case: &Case) -> Result<()> {
+fn run_case(lab: &BfdHostileRig, case: &Case) -> Result<()> {
     let bytes = (case.build)(lab.peer.discriminators());
     let offset = lab.log_len()?;
     let sent = Instant::now();
@@ -302,7 +302,7 @@ fn run_case(lab: &BfdLab, case: &Case) -> Result<()> {
 }
 
 /// The line must carry the case's reason and text.
-fn expect_line(lab: &BfdLab, case: &Case, line: &DiscardLine) -> Result<()> {
+fn expect_line(lab: &BfdHostileRig, case: &Case, line: &DiscardLine) -> Result<()> {
     if line.reason == case.reason && line.line.contains(case.logged) && line.count >= 1 {
         return Ok(());
     }
@@ -314,7 +314,7 @@ fn expect_line(lab: &BfdLab, case: &Case, line: &DiscardLine) -> Result<()> {
 
 /// 20,000 hostile packets (every case, round robin) in 2 s: the session stays Up, the log
 /// gains at most a line or two per reason, the RSS grows by less than [`RSS_GROWTH_KIB`].
-fn flood(lab: &BfdLab) -> Result<()> {
+fn flood(lab: &BfdHostileRig) -> Result<()> {
     let d = lab.peer.discriminators();
     let packets: Vec<(Via, Vec<u8>)> = CASES.iter().map(|c| (c.via, (c.build)(d))).collect();
     let rss_before = lab.rss_kib()?;
@@ -383,7 +383,12 @@ fn flood(lab: &BfdLab) -> Result<()> {
 /// Once every reason may be logged again, one more packet of each case makes the daemon
 /// log what it counted since the flood began: the flood must have reached it (a flood the
 /// kernel dropped would prove nothing), and it must still log after it.
-fn account(lab: &BfdLab, offset: usize, began: Instant, udp_before: UdpCounters) -> Result<()> {
+fn account(
+    lab: &BfdHostileRig,
+    offset: usize,
+    began: Instant,
+    udp_before: UdpCounters,
+) -> Result<()> {
     std::thread::sleep((began + LOG_EVERY + LOG_MARGIN).saturating_duration_since(Instant::now()));
     let d = lab.peer.discriminators();
     let probes = lab.log_len()?;
@@ -442,7 +447,7 @@ fn account(lab: &BfdLab, offset: usize, began: Instant, udp_before: UdpCounters)
 
 /// The genuine Down (the packet every hostile case broke one rule of) from the peer with
 /// TTL 255: the session goes Down, Neighbor Signaled Session Down, and `failures` is 1.
-fn genuine_down(lab: &BfdLab) -> Result<()> {
+fn genuine_down(lab: &BfdHostileRig) -> Result<()> {
     let d = lab.peer.discriminators();
     lab.peer.fall_silent();
     let offset = lab.log_len()?;

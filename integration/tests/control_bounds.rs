@@ -10,9 +10,10 @@
 //! `--nocapture` shows the `measured:` figures.
 
 use announcer_integration::control_flood;
+use announcer_integration::preflight;
 use announcer_integration::Result;
 
-const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
+const WEB_SERVER: &str = preflight::WEB_SERVER;
 
 #[test]
 #[ignore = "needs root: scripts/test"]

@@ -7,11 +7,12 @@
 //! anyway, it fails without root, FRR or the `announcer` binary (`cargo build -p announcer`).
 
 use announcer_integration::daemon_scenarios as scenarios;
+use announcer_integration::preflight;
 use announcer_integration::routers::RouterKind;
 use announcer_integration::Result;
 
 const ROUTER: RouterKind = RouterKind::Frr;
-const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
+const WEB_SERVER: &str = preflight::WEB_SERVER;
 
 #[test]
 #[ignore = "needs root: scripts/test"]

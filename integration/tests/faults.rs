@@ -10,13 +10,14 @@
 //! root: `sudo scripts/test` runs it); run anyway, it fails without root, BIRD or the binary.
 //! `--nocapture` shows the `measured:` figures.
 
-use announcer_integration::daemon_lab::Stall;
 use announcer_integration::daemon_scenarios::faults;
+use announcer_integration::daemon_testbed::Stall;
+use announcer_integration::preflight;
 use announcer_integration::routers::RouterKind;
 use announcer_integration::Result;
 
 const ROUTER: RouterKind = RouterKind::Bird;
-const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
+const WEB_SERVER: &str = preflight::WEB_SERVER;
 
 #[test]
 #[ignore = "needs root: scripts/test"]

@@ -6,12 +6,13 @@
 //! Ignored by a plain `cargo test` (needs root: `sudo scripts/test` runs it); run anyway,
 //! it fails without root, the router binaries or the speaker binary.
 
+use announcer_integration::preflight::BGP_SPEAKER;
 use announcer_integration::routers::RouterKind;
 use announcer_integration::scenarios::{self, SenderKind};
 use announcer_integration::Result;
 
 const ROUTER: RouterKind = RouterKind::Gobgp;
-const SPEAKER: SenderKind = SenderKind::Speaker(option_env!("CARGO_BIN_EXE_bgp-speaker"));
+const SPEAKER: SenderKind = SenderKind::Speaker(BGP_SPEAKER);
 
 #[test]
 #[ignore = "needs root: scripts/test"]

@@ -6,7 +6,7 @@ use std::process::Command;
 use announcer_integration::netns::run;
 use announcer_integration::routers::RouterKind;
 use announcer_integration::topology::Topology;
-use announcer_integration::{require_lab, Result};
+use announcer_integration::{require_host, Result};
 
 fn namespaces() -> Result<String> {
     run(Command::new("ip").args(["netns", "list"]))
@@ -15,7 +15,7 @@ fn namespaces() -> Result<String> {
 #[test]
 #[ignore = "needs root: scripts/test"]
 fn the_topology_gives_each_speaker_its_addresses_and_is_removed_on_drop() -> Result<()> {
-    if !require_lab(
+    if !require_host(
         RouterKind::Bird,
         "the_topology_gives_each_speaker_its_addresses_and_is_removed_on_drop",
     )? {

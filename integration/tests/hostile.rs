@@ -16,8 +16,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use announcer_integration::hostile::lab::{HostileLab, LabConfig};
 use announcer_integration::hostile::require;
+use announcer_integration::hostile::rig::{HostileRig, RigConfig};
+use announcer_integration::preflight;
 use announcer_integration::{Error, Result};
 
 #[path = "hostile/abuse.rs"]
@@ -29,7 +30,7 @@ mod reset;
 #[path = "hostile/survive.rs"]
 mod survive;
 
-const SPEAKER: &str = env!("CARGO_BIN_EXE_bgp-speaker");
+const SPEAKER: &str = preflight::BGP_SPEAKER;
 /// The route the speaker is asked to announce to prove it still serves the session.
 const PROBE: &str = "203.0.113.7/32";
 /// How long a session must stay up after input RFC 7606 handles without a reset.
@@ -39,11 +40,11 @@ const KEEPALIVE_EVERY: Duration = Duration::from_secs(1);
 
 /// The lab for `test` with `config`, or `None` (after a SKIP line) where the lab cannot run
 /// and `ANNOUNCER_LAB_REQUIRED` is not `1` (the tests are ignored unless asked for).
-fn lab(test: &str, config: LabConfig) -> Result<Option<HostileLab>> {
+fn lab(test: &str, config: RigConfig) -> Result<Option<HostileRig>> {
     let Some(binary) = require(SPEAKER, test)? else {
         return Ok(None);
     };
-    HostileLab::start(&binary, config).map(Some)
+    HostileRig::start(&binary, config).map(Some)
 }
 
 /// A failed check as an error (the tables collect errors rather than stop at a panic).

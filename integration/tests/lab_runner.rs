@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use announcer_integration::lab::find_binary;
-use announcer_integration::require_lab;
+use announcer_integration::preflight::{find_binary, require_built, LAB};
+use announcer_integration::require_host;
 use announcer_integration::routers::RouterKind;
 
 /// What the helpers return: any error ends the test with its message.
@@ -18,7 +18,7 @@ type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 /// Whether this test can run (root, `ip`, BIRD and `ping`): `Ok(true)`, or a
 /// failure naming what is missing.
 fn available(test: &str) -> TestResult<bool> {
-    if !require_lab(RouterKind::Bird, test)? {
+    if !require_host(RouterKind::Bird, test)? {
         return Ok(false);
     }
     assert!(
@@ -26,12 +26,14 @@ fn available(test: &str) -> TestResult<bool> {
         "{test}: ping is missing (apt-get install iputils-ping); lab tests run as root by \
          `sudo scripts/test`"
     );
+    require_built(LAB, test)?;
     Ok(true)
 }
 
 /// A copy of the fixture under a unique lab name, brought down on drop.
 struct Lab {
     _dir: tempfile::TempDir,
+    binary: PathBuf,
     file: PathBuf,
     name: String,
 }
@@ -54,6 +56,7 @@ impl Lab {
         std::fs::write(&file, text)?;
         Ok(Lab {
             _dir: dir,
+            binary: require_built(LAB, "lab_runner")?,
             file,
             name,
         })
@@ -61,7 +64,7 @@ impl Lab {
 
     /// Runs `lab <command> <file> <rest...>`.
     fn lab(&self, command: &str, rest: &[&str]) -> TestResult<Output> {
-        Ok(Command::new(env!("CARGO_BIN_EXE_lab"))
+        Ok(Command::new(&self.binary)
             .arg(command)
             .arg(&self.file)
             .args(rest)
@@ -176,9 +179,7 @@ fn up_exec_status_and_down() -> TestResult {
     let bird = lab.ok("exec", &["router", "--", "birdc", "show", "status"])?;
     assert!(bird.contains("Daemon is up and running"), "{bird}");
 
-    let status = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .arg("status")
-        .output()?;
+    let status = Command::new(&lab.binary).arg("status").output()?;
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(status.contains(&format!("lab {} (", lab.name)), "{status}");
     assert!(
@@ -211,7 +212,7 @@ fn down_cleans_up_after_up_was_killed_half_way() -> TestResult {
             "        - ip route add default via 192.0.2.65\n        - sleep 60",
         )
     })?;
-    let mut up = Command::new(env!("CARGO_BIN_EXE_lab"))
+    let mut up = Command::new(&lab.binary)
         .arg("up")
         .arg(&lab.file)
         .stdout(std::process::Stdio::null())

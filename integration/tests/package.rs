@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use announcer_integration::lab::{find_binary, REQUIRED_ENV};
 use announcer_integration::package::{
     build, gunzip, has_symbol_table, run_bounded, Extracted, COMMAND_TIMEOUT, TOOLS,
 };
+use announcer_integration::preflight::{find_binary, REQUIRED_ENV};
 use announcer_integration::{Error, Result};
 
 const TEST: &str =

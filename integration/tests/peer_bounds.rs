@@ -13,12 +13,13 @@ use announcer_integration::hostile::flood::{
     count_log_lines, documentation_routes, flood_refreshes, read_backlog, starve_receive_buffer,
     watch, Flood,
 };
-use announcer_integration::hostile::lab::{HostileLab, LabConfig, PATIENCE};
 use announcer_integration::hostile::peer::Peer;
 use announcer_integration::hostile::require;
+use announcer_integration::hostile::rig::{HostileRig, RigConfig, PATIENCE};
+use announcer_integration::preflight;
 use announcer_integration::{Error, Result};
 
-const SPEAKER: &str = env!("CARGO_BIN_EXE_bgp-speaker");
+const SPEAKER: &str = preflight::BGP_SPEAKER;
 /// Routes the speaker announces to both peers.
 const ROUTES: usize = 500;
 /// ROUTE-REFRESH messages a second from the hostile peer.
@@ -49,11 +50,11 @@ fn a_non_reading_peer_flooding_route_refresh_leaves_memory_log_and_other_peers_b
     let Some(binary) = require(SPEAKER, test)? else {
         return Ok(());
     };
-    let config = LabConfig {
+    let config = RigConfig {
         bystander: true,
-        ..LabConfig::default()
+        ..RigConfig::default()
     };
-    let mut lab = HostileLab::start(&binary, config)?;
+    let mut lab = HostileRig::start(&binary, config)?;
     for route in documentation_routes(ROUTES) {
         lab.speaker.send(&format!("announce {route}"))?;
     }
@@ -68,7 +69,7 @@ fn a_non_reading_peer_flooding_route_refresh_leaves_memory_log_and_other_peers_b
 }
 
 /// Floods from `hostile` while `bystander` watches, measures, prints and checks.
-fn flood_and_measure(lab: &mut HostileLab, hostile: &mut Peer, bystander: &mut Peer) -> Result<()> {
+fn flood_and_measure(lab: &mut HostileRig, hostile: &mut Peer, bystander: &mut Peer) -> Result<()> {
     let log = lab.speaker_log();
     let lines_before = count_log_lines(&log)?;
     let rss_before = lab.speaker.memory_kb("VmRSS")?;

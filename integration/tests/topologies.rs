@@ -18,12 +18,13 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use announcer_integration::preflight;
 use announcer_integration::routers::RouterKind;
 use announcer_integration::topology_tests::{expect_answers, RunningTopology};
 use announcer_integration::wait::{holds_for, POLL};
 use announcer_integration::{Error, Result};
 
-const LAB: &str = env!("CARGO_BIN_EXE_lab");
+const LAB: &str = preflight::LAB;
 /// The IPv4 VIP of every topology.
 const VIP4: &str = "203.0.113.10/32";
 /// `anycast`'s VIP that is withdrawn, not degraded, when its check fails.

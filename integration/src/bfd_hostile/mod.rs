@@ -1,4 +1,4 @@
-//! The BFD hostile lab: a scripted BFD peer (test code) in its own namespace holds a
+//! The BFD hostile-peer rig: a scripted BFD peer (test code) in its own namespace holds a
 //! session Up with the real `announcer` daemon, then sends packets that RFC 5880 §6.8.6 and
 //! RFC 5881 §5 say to discard, a flood of them, and finally a genuine Down. The tests
 //! assert that the discarded packets leave the session Up (status `failures` 0), that the
@@ -6,20 +6,20 @@
 //! flood costs neither log volume nor memory, and that the genuine Down is seen.
 //!
 //! Layers: [`packets`] (well-formed packets and one-rule-broken edits) → [`peer`] (sockets
-//! in the peer's namespace, handshake, keeper thread, hostile sends, flood) → [`lab`] (the
+//! in the peer's namespace, handshake, keeper thread, hostile sends, flood) → [`rig`] (the
 //! namespaces, the daemon and its status). The case table is in
 //! `integration/tests/bfd_hostile.rs`.
 
-pub mod lab;
 pub mod packets;
 pub mod peer;
+pub mod rig;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::lab::require_announcer;
+use crate::preflight::require_announcer;
 
 /// The daemon's address (the web namespace).
 pub const ANNOUNCER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 11);

@@ -1,5 +1,5 @@
 //! BFD (RFC 5880/5881) between the real `announcer` and a real router (BIRD 2, or FRR's
-//! bfdd): every scenario runs the daemon lab with `bfd = true` at 100 ms × 3 on both web
+//! bfdd): every scenario runs the daemon testbed with `bfd = true` at 100 ms × 3 on both web
 //! servers and the same timers at the router, and starts once both sessions are Up at the
 //! router and in `announcer status --json` at the fast intervals.
 //!
@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::{measured, settled_with_options, RECONNECT_LIMIT, RETURN_LIMIT, SETTLE};
-use crate::daemon_lab::{DaemonLab, DaemonLabSpec, LabOptions, Web, VIP};
+use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, TestbedSpec, Web, VIP};
 use crate::error::{Error, Result};
 use crate::routers::bfd::{BfdSession, BfdTimers, FAST};
 use crate::routers::RouterKind;
@@ -84,15 +84,15 @@ impl Expected {
 /// skips (Ok) when the lab cannot run here.
 fn with_bfd(
     router: RouterKind,
-    options: LabOptions,
+    options: TestbedOptions,
     (web_server, test): (&str, &str),
-    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+    body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    let spec = DaemonLabSpec {
+    let spec = TestbedSpec {
         router,
         hold_time: None,
     };
-    let options = LabOptions {
+    let options = TestbedOptions {
         bfd: Some(FAST),
         ..options
     };
@@ -126,7 +126,7 @@ fn announcer_bfd(web: &Web) -> Result<BfdStatus> {
 }
 
 /// The router's BFD session with web `n`.
-fn router_bfd(lab: &DaemonLab, n: usize) -> Result<BfdSession> {
+fn router_bfd(lab: &DaemonTestbed, n: usize) -> Result<BfdSession> {
     let peer = lab.web(n)?.peer();
     lab.router.bfd_session(peer)?.ok_or_else(|| {
         Error::Check(format!(
@@ -139,7 +139,7 @@ fn router_bfd(lab: &DaemonLab, n: usize) -> Result<BfdSession> {
 /// Waits (until `since + limit`) for web `n`'s BFD session to be Up at the router and in
 /// its status, at the figures of `ours`; returns the time from `since`.
 fn wait_bfd(
-    lab: &DaemonLab,
+    lab: &DaemonTestbed,
     n: usize,
     ours: BfdTimers,
     since: Instant,
@@ -169,7 +169,7 @@ fn wait_bfd(
 
 /// Waits until web `n` is back after a failure: its BFD session Up at the fast timers and
 /// the route via both web servers; prints the time from `since` as `what`.
-fn wait_back(lab: &DaemonLab, n: usize, since: Instant, what: &str) -> Result<()> {
+fn wait_back(lab: &DaemonTestbed, n: usize, since: Instant, what: &str) -> Result<()> {
     wait_bfd(lab, n, FAST, since, RECONNECT_LIMIT)?;
     let took = lab.wait_next_hops(VIP, &lab.both(), since, RECONNECT_LIMIT)?;
     measured(what, took);
@@ -187,7 +187,7 @@ fn log_count(web: &Web, needle: &str) -> Result<usize> {
 }
 
 /// Fails unless the router says web `n`'s BGP session went down because of BFD.
-fn expect_reset_by_bfd(lab: &DaemonLab, n: usize) -> Result<()> {
+fn expect_reset_by_bfd(lab: &DaemonTestbed, n: usize) -> Result<()> {
     let reason = lab.router.session_down_reason(lab.web(n)?.peer())?;
     eprintln!(
         "[lab] {} says web{n}'s session went down: {reason:?}",
@@ -210,26 +210,31 @@ pub fn bfd_sessions_come_up_at_the_configured_timers(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    with_bfd(router, LabOptions::default(), (web_server, test), |lab| {
-        for (n, web) in lab.webs.iter().enumerate() {
-            let at_router = router_bfd(lab, n + 1)?;
-            eprintln!(
-                "[lab] {} shows {}: {}",
-                lab.router.kind(),
-                web.name,
-                at_router.raw
-            );
-            let ours = announcer_bfd(web)?;
-            eprintln!("[lab] {} status bfd: {ours:?}", web.name);
-            if ours.multiplier != FAST.multiplier || ours.failures != 0 || !ours.ever_up {
-                return Err(Error::Check(format!(
-                    "{}: expected multiplier 3, no failure, ever up; got {ours:?}",
-                    web.name
-                )));
+    with_bfd(
+        router,
+        TestbedOptions::default(),
+        (web_server, test),
+        |lab| {
+            for (n, web) in lab.webs.iter().enumerate() {
+                let at_router = router_bfd(lab, n + 1)?;
+                eprintln!(
+                    "[lab] {} shows {}: {}",
+                    lab.router.kind(),
+                    web.name,
+                    at_router.raw
+                );
+                let ours = announcer_bfd(web)?;
+                eprintln!("[lab] {} status bfd: {ours:?}", web.name);
+                if ours.multiplier != FAST.multiplier || ours.failures != 0 || !ours.ever_up {
+                    return Err(Error::Check(format!(
+                        "{}: expected multiplier 3, no failure, ever up; got {ours:?}",
+                        web.name
+                    )));
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 /// SIGHUP after changing web2's timers from 100 ms × 3 to 300 ms × 5: the router and the
@@ -241,46 +246,51 @@ pub fn a_reload_changes_the_bfd_timers_without_a_reset(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    with_bfd(router, LabOptions::default(), (web_server, test), |lab| {
-        let peer = lab.web(2)?.peer();
-        let bgp_before = lab.router.session_mark(peer)?;
-        let bfd_before = router_bfd(lab, 2)?;
-        let start = Instant::now();
-        let web2 = lab.web_mut(2)?;
-        web2.announcer.set_bfd(Some(SLOW))?;
-        web2.announcer.signal("HUP")?;
-        let took = wait_bfd(lab, 2, SLOW, start, RECONNECT_LIMIT)?;
-        measured("SIGHUP to the new BFD timers in force at both ends", took);
-        let bfd_after = router_bfd(lab, 2)?;
-        let bgp_after = lab.router.session_mark(peer)?;
-        let ours = announcer_bfd(lab.web(2)?)?;
-        eprintln!(
-            "[lab] web2 BFD at {}: before {}; after {}; status {ours:?}",
-            lab.router.kind(),
-            bfd_before.raw,
-            bfd_after.raw
-        );
-        if bgp_before.is_none() || bgp_after != bgp_before {
-            return Err(Error::Check(format!(
-                "the BGP session was reset by the reload: {bgp_before:?} → {bgp_after:?}"
-            )));
-        }
-        if !bfd_after.is_up() || bfd_after.mark != bfd_before.mark || ours.failures != 0 {
-            return Err(Error::Check(format!(
-                "the BFD session went down on the reload: {} → {}; status {ours:?}",
-                bfd_before.raw, bfd_after.raw
-            )));
-        }
-        let web1 = router_bfd(lab, 1)?;
-        if web1.detection_time != Some(Expected::of(FAST).router_detection) {
-            return Err(Error::Check(format!(
-                "web1's BFD changed too: {}",
-                web1.raw
-            )));
-        }
-        lab.wait_next_hops(VIP, &lab.both(), Instant::now(), RETURN_LIMIT)
-            .map(drop)
-    })
+    with_bfd(
+        router,
+        TestbedOptions::default(),
+        (web_server, test),
+        |lab| {
+            let peer = lab.web(2)?.peer();
+            let bgp_before = lab.router.session_mark(peer)?;
+            let bfd_before = router_bfd(lab, 2)?;
+            let start = Instant::now();
+            let web2 = lab.web_mut(2)?;
+            web2.announcer.set_bfd(Some(SLOW))?;
+            web2.announcer.signal("HUP")?;
+            let took = wait_bfd(lab, 2, SLOW, start, RECONNECT_LIMIT)?;
+            measured("SIGHUP to the new BFD timers in force at both ends", took);
+            let bfd_after = router_bfd(lab, 2)?;
+            let bgp_after = lab.router.session_mark(peer)?;
+            let ours = announcer_bfd(lab.web(2)?)?;
+            eprintln!(
+                "[lab] web2 BFD at {}: before {}; after {}; status {ours:?}",
+                lab.router.kind(),
+                bfd_before.raw,
+                bfd_after.raw
+            );
+            if bgp_before.is_none() || bgp_after != bgp_before {
+                return Err(Error::Check(format!(
+                    "the BGP session was reset by the reload: {bgp_before:?} → {bgp_after:?}"
+                )));
+            }
+            if !bfd_after.is_up() || bfd_after.mark != bfd_before.mark || ours.failures != 0 {
+                return Err(Error::Check(format!(
+                    "the BFD session went down on the reload: {} → {}; status {ours:?}",
+                    bfd_before.raw, bfd_after.raw
+                )));
+            }
+            let web1 = router_bfd(lab, 1)?;
+            if web1.detection_time != Some(Expected::of(FAST).router_detection) {
+                return Err(Error::Check(format!(
+                    "web1's BFD changed too: {}",
+                    web1.raw
+                )));
+            }
+            lab.wait_next_hops(VIP, &lab.both(), Instant::now(), RETURN_LIMIT)
+                .map(drop)
+        },
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{expect_vip, measured, withdrawal, EXIT_LIMIT, RETURN_LIMIT, SETTLE};
 use crate::daemon::CHECK_NAME;
-use crate::daemon_lab::{DaemonLab, Web, VIP};
+use crate::daemon_testbed::{DaemonTestbed, Web, VIP};
 use crate::error::{Error, Result};
 use crate::http::get_once;
 use crate::routers::RouterKind;
@@ -51,7 +51,7 @@ pub fn metrics_logs_and_reload_follow_the_server(
 
 /// Restarts web1's announcer with `[metrics] listen` and `ANNOUNCER_LOG_FORMAT=json`, its
 /// log emptied first.
-fn restart_with_metrics_and_json_logs(lab: &mut DaemonLab) -> Result<()> {
+fn restart_with_metrics_and_json_logs(lab: &mut DaemonTestbed) -> Result<()> {
     let web1 = lab.web_mut(1)?;
     web1.announcer.signal("TERM")?;
     web1.announcer.wait_exit(EXIT_LIMIT)?;
@@ -105,7 +105,7 @@ fn wait_metric(web: &Web, series: &str, want: u32) -> Result<Duration> {
 
 /// `check-config --diff` of a file that adds a VIP lists its bind and announce; the VIP is
 /// neither configured nor bound afterwards.
-fn preview_changes_nothing(lab: &mut DaemonLab) -> Result<()> {
+fn preview_changes_nothing(lab: &mut DaemonTestbed) -> Result<()> {
     let web1 = lab.web(1)?;
     let mut candidate = web1.announcer.config().clone();
     candidate.vips.push(ADDED_VIP.to_owned());
@@ -140,7 +140,7 @@ fn preview_changes_nothing(lab: &mut DaemonLab) -> Result<()> {
 
 /// `announcer reload` with a broken file exits 1 naming the file and keeps the VIP; with a
 /// good file that adds a VIP it exits 0 and the router learns the VIP.
-fn reload_from_the_cli(lab: &mut DaemonLab) -> Result<()> {
+fn reload_from_the_cli(lab: &mut DaemonTestbed) -> Result<()> {
     let web1 = lab.web(1)?;
     let good = web1.announcer.config().to_toml();
     let broken = good.replacen("local_as = ", "local_as = \"AS", 1);
@@ -175,7 +175,7 @@ fn reload_from_the_cli(lab: &mut DaemonLab) -> Result<()> {
 
 /// Every line of web1's log is a JSON object with a level and a message; some carry the
 /// peer's span field and some a VIP's prefix.
-fn expect_json_log(lab: &mut DaemonLab) -> Result<()> {
+fn expect_json_log(lab: &mut DaemonTestbed) -> Result<()> {
     let text = lab.web(1)?.announcer.log_text()?;
     let mut objects = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

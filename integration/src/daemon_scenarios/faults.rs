@@ -1,6 +1,6 @@
 //! The fault suite: what the daemon does when the world around it breaks.
-//! Each scenario builds a [`DaemonLab`] with a second VIP, 203.0.113.20/32,
-//! configured next to [`VIP`](crate::daemon_lab::VIP) and kept in
+//! Each scenario builds a [`DaemonTestbed`] with a second VIP, 203.0.113.20/32,
+//! configured next to [`VIP`](crate::daemon_testbed::VIP) and kept in
 //! maintenance on both web servers, injects one fault, and asserts on the
 //! routes the router has, on `announcer status --json`, on the daemon's
 //! log, and finally that the maintenance state survived untouched (status,
@@ -44,7 +44,7 @@ use serde_json::Value;
 
 use super::{SETTLE, WITHDRAW_LIMIT};
 use crate::daemon::{CHECK_INTERVAL, CHECK_TIMEOUT, FALL};
-use crate::daemon_lab::{DaemonLab, DaemonLabSpec, LabOptions, Web, FINE_POLL};
+use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, TestbedSpec, Web, FINE_POLL};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
 use crate::routers::RouterKind;
@@ -78,16 +78,16 @@ fn stalled_check_limit() -> Duration {
 /// maintenance state was kept and the daemons are still running. Skips
 /// (Ok) when the lab cannot run here.
 fn faulted(
-    spec: DaemonLabSpec,
-    options: LabOptions,
+    spec: TestbedSpec,
+    options: TestbedOptions,
     (web_server, test): (&str, &str),
-    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+    body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    let options = LabOptions {
+    let options = TestbedOptions {
         extra_vips: vec![MAINT_VIP.to_owned()],
         ..options
     };
-    let Some(lab) = DaemonLab::start_with(spec, &options, web_server, test)? else {
+    let Some(lab) = DaemonTestbed::start_with(spec, &options, web_server, test)? else {
         return Ok(());
     };
     lab.run(|lab| {
@@ -101,8 +101,8 @@ fn faulted(
 }
 
 /// The standard spec with `router` and the daemon's default hold time.
-fn spec(router: RouterKind) -> DaemonLabSpec {
-    DaemonLabSpec {
+fn spec(router: RouterKind) -> TestbedSpec {
+    TestbedSpec {
         router,
         hold_time: None,
     }
@@ -117,7 +117,7 @@ struct Baseline {
 impl Baseline {
     /// Puts [`MAINT_VIP`] in maintenance on both web servers (at once), waits
     /// until the router has no route for it, and records the state.
-    fn take(lab: &DaemonLab) -> Result<Self> {
+    fn take(lab: &DaemonTestbed) -> Result<Self> {
         for web in &lab.webs {
             web.announcer
                 .control(&["withdraw", "--now", MAINT_VIP, "--reason", MAINT_REASON])?;
@@ -135,7 +135,7 @@ impl Baseline {
     /// with the same reason and time, in its status and in its state file
     /// (whatever else the file holds), that the router has no route for it,
     /// that each daemon still runs and that no log shows a panic.
-    fn expect_kept(&self, lab: &mut DaemonLab) -> Result<()> {
+    fn expect_kept(&self, lab: &mut DaemonTestbed) -> Result<()> {
         for (web, (since, file)) in lab.webs.iter().zip(&self.webs) {
             let now_since = maintenance_since(web)?;
             let now_file = state_file(web)?;

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::{measured, settled, EXIT_LIMIT, RECONNECT_LIMIT};
-use crate::daemon_lab::{DaemonLab, HTTP_PORT, VIP, VIP_ADDRESS};
+use crate::daemon_testbed::{DaemonTestbed, HTTP_PORT, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::http::{ClientLoop, Failure, Tally};
 use crate::kernel::next_hops;
@@ -23,7 +23,7 @@ const CLIENT_PAUSE: Duration = Duration::from_millis(5);
 const CLIENT_LIMIT: Duration = Duration::from_secs(120);
 /// How long the client loop runs before the event, so that both servers serve it.
 const BEFORE: Duration = Duration::from_secs(1);
-/// The route watch polls every [`crate::daemon_lab::FINE_POLL`] and `ip route` takes a few milliseconds: a
+/// The route watch polls every [`crate::daemon_testbed::FINE_POLL`] and `ip route` takes a few milliseconds: a
 /// next-hop change happened at most this long before it was seen.
 const MOVE_SEEN_WITHIN: Duration = Duration::from_millis(150);
 /// How long the router is watched while the daemon is down.
@@ -51,7 +51,7 @@ pub fn a_drain_moves_traffic_before_the_withdraw(
         let client = client_loop(lab);
         std::thread::sleep(BEFORE);
         let start = Instant::now();
-        let lab: &DaemonLab = lab;
+        let lab: &DaemonTestbed = lab;
         let move_seen = Cell::new(None);
         let withdrawn = std::thread::scope(|scope| -> Result<Duration> {
             let announcer = &lab.web(2)?.announcer;
@@ -115,7 +115,7 @@ pub fn a_graceful_restart_keeps_the_route(
 
 /// Stops web2's announcer with `signal` (its log then says `said`, if not empty), checks
 /// the router keeps both next hops meanwhile, and starts it again.
-fn restart_keeping_routes(lab: &mut DaemonLab, signal: &str, said: &str) -> Result<()> {
+fn restart_keeping_routes(lab: &mut DaemonTestbed, signal: &str, said: &str) -> Result<()> {
     let both = lab.both();
     let start = Instant::now();
     let web2 = lab.web_mut(2)?;
@@ -174,7 +174,7 @@ fn restart_keeping_routes(lab: &mut DaemonLab, signal: &str, said: &str) -> Resu
 
 /// Inserts `lines` after `table` (appending the table when it is missing) in web `n`'s
 /// configuration and reloads it with SIGHUP.
-fn reconfigure(lab: &mut DaemonLab, n: usize, table: &str, lines: &str) -> Result<()> {
+fn reconfigure(lab: &mut DaemonTestbed, n: usize, table: &str, lines: &str) -> Result<()> {
     let web = lab.web_mut(n)?;
     let text = web.announcer.config().to_toml();
     let text = if text.contains(table) {
@@ -186,12 +186,12 @@ fn reconfigure(lab: &mut DaemonLab, n: usize, table: &str, lines: &str) -> Resul
     web.announcer.signal("HUP")
 }
 
-pub(super) fn client_loop(lab: &DaemonLab) -> ClientLoop {
+pub(super) fn client_loop(lab: &DaemonTestbed) -> ClientLoop {
     let address = SocketAddr::from((VIP_ADDRESS, HTTP_PORT));
     ClientLoop::start(lab.client.name(), address, "/", CLIENT_PAUSE, CLIENT_LIMIT)
 }
 
-fn expect_hops(lab: &DaemonLab, want: &[IpAddr]) -> std::result::Result<(), String> {
+fn expect_hops(lab: &DaemonTestbed, want: &[IpAddr]) -> std::result::Result<(), String> {
     match next_hops(&lab.topology.rtr, VIP) {
         Ok(hops) if hops == want => Ok(()),
         Ok(hops) => Err(format!("next hops {hops:?}, want {want:?}")),
@@ -200,7 +200,7 @@ fn expect_hops(lab: &DaemonLab, want: &[IpAddr]) -> std::result::Result<(), Stri
 }
 
 /// The router holds web2's route, marked 65535:0.
-fn expect_draining_route(lab: &DaemonLab, from: IpAddr) -> Result<()> {
+fn expect_draining_route(lab: &DaemonTestbed, from: IpAddr) -> Result<()> {
     let routes = lab.router.routes()?;
     let route = routes
         .iter()
@@ -215,7 +215,7 @@ fn expect_draining_route(lab: &DaemonLab, from: IpAddr) -> Result<()> {
 }
 
 /// Waits (up to the withdraw bound) until the router holds no route from `from`.
-fn expect_no_route_from(lab: &DaemonLab, from: IpAddr) -> Result<()> {
+fn expect_no_route_from(lab: &DaemonTestbed, from: IpAddr) -> Result<()> {
     let what = format!("no route for {VIP} from {from} at the router");
     wait_until(&what, super::WITHDRAW_LIMIT, POLL, || {
         let routes = lab.router.routes().map_err(|e| e.to_string())?;

@@ -1,5 +1,5 @@
 //! The end-to-end scenarios of the `announcer` daemon, shared by the
-//! per-router test files: each builds a [`DaemonLab`], acts on a web server
+//! per-router test files: each builds a [`DaemonTestbed`], acts on a web server
 //! (its health, `announcer withdraw`/`announce`, signals, its config) and
 //! asserts on what the router's kernel, the router and the client see, and
 //! on `announcer status --json`. Timed steps print a `measured:` line.
@@ -38,8 +38,8 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use crate::daemon::RISE;
-use crate::daemon_lab::{
-    start_web_server, DaemonLab, DaemonLabSpec, LabOptions, Web, HEALTH_PORT, HTTP_PORT, VIP,
+use crate::daemon_testbed::{
+    start_web_server, DaemonTestbed, TestbedOptions, TestbedSpec, Web, HEALTH_PORT, HTTP_PORT, VIP,
     VIP_ADDRESS,
 };
 use crate::error::{Error, Result};
@@ -77,9 +77,9 @@ fn settled(
     router: RouterKind,
     web_server: &str,
     test: &str,
-    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+    body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    let spec = DaemonLabSpec {
+    let spec = TestbedSpec {
         router,
         hold_time: None,
     };
@@ -88,23 +88,23 @@ fn settled(
 
 /// [`settled`] with a given spec.
 fn settled_with(
-    spec: DaemonLabSpec,
+    spec: TestbedSpec,
     web_server: &str,
     test: &str,
-    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+    body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    settled_with_options(spec, &LabOptions::default(), web_server, test, body)
+    settled_with_options(spec, &TestbedOptions::default(), web_server, test, body)
 }
 
 /// [`settled`] with a given spec and options.
 fn settled_with_options(
-    spec: DaemonLabSpec,
-    options: &LabOptions,
+    spec: TestbedSpec,
+    options: &TestbedOptions,
     web_server: &str,
     test: &str,
-    body: impl FnOnce(&mut DaemonLab) -> Result<()>,
+    body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    let Some(lab) = DaemonLab::start_with(spec, options, web_server, test)? else {
+    let Some(lab) = DaemonTestbed::start_with(spec, options, web_server, test)? else {
         return Ok(());
     };
     match lab.wait_all_announced(SETTLE) {
@@ -131,9 +131,9 @@ fn expect_serving(status: &Status, prefix: &str) -> Result<()> {
 /// Restarts web `n`'s announcer (SIGTERM, then a new process) after `change` to its
 /// configuration; `stopped` runs while no announcer runs there.
 fn restart_changed(
-    lab: &mut DaemonLab,
+    lab: &mut DaemonTestbed,
     n: usize,
-    stopped: impl FnOnce(&crate::daemon_lab::Web) -> Result<()>,
+    stopped: impl FnOnce(&crate::daemon_testbed::Web) -> Result<()>,
     change: impl FnOnce(&mut crate::daemon::AnnouncerConfig),
 ) -> Result<()> {
     let web = lab.web_mut(n)?;
@@ -146,7 +146,7 @@ fn restart_changed(
 
 /// [`restart_changed`] with nothing to do in between.
 fn restart_with(
-    lab: &mut DaemonLab,
+    lab: &mut DaemonTestbed,
     n: usize,
     change: impl FnOnce(&mut crate::daemon::AnnouncerConfig),
 ) -> Result<()> {
@@ -202,7 +202,7 @@ fn expect_routes_sent(status: &Status, count: u64) -> Result<()> {
 }
 
 /// Fails unless every GET was answered and `servers` all answered.
-fn expect_answers(lab: &DaemonLab, address: Ipv4Addr, servers: &[&str]) -> Result<()> {
+fn expect_answers(lab: &DaemonTestbed, address: Ipv4Addr, servers: &[&str]) -> Result<()> {
     let tally = lab.client_gets(address, GETS)?;
     let all_from_them: usize = servers.iter().map(|s| tally.answers_from(s)).sum();
     if tally.failures.is_empty()
@@ -228,12 +228,13 @@ pub fn the_lab_serves_both_web_servers_through_a_static_route(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    if !crate::lab::require_lab(RouterKind::Bird, test)? {
+    if !crate::preflight::require_host(RouterKind::Bird, test)? {
         return Ok(());
     }
     let topology = crate::topology::Topology::new(2)?;
     topology.route_speakers_via_router()?;
     let client = topology.add_client()?;
+    let web_server = crate::preflight::require_built(web_server, test)?;
     let mut servers = Vec::new();
     let mut route = vec!["route", "add", VIP];
     let hops: Vec<String> = topology.speakers.iter().map(|h| h.v4.to_string()).collect();
@@ -242,7 +243,7 @@ pub fn the_lab_serves_both_web_servers_through_a_static_route(
         let dir = topology.subdir(&name)?;
         let health_file = dir.join("unhealthy");
         servers.push(start_web_server(
-            std::path::Path::new(web_server),
+            &web_server,
             &host.ns,
             &dir,
             &name,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::{
     expect_answers, measured, restart_with, settled, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
-use crate::daemon_lab::{DaemonLab, VIP, VIP_ADDRESS};
+use crate::daemon_testbed::{DaemonTestbed, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 use crate::wait::{holds_for, POLL};
@@ -64,7 +64,7 @@ pub fn the_failure_policy_steers_traffic_and_fails_open(
 
 /// `touch busy` on web2: the router moves to web1 alone, still holding web2's route with
 /// the degraded prepend; status names the check; `rm busy` brings web2 back.
-fn soft_check_moves_traffic(lab: &mut DaemonLab, busy: &Path) -> Result<()> {
+fn soft_check_moves_traffic(lab: &mut DaemonTestbed, busy: &Path) -> Result<()> {
     let (web1, web2) = (lab.web(1)?.peer(), lab.web(2)?.peer());
     let start = Instant::now();
     std::fs::write(busy, "").map_err(|e| Error::io(format!("write {}", busy.display()), e))?;
@@ -93,7 +93,7 @@ fn soft_check_moves_traffic(lab: &mut DaemonLab, busy: &Path) -> Result<()> {
 /// Both servers' health checks fail with `on_failure = "degrade"`: the route never leaves
 /// the router (one server may be degraded before the other), then it is via both again,
 /// equally degraded, and the client is answered.
-fn every_server_failing_keeps_the_vip(lab: &mut DaemonLab) -> Result<()> {
+fn every_server_failing_keeps_the_vip(lab: &mut DaemonTestbed) -> Result<()> {
     let both = lab.both();
     let start = Instant::now();
     for n in [1, 2] {
@@ -127,7 +127,7 @@ fn every_server_failing_keeps_the_vip(lab: &mut DaemonLab) -> Result<()> {
 
 /// web1 with `require = "any"` over its health check and `alive`: the health check failing
 /// keeps web1 in; `alive` removed too takes it out within the withdraw bound of a failure.
-fn one_passing_check_is_enough(lab: &mut DaemonLab) -> Result<()> {
+fn one_passing_check_is_enough(lab: &mut DaemonTestbed) -> Result<()> {
     let (web2, both) = (lab.web(2)?.peer(), lab.both());
     lab.web(1)?.set_healthy(false)?;
     holds_for(

@@ -1,8 +1,8 @@
 //! Secrets stay secret: with TCP MD5 on the sessions, the password reaches the kernel and
 //! nowhere else a person or a log collector could read it.
 
-use super::{settled_with_options, DaemonLabSpec};
-use crate::daemon_lab::{LabOptions, VIP};
+use super::{settled_with_options, TestbedSpec};
+use crate::daemon_testbed::{TestbedOptions, VIP};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 
@@ -17,11 +17,11 @@ pub fn the_md5_password_never_appears_in_logs_status_or_errors(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let options = LabOptions {
+    let options = TestbedOptions {
         password: Some(SECRET.to_owned()),
-        ..LabOptions::default()
+        ..TestbedOptions::default()
     };
-    let spec = DaemonLabSpec {
+    let spec = TestbedSpec {
         router,
         hold_time: None,
     };

@@ -9,7 +9,7 @@ use super::{
     expect_answers, expect_routes_sent, expect_vip, measured, settled, settled_with, HOLD_MARGIN,
     HOLD_TIME, RECONNECT_LIMIT, RETURN_LIMIT, VIP2, VIP2_ADDRESS,
 };
-use crate::daemon_lab::{DaemonLab, DaemonLabSpec, FINE_POLL, VIP};
+use crate::daemon_testbed::{DaemonTestbed, TestbedSpec, FINE_POLL, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
 use crate::routers::RouterKind;
@@ -28,7 +28,7 @@ pub fn a_frozen_daemon_loses_its_route_at_hold_expiry(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let spec = DaemonLabSpec {
+    let spec = TestbedSpec {
         router,
         hold_time: Some(HOLD_TIME),
     };
@@ -103,7 +103,7 @@ pub fn sighup_adds_a_vip_without_resetting_the_session(
 /// SIGHUP with web1's config file broken (an unknown key, and `203.0.113.20/32`
 /// added) keeps the daemon running on its old config: `203.0.113.20/32` is not
 /// announced and [`VIP`] keeps both next hops.
-fn a_bad_reload_changes_nothing(lab: &mut DaemonLab) -> Result<()> {
+fn a_bad_reload_changes_nothing(lab: &mut DaemonTestbed) -> Result<()> {
     let mut wanted = lab.web(1)?.announcer.config().clone();
     wanted.vips.push(VIP2.to_owned());
     let broken = wanted

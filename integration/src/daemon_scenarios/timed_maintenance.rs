@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{measured, settled, EXIT_LIMIT, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT};
-use crate::daemon_lab::VIP;
+use crate::daemon_testbed::VIP;
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 

@@ -10,8 +10,8 @@ use super::{
     MAINTENANCE_REASON, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
 use crate::daemon::{CHECK_INTERVAL, FALL, RISE};
-use crate::daemon_lab::DaemonLab;
-use crate::daemon_lab::{Web, VIP, VIP_ADDRESS};
+use crate::daemon_testbed::DaemonTestbed;
+use crate::daemon_testbed::{Web, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 use crate::wait::{holds_for, wait_until, POLL};
@@ -143,7 +143,7 @@ pub fn maintenance_withdraws_and_survives_a_restart(
 
 /// Fails unless the router still has web `n`'s session Established (a
 /// withdraw is an UPDATE, not a session reset).
-fn expect_session_kept(lab: &DaemonLab, n: usize) -> Result<()> {
+fn expect_session_kept(lab: &DaemonTestbed, n: usize) -> Result<()> {
     let web = lab.web(n)?;
     if lab.router.session_established(web.peer())? {
         return Ok(());
@@ -194,7 +194,7 @@ pub fn sigterm_withdraws_and_says_why(
 /// (leaving `remaining`), it exits 0 within 2 s and the router shows our
 /// Administrative Shutdown with a reason.
 pub(super) fn stop_cleanly(
-    lab: &mut DaemonLab,
+    lab: &mut DaemonTestbed,
     n: usize,
     signal: &str,
     remaining: &[IpAddr],
@@ -207,7 +207,7 @@ pub(super) fn stop_cleanly(
 /// Sends `signal` to web `n`'s daemon; checks its next hop goes within 1 s
 /// (leaving `remaining`) and it exits 0 within 2 s.
 pub(super) fn stop_and_exit(
-    lab: &mut DaemonLab,
+    lab: &mut DaemonTestbed,
     n: usize,
     signal: &str,
     remaining: &[IpAddr],
@@ -231,7 +231,11 @@ pub(super) fn stop_and_exit(
 }
 
 /// The router shows our Administrative Shutdown with a reason as `peer`'s last error.
-pub(super) fn expect_shutdown_reason(lab: &DaemonLab, peer: IpAddr, signal: &str) -> Result<()> {
+pub(super) fn expect_shutdown_reason(
+    lab: &DaemonTestbed,
+    peer: IpAddr,
+    signal: &str,
+) -> Result<()> {
     let router = lab.router.kind();
     let what = format!("{router} to show our Administrative Shutdown with a reason");
     let text = wait_until(&what, SHUTDOWN_SHOWN, POLL, || {

@@ -1,7 +1,7 @@
 //! Raw BGP messages as a hostile peer writes them: built by hand, byte by byte, so that every
 //! field (length, type, flags) can lie. Hex text in, bytes out.
 //!
-//! The well-formed pieces name the peer of the hostile lab: AS 65002 (`fdea`), BGP identifier
+//! The well-formed pieces name the peer of the hostile-peer rig: AS 65002 (`fdea`), BGP identifier
 //! and next hop 192.0.2.2 (`c0000202`), 4-octet AS_PATH encoding (the peer always sends the
 //! 4-octet AS capability, so the session is coded with 4-octet ASNs).
 

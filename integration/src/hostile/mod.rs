@@ -5,7 +5,7 @@
 //!
 //! Layers: [`bytes`] (raw messages built by hand) and [`crate::netns::in_namespace`] (socket
 //! setup inside the peer's namespace) → [`peer`] (one connection: send raw bytes, read and
-//! decode with a deadline) and [`crate::speaker`] (the `bgp-speaker` process) → [`lab`] (the
+//! decode with a deadline) and [`crate::speaker`] (the `bgp-speaker` process) → [`rig`] (the
 //! two namespaces, the speaker, connections in either direction) → [`flood`] (a peer that stops
 //! reading and floods ROUTE-REFRESH, and the measurements around it). The cases are in
 //! `integration/tests/hostile.rs` (its tables and tests in `integration/tests/hostile/`) and
@@ -13,8 +13,8 @@
 
 pub mod bytes;
 pub mod flood;
-pub mod lab;
 pub mod peer;
+pub mod rig;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,9 +22,9 @@ use std::time::Duration;
 use announcer_bgp::wire::{Hex, Notification};
 
 use crate::error::{Error, Result};
-use crate::lab::{find_binary, require_speaker};
+use crate::preflight::{find_binary, require_built};
 
-/// The speaker binary if the hostile lab can run here (root, `ip`, the binary built);
+/// The speaker binary if the hostile-peer rig can run here (root, `ip`, the binary built);
 /// otherwise prints a skip line and returns `None`, or fails when `ANNOUNCER_LAB_REQUIRED=1`.
 pub fn require(binary: &str, test: &str) -> Result<Option<PathBuf>> {
     let missing = if !nix::unistd::geteuid().is_root() {
@@ -35,7 +35,7 @@ pub fn require(binary: &str, test: &str) -> Result<Option<PathBuf>> {
         None
     };
     match missing {
-        None => require_speaker(Some(binary), test),
+        None => require_built(binary, test).map(Some),
         Some(reason) => Err(Error::LabUnavailable(format!(
             "{test}: {reason}; lab tests are ignored by a plain cargo test and run as root by sudo scripts/test"
         ))),

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use announcer_integration::hostile::bytes::{flood, frame, keepalive, unhex, valid_update};
-use announcer_integration::hostile::lab::{LabConfig, PATIENCE};
 use announcer_integration::hostile::peer::Peer;
+use announcer_integration::hostile::rig::{RigConfig, PATIENCE};
 use announcer_integration::hostile::{describe, report};
 use announcer_integration::{Error, Result};
 
@@ -16,7 +16,7 @@ use super::{lab, KEEPALIVE_EVERY, PROBE, WINDOW};
 fn a_storm_of_10000_keepalives_leaves_the_session_up_and_the_speaker_responsive() -> Result<()> {
     let Some(mut lab) = lab(
         "a_storm_of_10000_keepalives_leaves_the_session_up_and_the_speaker_responsive",
-        LabConfig::default(),
+        RigConfig::default(),
     )?
     else {
         return Ok(());
@@ -66,7 +66,7 @@ fn drained(peer: &mut Peer) -> Result<Duration> {
 fn a_flood_of_1000000_routes_leaves_the_session_up_and_memory_flat() -> Result<()> {
     let Some(mut lab) = lab(
         "a_flood_of_1000000_routes_leaves_the_session_up_and_memory_flat",
-        LabConfig::default(),
+        RigConfig::default(),
     )?
     else {
         return Ok(());
@@ -117,9 +117,9 @@ fn a_flood_of_1000000_routes_leaves_the_session_up_and_memory_flat() -> Result<(
 #[test]
 #[ignore = "needs root: scripts/test"]
 fn a_slow_drip_shorter_than_the_hold_time_is_assembled_and_the_session_stays_up() -> Result<()> {
-    let config = LabConfig {
+    let config = RigConfig {
         hold_time: 9,
-        ..LabConfig::default()
+        ..RigConfig::default()
     };
     let Some(mut lab) = lab(
         "a_slow_drip_shorter_than_the_hold_time_is_assembled_and_the_session_stays_up",
@@ -156,7 +156,7 @@ fn a_slow_drip_shorter_than_the_hold_time_is_assembled_and_the_session_stays_up(
 fn a_slow_drip_longer_than_the_hold_time_is_ended_by_hold_timer_expired() -> Result<()> {
     let Some(mut lab) = lab(
         "a_slow_drip_longer_than_the_hold_time_is_ended_by_hold_timer_expired",
-        LabConfig::default(),
+        RigConfig::default(),
     )?
     else {
         return Ok(());

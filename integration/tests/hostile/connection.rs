@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use announcer_integration::hostile::bytes::{frame, keepalive, peer_open, unhex, valid_update};
-use announcer_integration::hostile::lab::{LabConfig, Mode, PATIENCE, PEER_V4, STRANGER_V4};
 use announcer_integration::hostile::peer::{Peer, Received};
+use announcer_integration::hostile::rig::{Mode, RigConfig, PATIENCE, PEER_V4, STRANGER_V4};
 use announcer_integration::hostile::{describe, report};
 use announcer_integration::{Error, Result};
 
@@ -16,9 +16,9 @@ use super::{lab, KEEPALIVE_EVERY, PROBE, WINDOW};
 #[ignore = "needs root: scripts/test"]
 fn a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_reconnects(
 ) -> Result<()> {
-    let config = LabConfig {
+    let config = RigConfig {
         mode: Mode::Active,
-        ..LabConfig::default()
+        ..RigConfig::default()
     };
     let Some(mut lab) = lab(
         "a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_reconnects",
@@ -62,7 +62,7 @@ fn a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_re
 fn silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent() -> Result<()> {
     let Some(lab) = lab(
         "silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent",
-        LabConfig::default(),
+        RigConfig::default(),
     )?
     else {
         return Ok(());
@@ -95,7 +95,7 @@ fn silence_after_the_open_is_ended_by_hold_timer_expired_after_the_negotiated_ho
 ) -> Result<()> {
     let Some(lab) = lab(
         "silence_after_the_open_is_ended_by_hold_timer_expired_after_the_negotiated_hold_time",
-        LabConfig::default(),
+        RigConfig::default(),
     )?
     else {
         return Ok(());
@@ -129,9 +129,9 @@ fn silence_after_the_open_is_ended_by_hold_timer_expired_after_the_negotiated_ho
 #[ignore = "needs root: scripts/test"]
 fn a_notification_from_the_peer_closes_the_session_and_the_speaker_reconnects_after_backoff(
 ) -> Result<()> {
-    let config = LabConfig {
+    let config = RigConfig {
         mode: Mode::Active,
-        ..LabConfig::default()
+        ..RigConfig::default()
     };
     let Some(mut lab) = lab(
         "a_notification_from_the_peer_closes_the_session_and_the_speaker_reconnects_after_backoff",
@@ -173,7 +173,7 @@ fn a_second_connection_while_established_is_refused_with_connection_collision_re
 ) -> Result<()> {
     let Some(mut lab) = lab(
         "a_second_connection_while_established_is_refused_with_connection_collision_resolution",
-        LabConfig::default(),
+        RigConfig::default(),
     )?
     else {
         return Ok(());
@@ -202,9 +202,9 @@ fn a_second_connection_while_established_is_refused_with_connection_collision_re
 #[test]
 #[ignore = "needs root: scripts/test"]
 fn a_connection_from_an_address_that_is_not_a_peer_is_closed_without_an_open() -> Result<()> {
-    let config = LabConfig {
+    let config = RigConfig {
         peer_v4: STRANGER_V4,
-        ..LabConfig::default()
+        ..RigConfig::default()
     };
     let Some(lab) = lab(
         "a_connection_from_an_address_that_is_not_a_peer_is_closed_without_an_open",
@@ -230,9 +230,9 @@ fn a_connection_from_an_address_that_is_not_a_peer_is_closed_without_an_open() -
 #[test]
 #[ignore = "needs root: scripts/test"]
 fn a_hostile_peer_leaves_the_session_of_another_peer_undisturbed() -> Result<()> {
-    let config = LabConfig {
+    let config = RigConfig {
         bystander: true,
-        ..LabConfig::default()
+        ..RigConfig::default()
     };
     let Some(mut lab) = lab(
         "a_hostile_peer_leaves_the_session_of_another_peer_undisturbed",

@@ -10,7 +10,7 @@ use announcer_integration::hostile::bytes::{
     frame, keepalive, open_with, peer_open, raw, unhex, update, valid_update, AS_PATH,
     CAPABILITIES, NEXT_HOP, NLRI, ORIGIN,
 };
-use announcer_integration::hostile::lab::{HostileLab, LabConfig, PATIENCE, PEER_V4};
+use announcer_integration::hostile::rig::{HostileRig, RigConfig, PATIENCE, PEER_V4};
 use announcer_integration::hostile::{describe, report};
 use announcer_integration::wait::{wait_until, POLL};
 use announcer_integration::Result;
@@ -263,7 +263,7 @@ fn malformed_input_is_answered_with_its_notification_and_the_speaker_accepts_aga
 /// reported down, that the speaker's log names the peer and the NOTIFICATION, and that the
 /// speaker accepts a new session after its backoff.
 fn expect_reset(binary: &Path, reset: &Reset) -> Result<()> {
-    let mut lab = HostileLab::start(binary, LabConfig::default())?;
+    let mut lab = HostileRig::start(binary, RigConfig::default())?;
     let mut peer = match reset.stage {
         Stage::OpenSent => lab.opened()?.0,
         Stage::Established => lab.established()?,

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use announcer_integration::hostile::bytes::{update, AS_PATH, NEXT_HOP, NLRI, ORIGIN};
-use announcer_integration::hostile::lab::{HostileLab, LabConfig, PATIENCE};
 use announcer_integration::hostile::report;
+use announcer_integration::hostile::rig::{HostileRig, RigConfig, PATIENCE};
 use announcer_integration::Result;
 
 use super::{check, run_table, KEEPALIVE_EVERY, PROBE, WINDOW};
@@ -75,7 +75,7 @@ fn update_errors_rfc_7606_handles_leave_the_session_up() -> Result<()> {
 /// NOTIFICATION and no close for [`WINDOW`] while the speaker keeps sending KEEPALIVEs, no
 /// `down` event, the fault logged, and a route announced afterwards reaches the peer.
 fn expect_survives(binary: &Path, survive: &Survive) -> Result<()> {
-    let mut lab = HostileLab::start(binary, LabConfig::default())?;
+    let mut lab = HostileRig::start(binary, RigConfig::default())?;
     let mut peer = lab.established()?;
     peer.send(&survive.bytes)?;
     let keepalives = peer.stays_up(WINDOW, KEEPALIVE_EVERY)?;

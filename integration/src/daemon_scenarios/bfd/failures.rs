@@ -13,8 +13,8 @@ use nix::unistd::Pid;
 
 use super::{expect_reset_by_bfd, log_count, wait_back, with_bfd, FAILOVER_LIMIT};
 use crate::daemon::{CHECK_INTERVAL, CHECK_TIMEOUT};
-use crate::daemon_lab::{LabOptions, Web, FINE_POLL, VIP};
 use crate::daemon_scenarios::measured;
+use crate::daemon_testbed::{TestbedOptions, Web, FINE_POLL, VIP};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::process::{ChildGuard, Streams};
@@ -117,25 +117,30 @@ pub fn a_frozen_server_leaves_the_route_within_a_second(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    with_bfd(router, LabOptions::default(), (web_server, test), |lab| {
-        let web1 = lab.web(1)?.peer();
-        let start = Instant::now();
-        let frozen = Frozen::freeze(lab.web(2)?)?;
-        let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
-        measured(
-            &format!("BFD: web2 frozen → next hop gone at {router}"),
-            took,
-        );
-        expect_reset_by_bfd(lab, 2)?;
-        let resumed = Instant::now();
-        drop(frozen);
-        wait_back(
-            lab,
-            2,
-            resumed,
-            "BFD: web2 continued → BFD Up and next hop back",
-        )
-    })
+    with_bfd(
+        router,
+        TestbedOptions::default(),
+        (web_server, test),
+        |lab| {
+            let web1 = lab.web(1)?.peer();
+            let start = Instant::now();
+            let frozen = Frozen::freeze(lab.web(2)?)?;
+            let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
+            measured(
+                &format!("BFD: web2 frozen → next hop gone at {router}"),
+                took,
+            );
+            expect_reset_by_bfd(lab, 2)?;
+            let resumed = Instant::now();
+            drop(frozen);
+            wait_back(
+                lab,
+                2,
+                resumed,
+                "BFD: web2 continued → BFD Up and next hop back",
+            )
+        },
+    )
 }
 
 /// nftables in web2's namespace drop everything on its `eth0` (the router's interface
@@ -146,9 +151,9 @@ pub fn a_link_dropping_packets_unseen_by_the_router_removes_the_server(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let options = LabOptions {
+    let options = TestbedOptions {
         tools: vec!["nft"],
-        ..LabOptions::default()
+        ..TestbedOptions::default()
     };
     with_bfd(router, options, (web_server, test), |lab| {
         let web1 = lab.web(1)?.peer();
@@ -184,9 +189,9 @@ pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let options = LabOptions {
+    let options = TestbedOptions {
         tools: vec!["strace"],
-        ..LabOptions::default()
+        ..TestbedOptions::default()
     };
     with_bfd(router, options, (web_server, test), |lab| {
         let web1 = lab.web(1)?.peer();

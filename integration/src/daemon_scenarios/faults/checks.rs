@@ -10,8 +10,10 @@ use super::{
     faulted, log_lines, measured_count, spec, stalled_check_limit, timed_status, wait_log,
 };
 use crate::daemon::CHECK_TIMEOUT;
-use crate::daemon_lab::{DaemonLab, LabOptions, Stall, Web, DIR_PLACEHOLDER, FINE_POLL, VIP};
 use crate::daemon_scenarios::{expect_vip, measured, RETURN_LIMIT};
+use crate::daemon_testbed::{
+    DaemonTestbed, Stall, TestbedOptions, Web, DIR_PLACEHOLDER, FINE_POLL, VIP,
+};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 use crate::wait::{wait_until, POLL};
@@ -46,7 +48,7 @@ pub fn a_stalled_health_endpoint_withdraws_the_server(
 ) -> Result<()> {
     faulted(
         spec(router),
-        LabOptions::default(),
+        TestbedOptions::default(),
         (web_server, test),
         |lab| {
             let what = match stall {
@@ -77,9 +79,9 @@ pub fn an_exec_check_that_never_exits_is_killed(
 ) -> Result<()> {
     let hang_file = format!("{DIR_PLACEHOLDER}/{EXEC_HANG_FILE}");
     let command = format!("if [ -e \"$0\" ]; then {HANGING_PROGRAM} 1000; fi");
-    let options = LabOptions {
+    let options = TestbedOptions {
         exec_check: Some(vec!["sh".into(), "-c".into(), command, hang_file]),
-        ..LabOptions::default()
+        ..TestbedOptions::default()
     };
     faulted(spec(router), options, (web_server, test), |lab| {
         let file = lab.web(1)?.dir().join(EXEC_HANG_FILE);
@@ -107,9 +109,9 @@ pub fn an_exec_check_that_never_exits_is_killed(
 /// under `what`), status and log say the check timed out, and while it keeps
 /// timing out the daemon's open file descriptors stay flat.
 fn hanging_withdraws_in_time(
-    lab: &DaemonLab,
+    lab: &DaemonTestbed,
     what: &str,
-    hang: impl FnOnce(&DaemonLab) -> Result<()>,
+    hang: impl FnOnce(&DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
     let seen = log_lines(lab.web(1)?, &["up → down"])?.len();
     let fds = open_fds(lab.web(1)?.announcer.pid()?)?;
@@ -127,7 +129,7 @@ fn hanging_withdraws_in_time(
 /// Waits until web1's next hop leaves the router, timing `announcer status`
 /// on web1 at every poll; returns the time from `start` and the slowest
 /// status.
-fn withdrawn_while_responsive(lab: &DaemonLab, start: Instant) -> Result<(Duration, Duration)> {
+fn withdrawn_while_responsive(lab: &DaemonTestbed, start: Instant) -> Result<(Duration, Duration)> {
     let web2 = [lab.web(2)?.peer()];
     let web1 = lab.web(1)?;
     let limit = stalled_check_limit();

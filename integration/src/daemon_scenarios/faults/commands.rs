@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use super::procfs::rss_kib;
 use super::{faulted, log_lines, measured_count, spec, state_file};
-use crate::daemon_lab::{LabOptions, Web, VIP};
 use crate::daemon_scenarios::{expect_serving, measured, RETURN_LIMIT, WITHDRAW_LIMIT};
+use crate::daemon_testbed::{TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 
@@ -33,7 +33,7 @@ pub fn a_thousand_maintenance_commands_end_in_the_last_state(
 ) -> Result<()> {
     faulted(
         spec(router),
-        LabOptions::default(),
+        TestbedOptions::default(),
         (web_server, test),
         |lab| {
             let web1 = lab.web(1)?;

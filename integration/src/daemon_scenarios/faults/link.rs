@@ -4,10 +4,10 @@
 use std::time::Instant;
 
 use super::{faulted, log_lines, wait_log, wait_peer_down};
-use crate::daemon_lab::{DaemonLabSpec, LabOptions, VIP, VIP_ADDRESS};
 use crate::daemon_scenarios::{
     expect_answers, expect_vip, measured, HOLD_MARGIN, HOLD_TIME, RECONNECT_LIMIT,
 };
+use crate::daemon_testbed::{TestbedOptions, TestbedSpec, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 use crate::topology::ROUTER_V4;
@@ -30,11 +30,11 @@ pub fn a_link_down_and_up_drops_and_restores_the_route(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let spec = DaemonLabSpec {
+    let spec = TestbedSpec {
         router,
         hold_time: Some(HOLD_TIME),
     };
-    faulted(spec, LabOptions::default(), (web_server, test), |lab| {
+    faulted(spec, TestbedOptions::default(), (web_server, test), |lab| {
         let web1 = lab.web(1)?;
         let web2_peer = lab.web(2)?.peer();
         let mark = lab.router.session_mark(web1.peer())?;

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::{faulted, log_lines, spec, wait_log};
-use crate::daemon_lab::{DaemonLab, LabOptions, VIP};
 use crate::daemon_scenarios::{expect_vip, measured, RETURN_LIMIT};
+use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
 use crate::routers::RouterKind;
@@ -46,7 +46,7 @@ pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
 ) -> Result<()> {
     faulted(
         spec(router),
-        LabOptions::default(),
+        TestbedOptions::default(),
         (web_server, test),
         |lab| {
             let web1 = lab.web(1)?.peer();
@@ -107,7 +107,7 @@ pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
 /// A good file adds [`HELD_VIP`] with `bind = false`; with its address then on web1's
 /// eth0, a file switching it to `bind = true` is refused (the address cannot be bound to
 /// lo), and web1 keeps announcing it.
-fn bind_refused(lab: &mut DaemonLab, good: &str) -> Result<()> {
+fn bind_refused(lab: &mut DaemonTestbed, good: &str) -> Result<()> {
     let web1 = lab.web(1)?.peer();
     let unbound = format!("{good}\n[[vip]]\nprefix = \"{HELD_VIP}\"\nbind = false\n");
     let seen = log_lines(lab.web(1)?, &["reload: done"])?.len();
@@ -140,7 +140,7 @@ fn write_readable_key(path: &Path) -> Result<()> {
 
 /// Writes `text` as web1's config and sends SIGHUP; checks the log names
 /// the file and `line`, and that nothing changes at the router meanwhile.
-fn reload_broken(lab: &mut DaemonLab, text: &str, line: usize) -> Result<()> {
+fn reload_broken(lab: &mut DaemonTestbed, text: &str, line: usize) -> Result<()> {
     let path = lab.web(1)?.announcer.config_path();
     reload_refused(lab, text, &format!("{}:{line}:", path.display()))
 }
@@ -148,7 +148,7 @@ fn reload_broken(lab: &mut DaemonLab, text: &str, line: usize) -> Result<()> {
 /// Writes `text` as web1's config and sends SIGHUP; checks the failure is
 /// logged with `location` in the line, and that nothing changes at the
 /// router meanwhile.
-fn reload_refused(lab: &mut DaemonLab, text: &str, location: &str) -> Result<()> {
+fn reload_refused(lab: &mut DaemonTestbed, text: &str, location: &str) -> Result<()> {
     let seen = log_lines(lab.web(1)?, &[RELOAD_FAILED])?.len();
     lab.web(1)?.announcer.write_config_text(text)?;
     let start = Instant::now();

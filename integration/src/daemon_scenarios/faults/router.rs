@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::{faulted, log_lines, measured_count, spec, wait_log, wait_peer_down};
-use crate::daemon_lab::{DaemonLab, LabOptions, Web, VIP};
 use crate::daemon_scenarios::{expect_status_check, expect_vip, measured, RECONNECT_LIMIT};
+use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
 use crate::routers::RouterKind;
 use crate::topology::ROUTER_V4;
@@ -43,7 +43,7 @@ pub fn a_killed_or_stopped_router_gets_both_routes_back_by_itself(
 ) -> Result<()> {
     faulted(
         spec(router),
-        LabOptions::default(),
+        TestbedOptions::default(),
         (web_server, test),
         |lab| {
             bounce(lab, Bounce::Kill)?;
@@ -73,7 +73,7 @@ impl Bounce {
 
 /// The router goes away as `how` says and starts again; checks and
 /// measures what [`a_killed_or_stopped_router_gets_both_routes_back_by_itself`] says.
-fn bounce(lab: &mut DaemonLab, how: Bounce) -> Result<()> {
+fn bounce(lab: &mut DaemonTestbed, how: Bounce) -> Result<()> {
     let down = count_lines(lab, &[SESSION_DOWN, how.reason()])?;
     let up = count_lines(lab, &[ESTABLISHED])?;
     let gone = Instant::now();
@@ -124,9 +124,9 @@ pub fn announcers_started_before_the_router_announce_once_it_is_reachable(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let options = LabOptions {
+    let options = TestbedOptions {
         router_unreachable: true,
-        ..LabOptions::default()
+        ..TestbedOptions::default()
     };
     faulted(spec(router), options, (web_server, test), |lab| {
         let started = Instant::now();
@@ -191,7 +191,7 @@ fn expect_retries(web: &Web, period: Duration) -> Result<()> {
 }
 
 /// How many lines with every one of `needles` each web server's log has.
-fn count_lines(lab: &DaemonLab, needles: &[&str]) -> Result<Vec<usize>> {
+fn count_lines(lab: &DaemonTestbed, needles: &[&str]) -> Result<Vec<usize>> {
     lab.webs
         .iter()
         .map(|web| log_lines(web, needles).map(|lines| lines.len()))
@@ -200,11 +200,15 @@ fn count_lines(lab: &DaemonLab, needles: &[&str]) -> Result<Vec<usize>> {
 
 /// Waits until the router has learned [`VIP`] from both web servers over
 /// Established sessions; returns the time from `since`.
-fn wait_learned_from_both(lab: &DaemonLab, since: Instant, limit: Duration) -> Result<Duration> {
+fn wait_learned_from_both(
+    lab: &DaemonTestbed,
+    since: Instant,
+    limit: Duration,
+) -> Result<Duration> {
     let want = lab.both();
     let what = format!("the router to learn {VIP} from {want:?}");
     let left = limit.saturating_sub(since.elapsed());
-    wait_until(&what, left, crate::daemon_lab::FINE_POLL, || {
+    wait_until(&what, left, crate::daemon_testbed::FINE_POLL, || {
         let routes = lab.router.routes().map_err(|e| e.to_string())?;
         let mut from: Vec<IpAddr> = routes
             .iter()

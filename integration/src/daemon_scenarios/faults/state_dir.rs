@@ -13,8 +13,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::{faulted, log_lines, measured_count, spec, state_file, wait_log, MAINT_VIP};
-use crate::daemon_lab::{DaemonLab, LabOptions, Web, VIP};
 use crate::daemon_scenarios::{expect_serving, measured, RETURN_LIMIT, WITHDRAW_LIMIT};
+use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
 use crate::routers::RouterKind;
@@ -62,9 +62,9 @@ pub fn an_unusable_state_dir_refuses_maintenance_and_changes_nothing(
     web_server: &str,
     test: &str,
 ) -> Result<()> {
-    let options = LabOptions {
+    let options = TestbedOptions {
         state_tmpfs: Some(TMPFS_BYTES),
-        ..LabOptions::default()
+        ..TestbedOptions::default()
     };
     faulted(spec(router), options, (web_server, test), |lab| {
         let web1 = lab.web(1)?;
@@ -189,7 +189,7 @@ fn refused(web: &Web, unusable: Unusable, args: &[&str]) -> Result<std::time::Du
 
 /// With the state directory usable again, `withdraw --now` takes web1 out
 /// (and the state file records it) and `announce` brings it back.
-fn usable_again(lab: &DaemonLab) -> Result<()> {
+fn usable_again(lab: &DaemonTestbed) -> Result<()> {
     let web1 = lab.web(1)?;
     let start = Instant::now();
     web1.announcer

@@ -7,10 +7,10 @@
 use std::time::{Duration, Instant};
 
 use super::{faulted, log_lines, spec, wait_log};
-use crate::daemon_lab::{DaemonLab, LabOptions, Web, FINE_POLL, VIP, VIP_ADDRESS};
 use crate::daemon_scenarios::{
     expect_answers, expect_vip, measured, restart_changed, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
+use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, Web, FINE_POLL, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::routers::{ReceivedUpdates, RouterKind};
 use crate::wait::wait_until;
@@ -33,7 +33,7 @@ pub fn a_vip_removed_by_hand_is_withdrawn_bound_again_and_announced(
 ) -> Result<()> {
     faulted(
         spec(router),
-        LabOptions::default(),
+        TestbedOptions::default(),
         (web_server, test),
         |lab| {
             let web1 = lab.web(1)?;
@@ -70,7 +70,7 @@ pub fn a_vip_removed_by_hand_is_withdrawn_bound_again_and_announced(
 /// announcer runs: the VIP is a `local` route in web1's `local` table and no
 /// address, status says so, and the client reaches both servers. `ip route
 /// del` of that route: withdrawn, added again, announced again.
-fn a_local_route_removed_is_bound_again(lab: &mut DaemonLab) -> Result<()> {
+fn a_local_route_removed_is_bound_again(lab: &mut DaemonTestbed) -> Result<()> {
     restart_changed(
         lab,
         1,
@@ -122,7 +122,7 @@ fn expect_routed(web: &Web) -> Result<()> {
 /// Waits until what the router received from web1 satisfies `done`, at
 /// most until `start + limit`; returns the time from `start`.
 fn wait_received(
-    lab: &DaemonLab,
+    lab: &DaemonTestbed,
     what: &str,
     (start, limit): (Instant, Duration),
     done: impl Fn(ReceivedUpdates) -> bool,
