@@ -20,7 +20,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, TestbedSpec, Web, VIP};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
 use crate::netns::{run, Netns};
@@ -144,15 +144,12 @@ impl FloodOutcome {
 /// The flood scenario (see the module doc): fails unless the target holds,
 /// after printing its figures.
 pub fn idle_connections_under_a_low_open_files_limit(web_server: &str, test: &str) -> Result<()> {
-    let spec = TestbedSpec {
-        router: RouterKind::Bird,
-        hold_time: None,
-    };
     let options = TestbedOptions {
         tools: vec!["prlimit"],
         ..TestbedOptions::default()
     };
-    let Some(lab) = DaemonTestbed::start_with(spec, &options, web_server, test)? else {
+    let bed = Bed::new(RouterKind::Bird, web_server);
+    let Some(lab) = DaemonTestbed::start_with(bed, &options, test)? else {
         return Ok(());
     };
     if let Err(error) = lab.wait_all_announced(SETTLE) {
@@ -226,11 +223,8 @@ fn flood(lab: &DaemonTestbed) -> Result<FloodOutcome> {
 /// `status --json`, in the text status beside the reason and in the log;
 /// `announcer announce` logs its own.
 pub fn a_withdrawal_records_who_asked(web_server: &str, test: &str) -> Result<()> {
-    let spec = TestbedSpec {
-        router: RouterKind::Bird,
-        hold_time: None,
-    };
-    let Some(lab) = DaemonTestbed::start(spec, web_server, test)? else {
+    let bed = Bed::new(RouterKind::Bird, web_server);
+    let Some(lab) = DaemonTestbed::start(bed, test)? else {
         return Ok(());
     };
     if let Err(error) = lab.wait_all_announced(SETTLE) {

@@ -52,19 +52,30 @@ pub const FINE_POLL: Duration = Duration::from_millis(20);
 /// server's directory.
 pub const DIR_PLACEHOLDER: &str = "{dir}";
 
-/// How a daemon testbed is set up.
+/// The testbed a daemon scenario builds: which edge router, and the `web-server` binary
+/// its web servers run ([`crate::preflight::WEB_SERVER`], found by [`require_built`]).
+/// A test file names one and hands it to each scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TestbedSpec {
+pub struct Bed<'a> {
     /// The edge router.
     pub router: RouterKind,
-    /// The announcers' `hold_time` (`None`: the daemon's default).
-    pub hold_time: Option<Duration>,
+    /// The `web-server` binary.
+    pub web_server: &'a str,
+}
+
+impl<'a> Bed<'a> {
+    /// The testbed with `router` as the edge router, its web servers running `web_server`.
+    pub const fn new(router: RouterKind, web_server: &'a str) -> Self {
+        Bed { router, web_server }
+    }
 }
 
 /// Variations of the daemon testbed for fault scenarios
 /// ([`DaemonTestbed::start_with`]); the default is the lab of [`DaemonTestbed::start`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TestbedOptions {
+    /// The announcers' `hold_time` (`None`: the daemon's default).
+    pub hold_time: Option<Duration>,
     /// VIPs every announcer has besides [`VIP`], gated by the same check.
     pub extra_vips: Vec<String>,
     /// Start the announcers while the router is stopped and its LAN address
@@ -185,20 +196,14 @@ pub struct DaemonTestbed {
 
 impl DaemonTestbed {
     /// Builds the lab and starts both announcers, or returns `None` (after a
-    /// skip line) when it cannot run here. `web_server` is the lab's
-    /// `web-server` binary ([`crate::preflight::WEB_SERVER`], found by [`require_built`]).
-    pub fn start(spec: TestbedSpec, web_server: &str, test: &str) -> Result<Option<Self>> {
-        Self::start_with(spec, &TestbedOptions::default(), web_server, test)
+    /// skip line) when it cannot run here.
+    pub fn start(bed: Bed, test: &str) -> Result<Option<Self>> {
+        Self::start_with(bed, &TestbedOptions::default(), test)
     }
 
     /// [`DaemonTestbed::start`] with the variations of `options`.
-    pub fn start_with(
-        spec: TestbedSpec,
-        options: &TestbedOptions,
-        web_server: &str,
-        test: &str,
-    ) -> Result<Option<Self>> {
-        if !require_host(spec.router, test)? {
+    pub fn start_with(bed: Bed, options: &TestbedOptions, test: &str) -> Result<Option<Self>> {
+        if !require_host(bed.router, test)? {
             return Ok(None);
         }
         let Some(announcer) = require_announcer(test)? else {
@@ -223,7 +228,7 @@ impl DaemonTestbed {
             dir: topology.subdir("router")?,
             peers,
         };
-        let mut router = spec.router.start_with_bfd(setup, options.bfd)?;
+        let mut router = bed.router.start_with_bfd(setup, options.bfd)?;
         if options.router_unreachable {
             router.stop()?;
             let address = format!("{ROUTER_V4}/24");
@@ -235,7 +240,7 @@ impl DaemonTestbed {
             let dir = topology.subdir(&name)?;
             let health_file = dir.join("unhealthy");
             let server = start_web_server(
-                &require_built(web_server, test)?,
+                &require_built(bed.web_server, test)?,
                 &host.ns,
                 &dir,
                 &name,
@@ -253,7 +258,7 @@ impl DaemonTestbed {
                 router_id: host.v4,
                 peer: IpAddr::V4(ROUTER_V4),
                 peer_as: LOCAL_AS,
-                hold_time: spec.hold_time,
+                hold_time: options.hold_time,
                 health_url: format!("http://127.0.0.1:{HEALTH_PORT}/healthz"),
                 exec_command: options.exec_check.as_ref().map(|command| {
                     let dir = dir.to_string_lossy();

@@ -34,3 +34,22 @@ pub use announcer_harness::{
     web_server, Error, Result,
 };
 pub use preflight::require_host;
+
+/// Lab tests as a table: one row per test, `test_name => scenario(args...);`, each
+/// expanding to an ignored `#[test] fn test_name() -> Result<()>` (the lab tests run only
+/// when asked for: `sudo scripts/test`) that calls the scenario with `args` and the test's
+/// own name (`<test file>::<test_name>`) last. Attributes on a row (doc comments) go on
+/// its test.
+#[macro_export]
+macro_rules! lab_tests {
+    ($($(#[$meta:meta])* $test:ident => $($scenario:ident)::+ ($($arg:expr),* $(,)?);)*) => {
+        $(
+            $(#[$meta])*
+            #[test]
+            #[ignore = "needs root: scripts/test"]
+            fn $test() -> $crate::Result<()> {
+                $($scenario)::+($($arg,)* concat!(module_path!(), "::", stringify!($test)))
+            }
+        )*
+    };
+}

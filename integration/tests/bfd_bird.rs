@@ -10,90 +10,31 @@
 //! shows the `measured:` figures.
 
 use announcer_integration::daemon_scenarios::bfd as scenarios;
+use announcer_integration::daemon_testbed::Bed;
 use announcer_integration::preflight;
 use announcer_integration::routers::RouterKind;
-use announcer_integration::Result;
 
-const ROUTER: RouterKind = RouterKind::Bird;
-const WEB_SERVER: &str = preflight::WEB_SERVER;
+const BED: Bed = Bed::new(RouterKind::Bird, preflight::WEB_SERVER);
 
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn bfd_sessions_come_up_at_100_ms_times_3_at_bird_and_in_the_status() -> Result<()> {
-    scenarios::bfd_sessions_come_up_at_the_configured_timers(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::bfd_sessions_come_up_at_100_ms_times_3_at_bird_and_in_the_status",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_frozen_server_leaves_birds_route_within_a_second_and_returns_when_continued() -> Result<()> {
-    scenarios::a_frozen_server_leaves_the_route_within_a_second(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::a_frozen_server_leaves_birds_route_within_a_second_and_returns_when_continued",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_link_dropping_packets_unseen_by_bird_removes_the_server_within_a_second() -> Result<()> {
-    scenarios::a_link_dropping_packets_unseen_by_the_router_removes_the_server(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::a_link_dropping_packets_unseen_by_bird_removes_the_server_within_a_second",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn sigterm_with_bfd_leaves_bird_with_our_cease_and_no_bfd_failure() -> Result<()> {
-    scenarios::sigterm_with_bfd_closes_with_a_cease_not_a_bfd_failure(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::sigterm_with_bfd_leaves_bird_with_our_cease_and_no_bfd_failure",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_planned_restart_hands_the_bfd_session_over_and_bird_never_drops_the_route() -> Result<()> {
-    scenarios::a_planned_restart_keeps_the_bfd_session_up(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::a_planned_restart_hands_the_bfd_session_over_and_bird_never_drops_the_route",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_crashed_daemon_leaves_birds_route_within_a_second_as_bfd_ends_graceful_restart() -> Result<()>
-{
-    scenarios::a_crashed_daemon_ends_as_the_router_documents(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::a_crashed_daemon_leaves_birds_route_within_a_second_as_bfd_ends_graceful_restart",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_stalled_check_loop_stops_bfd_and_bird_drops_the_server() -> Result<()> {
-    scenarios::a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::a_stalled_check_loop_stops_bfd_and_bird_drops_the_server",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_reload_changes_the_bfd_timers_at_bird_without_taking_a_session_down() -> Result<()> {
-    scenarios::a_reload_changes_the_bfd_timers_without_a_reset(
-        ROUTER,
-        WEB_SERVER,
-        "bfd_bird::a_reload_changes_the_bfd_timers_at_bird_without_taking_a_session_down",
-    )
+announcer_integration::lab_tests! {
+    bfd_sessions_come_up_at_100_ms_times_3_at_bird_and_in_the_status =>
+        scenarios::bfd_sessions_come_up_at_the_configured_timers(BED);
+    a_frozen_server_leaves_birds_route_within_a_second_and_returns_when_continued =>
+        scenarios::a_frozen_server_leaves_the_route_within_a_second(BED);
+    a_link_dropping_packets_unseen_by_bird_removes_the_server_within_a_second =>
+        scenarios::a_link_dropping_packets_unseen_by_the_router_removes_the_server(
+            BED,
+        );
+    sigterm_with_bfd_leaves_bird_with_our_cease_and_no_bfd_failure =>
+        scenarios::sigterm_with_bfd_closes_with_a_cease_not_a_bfd_failure(BED);
+    a_planned_restart_hands_the_bfd_session_over_and_bird_never_drops_the_route =>
+        scenarios::a_planned_restart_keeps_the_bfd_session_up(BED);
+    a_crashed_daemon_leaves_birds_route_within_a_second_as_bfd_ends_graceful_restart =>
+        scenarios::a_crashed_daemon_ends_as_the_router_documents(BED);
+    a_stalled_check_loop_stops_bfd_and_bird_drops_the_server =>
+        scenarios::a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
+            BED,
+        );
+    a_reload_changes_the_bfd_timers_at_bird_without_taking_a_session_down =>
+        scenarios::a_reload_changes_the_bfd_timers_without_a_reset(BED);
 }

@@ -11,25 +11,12 @@
 
 use announcer_integration::control_flood;
 use announcer_integration::preflight;
-use announcer_integration::Result;
 
 const WEB_SERVER: &str = preflight::WEB_SERVER;
 
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn eleven_hundred_idle_control_connections_under_1024_open_files_keep_the_vip_and_status_answers(
-) -> Result<()> {
-    control_flood::idle_connections_under_a_low_open_files_limit(
-        WEB_SERVER,
-        "control_bounds::eleven_hundred_idle_control_connections_under_1024_open_files_keep_the_vip_and_status_answers",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_withdrawal_shows_and_logs_the_uid_and_pid_of_who_asked() -> Result<()> {
-    control_flood::a_withdrawal_records_who_asked(
-        WEB_SERVER,
-        "control_bounds::a_withdrawal_shows_and_logs_the_uid_and_pid_of_who_asked",
-    )
+announcer_integration::lab_tests! {
+    eleven_hundred_idle_control_connections_under_1024_open_files_keep_the_vip_and_status_answers =>
+        control_flood::idle_connections_under_a_low_open_files_limit(WEB_SERVER);
+    a_withdrawal_shows_and_logs_the_uid_and_pid_of_who_asked =>
+        control_flood::a_withdrawal_records_who_asked(WEB_SERVER);
 }

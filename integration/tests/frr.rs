@@ -8,61 +8,19 @@
 use announcer_integration::preflight::BGP_SPEAKER;
 use announcer_integration::routers::RouterKind;
 use announcer_integration::scenarios::{self, SenderKind};
-use announcer_integration::Result;
 
 const ROUTER: RouterKind = RouterKind::Frr;
 const SPEAKER: SenderKind = SenderKind::Speaker(BGP_SPEAKER);
 
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn the_session_reaches_established() -> Result<()> {
-    scenarios::session_reaches_established(ROUTER, SPEAKER, "frr::the_session_reaches_established")
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn routes_arrive_with_our_as_path_next_hops_med_and_communities() -> Result<()> {
-    scenarios::routes_arrive_with_attributes(
-        ROUTER,
-        SPEAKER,
-        0,
-        "frr::routes_arrive_with_our_as_path_next_hops_med_and_communities",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn prepended_routes_arrive_with_three_copies_of_our_as() -> Result<()> {
-    scenarios::routes_arrive_with_attributes(
-        ROUTER,
-        SPEAKER,
-        2,
-        "frr::prepended_routes_arrive_with_three_copies_of_our_as",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn withdrawn_routes_disappear() -> Result<()> {
-    scenarios::withdrawn_routes_disappear(ROUTER, SPEAKER, "frr::withdrawn_routes_disappear")
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn routes_return_after_the_router_restarts() -> Result<()> {
-    scenarios::routes_return_after_router_restart(
-        ROUTER,
-        SPEAKER,
-        "frr::routes_return_after_the_router_restarts",
-    )
-}
-
-#[test]
-#[ignore = "needs root: scripts/test"]
-fn a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason() -> Result<()> {
-    scenarios::clean_shutdown_shows_the_reason(
-        ROUTER,
-        SPEAKER,
-        "frr::a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason",
-    )
+announcer_integration::lab_tests! {
+    the_session_reaches_established => scenarios::session_reaches_established(ROUTER, SPEAKER);
+    routes_arrive_with_our_as_path_next_hops_med_and_communities =>
+        scenarios::routes_arrive_with_attributes(ROUTER, SPEAKER, 0);
+    prepended_routes_arrive_with_three_copies_of_our_as =>
+        scenarios::routes_arrive_with_attributes(ROUTER, SPEAKER, 2);
+    withdrawn_routes_disappear => scenarios::withdrawn_routes_disappear(ROUTER, SPEAKER);
+    routes_return_after_the_router_restarts =>
+        scenarios::routes_return_after_router_restart(ROUTER, SPEAKER);
+    a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason =>
+        scenarios::clean_shutdown_shows_the_reason(ROUTER, SPEAKER);
 }

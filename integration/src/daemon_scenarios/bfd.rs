@@ -26,11 +26,10 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::{measured, settled_with_options, RECONNECT_LIMIT, RETURN_LIMIT, SETTLE};
-use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, TestbedSpec, Web, VIP};
+use super::{measured, settled_with, RECONNECT_LIMIT, RETURN_LIMIT, SETTLE};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
 use crate::routers::bfd::{BfdSession, BfdTimers, FAST};
-use crate::routers::RouterKind;
 use crate::topology::ROUTER_V4;
 use crate::wait::{wait_until, POLL};
 
@@ -83,20 +82,16 @@ impl Expected {
 /// servers announce and both BFD sessions are Up at the fast timers, then runs `body`;
 /// skips (Ok) when the lab cannot run here.
 fn with_bfd(
-    router: RouterKind,
+    bed: Bed,
     options: TestbedOptions,
-    (web_server, test): (&str, &str),
+    test: &str,
     body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    let spec = TestbedSpec {
-        router,
-        hold_time: None,
-    };
     let options = TestbedOptions {
         bfd: Some(FAST),
         ..options
     };
-    settled_with_options(spec, &options, web_server, test, |lab| {
+    settled_with(bed, &options, test, |lab| {
         let start = Instant::now();
         for n in 1..=lab.webs.len() {
             wait_bfd(lab, n, FAST, start, SETTLE)?;
@@ -205,92 +200,74 @@ fn expect_reset_by_bfd(lab: &DaemonTestbed, n: usize) -> Result<()> {
 /// With BFD at 100 ms × 3 on both sides, both sessions come Up at the router, which
 /// detects each web server in 300 ms, and each `announcer status --json` shows its session
 /// Up, sending every 100 ms, detecting the router in 300 ms, with no failure.
-pub fn bfd_sessions_come_up_at_the_configured_timers(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    with_bfd(
-        router,
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            for (n, web) in lab.webs.iter().enumerate() {
-                let at_router = router_bfd(lab, n + 1)?;
-                eprintln!(
-                    "[lab] {} shows {}: {}",
-                    lab.router.kind(),
-                    web.name,
-                    at_router.raw
-                );
-                let ours = announcer_bfd(web)?;
-                eprintln!("[lab] {} status bfd: {ours:?}", web.name);
-                if ours.multiplier != FAST.multiplier || ours.failures != 0 || !ours.ever_up {
-                    return Err(Error::Check(format!(
-                        "{}: expected multiplier 3, no failure, ever up; got {ours:?}",
-                        web.name
-                    )));
-                }
+pub fn bfd_sessions_come_up_at_the_configured_timers(bed: Bed, test: &str) -> Result<()> {
+    with_bfd(bed, TestbedOptions::default(), test, |lab| {
+        for (n, web) in lab.webs.iter().enumerate() {
+            let at_router = router_bfd(lab, n + 1)?;
+            eprintln!(
+                "[lab] {} shows {}: {}",
+                lab.router.kind(),
+                web.name,
+                at_router.raw
+            );
+            let ours = announcer_bfd(web)?;
+            eprintln!("[lab] {} status bfd: {ours:?}", web.name);
+            if ours.multiplier != FAST.multiplier || ours.failures != 0 || !ours.ever_up {
+                return Err(Error::Check(format!(
+                    "{}: expected multiplier 3, no failure, ever up; got {ours:?}",
+                    web.name
+                )));
             }
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    })
 }
 
 /// SIGHUP after changing web2's timers from 100 ms × 3 to 300 ms × 5: the router and the
 /// status take the new figures (a Poll Sequence), while neither the BGP session nor the
 /// BFD session goes down (same session mark and BFD `Since` / event counts at the router,
 /// no failure in the status).
-pub fn a_reload_changes_the_bfd_timers_without_a_reset(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    with_bfd(
-        router,
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            let peer = lab.web(2)?.peer();
-            let bgp_before = lab.router.session_mark(peer)?;
-            let bfd_before = router_bfd(lab, 2)?;
-            let start = Instant::now();
-            let web2 = lab.web_mut(2)?;
-            web2.announcer.set_bfd(Some(SLOW))?;
-            web2.announcer.signal("HUP")?;
-            let took = wait_bfd(lab, 2, SLOW, start, RECONNECT_LIMIT)?;
-            measured("SIGHUP to the new BFD timers in force at both ends", took);
-            let bfd_after = router_bfd(lab, 2)?;
-            let bgp_after = lab.router.session_mark(peer)?;
-            let ours = announcer_bfd(lab.web(2)?)?;
-            eprintln!(
-                "[lab] web2 BFD at {}: before {}; after {}; status {ours:?}",
-                lab.router.kind(),
-                bfd_before.raw,
-                bfd_after.raw
-            );
-            if bgp_before.is_none() || bgp_after != bgp_before {
-                return Err(Error::Check(format!(
-                    "the BGP session was reset by the reload: {bgp_before:?} → {bgp_after:?}"
-                )));
-            }
-            if !bfd_after.is_up() || bfd_after.mark != bfd_before.mark || ours.failures != 0 {
-                return Err(Error::Check(format!(
-                    "the BFD session went down on the reload: {} → {}; status {ours:?}",
-                    bfd_before.raw, bfd_after.raw
-                )));
-            }
-            let web1 = router_bfd(lab, 1)?;
-            if web1.detection_time != Some(Expected::of(FAST).router_detection) {
-                return Err(Error::Check(format!(
-                    "web1's BFD changed too: {}",
-                    web1.raw
-                )));
-            }
-            lab.wait_next_hops(VIP, &lab.both(), Instant::now(), RETURN_LIMIT)
-                .map(drop)
-        },
-    )
+pub fn a_reload_changes_the_bfd_timers_without_a_reset(bed: Bed, test: &str) -> Result<()> {
+    with_bfd(bed, TestbedOptions::default(), test, |lab| {
+        let peer = lab.web(2)?.peer();
+        let bgp_before = lab.router.session_mark(peer)?;
+        let bfd_before = router_bfd(lab, 2)?;
+        let start = Instant::now();
+        let web2 = lab.web_mut(2)?;
+        web2.announcer.set_bfd(Some(SLOW))?;
+        web2.announcer.signal("HUP")?;
+        let took = wait_bfd(lab, 2, SLOW, start, RECONNECT_LIMIT)?;
+        measured("SIGHUP to the new BFD timers in force at both ends", took);
+        let bfd_after = router_bfd(lab, 2)?;
+        let bgp_after = lab.router.session_mark(peer)?;
+        let ours = announcer_bfd(lab.web(2)?)?;
+        eprintln!(
+            "[lab] web2 BFD at {}: before {}; after {}; status {ours:?}",
+            lab.router.kind(),
+            bfd_before.raw,
+            bfd_after.raw
+        );
+        if bgp_before.is_none() || bgp_after != bgp_before {
+            return Err(Error::Check(format!(
+                "the BGP session was reset by the reload: {bgp_before:?} → {bgp_after:?}"
+            )));
+        }
+        if !bfd_after.is_up() || bfd_after.mark != bfd_before.mark || ours.failures != 0 {
+            return Err(Error::Check(format!(
+                "the BFD session went down on the reload: {} → {}; status {ours:?}",
+                bfd_before.raw, bfd_after.raw
+            )));
+        }
+        let web1 = router_bfd(lab, 1)?;
+        if web1.detection_time != Some(Expected::of(FAST).router_detection) {
+            return Err(Error::Check(format!(
+                "web1's BFD changed too: {}",
+                web1.raw
+            )));
+        }
+        lab.wait_next_hops(VIP, &lab.both(), Instant::now(), RETURN_LIMIT)
+            .map(drop)
+    })
 }
 
 #[cfg(test)]

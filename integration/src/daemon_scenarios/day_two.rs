@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::{expect_vip, measured, withdrawal, EXIT_LIMIT, RETURN_LIMIT, SETTLE};
 use crate::daemon::CHECK_NAME;
-use crate::daemon_testbed::{DaemonTestbed, Web, VIP};
+use crate::daemon_testbed::{Bed, DaemonTestbed, Web, VIP};
 use crate::error::{Error, Result};
 use crate::http::get_once;
-use crate::routers::RouterKind;
 use crate::wait::{wait_until, POLL};
 
 /// Where web1 serves metrics, inside its namespace.
@@ -21,12 +20,8 @@ const METRICS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 918
 const ADDED_VIP: &str = "203.0.113.40/32";
 
 /// See the module documentation.
-pub fn metrics_logs_and_reload_follow_the_server(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    super::settled(router, web_server, test, |lab| {
+pub fn metrics_logs_and_reload_follow_the_server(bed: Bed, test: &str) -> Result<()> {
+    super::settled(bed, test, |lab| {
         restart_with_metrics_and_json_logs(lab)?;
         let web2 = lab.web(2)?.peer();
         let healthy = format!("announcer_check_healthy{{check=\"{CHECK_NAME}\"}}");

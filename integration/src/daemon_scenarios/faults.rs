@@ -44,10 +44,9 @@ use serde_json::Value;
 
 use super::{SETTLE, WITHDRAW_LIMIT};
 use crate::daemon::{CHECK_INTERVAL, CHECK_TIMEOUT, FALL};
-use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, TestbedSpec, Web, FINE_POLL};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, FINE_POLL};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
-use crate::routers::RouterKind;
 use crate::wait::wait_until;
 
 /// The VIP every web server keeps in maintenance throughout a case.
@@ -78,16 +77,16 @@ fn stalled_check_limit() -> Duration {
 /// maintenance state was kept and the daemons are still running. Skips
 /// (Ok) when the lab cannot run here.
 fn faulted(
-    spec: TestbedSpec,
+    bed: Bed,
     options: TestbedOptions,
-    (web_server, test): (&str, &str),
+    test: &str,
     body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
     let options = TestbedOptions {
         extra_vips: vec![MAINT_VIP.to_owned()],
         ..options
     };
-    let Some(lab) = DaemonTestbed::start_with(spec, &options, web_server, test)? else {
+    let Some(lab) = DaemonTestbed::start_with(bed, &options, test)? else {
         return Ok(());
     };
     lab.run(|lab| {
@@ -98,14 +97,6 @@ fn faulted(
         body(lab)?;
         baseline.expect_kept(lab)
     })
-}
-
-/// The standard spec with `router` and the daemon's default hold time.
-fn spec(router: RouterKind) -> TestbedSpec {
-    TestbedSpec {
-        router,
-        hold_time: None,
-    }
 }
 
 /// [`MAINT_VIP`]'s maintenance on each web server, as set at the start.

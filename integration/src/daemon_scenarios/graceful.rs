@@ -8,11 +8,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::{measured, settled, EXIT_LIMIT, RECONNECT_LIMIT};
-use crate::daemon_testbed::{DaemonTestbed, HTTP_PORT, VIP, VIP_ADDRESS};
+use crate::daemon_testbed::{Bed, DaemonTestbed, HTTP_PORT, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::http::{ClientLoop, Failure, Tally};
 use crate::kernel::next_hops;
-use crate::routers::RouterKind;
 use crate::wait::{holds_for, wait_until, POLL};
 
 /// The drain time the drain scenario configures: long enough to watch the router mid-drain.
@@ -34,12 +33,8 @@ const DOWN_FOR: Duration = Duration::from_secs(1);
 /// connection fails but one open at the moment the router moved web2's flows to web1 (a
 /// stateless ECMP rehash breaks it on any router). `withdraw --now` after `announce`
 /// withdraws at once.
-pub fn a_drain_moves_traffic_before_the_withdraw(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn a_drain_moves_traffic_before_the_withdraw(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let (web1, web2) = (lab.web(1)?.peer(), lab.web(2)?.peer());
         reconfigure(
             lab,
@@ -99,12 +94,8 @@ pub fn a_drain_moves_traffic_before_the_withdraw(
 /// SIGKILL (a crash): each time the router keeps both next hops while the daemon is down,
 /// the new process comes back, holds End-of-RIB until the check has a verdict, then
 /// sends it; the route never changes and no client connection fails.
-pub fn a_graceful_restart_keeps_the_route(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn a_graceful_restart_keeps_the_route(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let client = client_loop(lab);
         std::thread::sleep(BEFORE);
         restart_keeping_routes(lab, "USR2", "stopping for a graceful restart")?;

@@ -39,7 +39,7 @@ use std::time::Duration;
 
 use crate::daemon::RISE;
 use crate::daemon_testbed::{
-    start_web_server, DaemonTestbed, TestbedOptions, TestbedSpec, Web, HEALTH_PORT, HTTP_PORT, VIP,
+    start_web_server, Bed, DaemonTestbed, TestbedOptions, Web, HEALTH_PORT, HTTP_PORT, VIP,
     VIP_ADDRESS,
 };
 use crate::error::{Error, Result};
@@ -71,40 +71,24 @@ const VIP2_ADDRESS: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 20);
 /// The reason given to `announcer withdraw`.
 const MAINTENANCE_REASON: &str = "maint";
 
-/// Starts a lab with the daemon's default hold time, waits until both web servers announce
-/// the VIP, and runs `body` in it; skips (Ok) when the lab cannot run here.
+/// Starts the testbed `bed` with the daemon's default hold time, waits until both web
+/// servers announce the VIP, and runs `body` in it; skips (Ok) when the lab cannot run here.
 fn settled(
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
     body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    let spec = TestbedSpec {
-        router,
-        hold_time: None,
-    };
-    settled_with(spec, web_server, test, body)
+    settled_with(bed, &TestbedOptions::default(), test, body)
 }
 
-/// [`settled`] with a given spec.
+/// [`settled`] with the variations of `options`.
 fn settled_with(
-    spec: TestbedSpec,
-    web_server: &str,
-    test: &str,
-    body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
-) -> Result<()> {
-    settled_with_options(spec, &TestbedOptions::default(), web_server, test, body)
-}
-
-/// [`settled`] with a given spec and options.
-fn settled_with_options(
-    spec: TestbedSpec,
+    bed: Bed,
     options: &TestbedOptions,
-    web_server: &str,
     test: &str,
     body: impl FnOnce(&mut DaemonTestbed) -> Result<()>,
 ) -> Result<()> {
-    let Some(lab) = DaemonTestbed::start_with(spec, options, web_server, test)? else {
+    let Some(lab) = DaemonTestbed::start_with(bed, options, test)? else {
         return Ok(());
     };
     match lab.wait_all_announced(SETTLE) {
@@ -284,12 +268,8 @@ pub fn the_lab_serves_both_web_servers_through_a_static_route(
 
 /// Both servers healthy: one multipath kernel route via both, the VIP on
 /// each `lo`, the client answered by both, and status says so.
-pub fn both_healthy_servers_share_the_vip(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn both_healthy_servers_share_the_vip(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         eprintln!(
             "[lab] {}",
             lab.topology

@@ -8,9 +8,8 @@ use std::time::Instant;
 use super::{
     expect_answers, measured, restart_with, settled, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
-use crate::daemon_testbed::{DaemonTestbed, VIP, VIP_ADDRESS};
+use crate::daemon_testbed::{Bed, DaemonTestbed, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 use crate::wait::{holds_for, POLL};
 
 /// The default `[degraded]` prepend.
@@ -26,12 +25,8 @@ fn file_check(name: &str, path: &Path, pass_if: &str) -> String {
 }
 
 /// See the module documentation.
-pub fn the_failure_policy_steers_traffic_and_fails_open(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn the_failure_policy_steers_traffic_and_fails_open(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let busy = lab.web(2)?.dir().join("busy");
         let check = file_check("busy", &busy, "absent");
         restart_with(lab, 2, |config| {

@@ -9,10 +9,9 @@ use super::{
     expect_answers, expect_routes_sent, expect_vip, measured, settled, settled_with, HOLD_MARGIN,
     HOLD_TIME, RECONNECT_LIMIT, RETURN_LIMIT, VIP2, VIP2_ADDRESS,
 };
-use crate::daemon_testbed::{DaemonTestbed, TestbedSpec, FINE_POLL, VIP};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, FINE_POLL, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
-use crate::routers::RouterKind;
 use crate::status::Status;
 use crate::topology::ROUTER_V4;
 use crate::wait::{holds_for, POLL};
@@ -23,16 +22,12 @@ const BAD_RELOAD_PERIOD: Duration = Duration::from_millis(1500);
 /// A frozen daemon (SIGSTOP) loses its route when the hold time (3 s)
 /// expires at the router, not before; resumed (SIGCONT), it reconnects and
 /// announces again by itself.
-pub fn a_frozen_daemon_loses_its_route_at_hold_expiry(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    let spec = TestbedSpec {
-        router,
+pub fn a_frozen_daemon_loses_its_route_at_hold_expiry(bed: Bed, test: &str) -> Result<()> {
+    let options = TestbedOptions {
         hold_time: Some(HOLD_TIME),
+        ..TestbedOptions::default()
     };
-    settled_with(spec, web_server, test, |lab| {
+    settled_with(bed, &options, test, |lab| {
         let web2 = lab.web(2)?.peer();
         let start = Instant::now();
         lab.web_mut(1)?.announcer.signal("STOP")?;
@@ -56,12 +51,8 @@ pub fn a_frozen_daemon_loses_its_route_at_hold_expiry(
 /// SIGHUP with a broken config changes nothing; SIGHUP after adding
 /// `203.0.113.20/32` to web1's config announces it (bound to `lo`, served to the
 /// client); neither resets the BGP session.
-pub fn sighup_adds_a_vip_without_resetting_the_session(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn sighup_adds_a_vip_without_resetting_the_session(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let web1 = lab.web(1)?.peer();
         let mark = lab.router.session_mark(web1)?;
         let uptime = peer_uptime(&lab.web(1)?.announcer.status()?)?;

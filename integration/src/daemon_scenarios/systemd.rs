@@ -5,8 +5,8 @@ use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
 
 use super::{measured, settled, EXIT_LIMIT};
+use crate::daemon_testbed::Bed;
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 
 /// The watchdog timeout given to the daemon (it pings at half of it, at most every second).
 const WATCHDOG_USEC: u64 = 2_000_000;
@@ -19,12 +19,8 @@ const MAX_MESSAGES: usize = 1_000;
 
 /// web2's announcer started with `NOTIFY_SOCKET` and `WATCHDOG_USEC` says `READY=1` once
 /// it serves, `WATCHDOG=1` every second while its checks run, and `STOPPING=1` on SIGTERM.
-pub fn the_daemon_notifies_systemd_and_pings_its_watchdog(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn the_daemon_notifies_systemd_and_pings_its_watchdog(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let web2 = lab.web_mut(2)?;
         let path = web2.dir().join("notify.sock");
         let socket = UnixDatagram::bind(&path)

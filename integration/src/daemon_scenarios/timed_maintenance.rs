@@ -4,9 +4,8 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{measured, settled, EXIT_LIMIT, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT};
-use crate::daemon_testbed::VIP;
+use crate::daemon_testbed::{Bed, VIP};
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 
 /// How long the maintenance lasts.
 const FOR: Duration = Duration::from_secs(6);
@@ -15,11 +14,10 @@ const FOR: Duration = Duration::from_secs(6);
 /// status shows the end, the daemon is restarted in the middle, and the route comes back by
 /// itself once the time is over (within the return bound after it).
 pub fn a_maintenance_for_a_time_ends_by_itself_across_a_restart(
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+    settled(bed, test, |lab| {
         let web1 = lab.web(1)?.peer();
         let start = Instant::now();
         let said = lab.web(2)?.announcer.control(&[

@@ -10,10 +10,9 @@ use super::{
     MAINTENANCE_REASON, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
 use crate::daemon::{CHECK_INTERVAL, FALL, RISE};
-use crate::daemon_testbed::DaemonTestbed;
+use crate::daemon_testbed::{Bed, DaemonTestbed};
 use crate::daemon_testbed::{Web, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 use crate::wait::{holds_for, wait_until, POLL};
 
 /// How long the router may take to show the NOTIFICATION it received.
@@ -33,12 +32,8 @@ fn now_unix() -> f64 {
 
 /// web1's health failing removes its next hop within fall × interval + 1 s
 /// without dropping its session; recovering brings it back.
-pub fn a_failing_health_check_withdraws_the_server(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn a_failing_health_check_withdraws_the_server(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let web2 = lab.web(2)?.peer();
         let start = Instant::now();
         lab.web(1)?.set_healthy(false)?;
@@ -68,12 +63,8 @@ pub fn a_failing_health_check_withdraws_the_server(
 /// `announcer withdraw --reason` removes web2 within 1 s, status shows the
 /// maintenance, it holds across a daemon restart, and `announcer announce`
 /// brings web2 back.
-pub fn maintenance_withdraws_and_survives_a_restart(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn maintenance_withdraws_and_survives_a_restart(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let web1 = lab.web(1)?.peer();
         let start = Instant::now();
         lab.web(2)?
@@ -177,12 +168,8 @@ fn expect_maintenance(web: &Web) -> Result<()> {
 /// 2 s, the router shows our Cease / Administrative Shutdown with a reason,
 /// and the client then gets a one-line error naming the socket; SIGINT does
 /// the same for web2, leaving no route.
-pub fn sigterm_withdraws_and_says_why(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    settled(router, web_server, test, |lab| {
+pub fn sigterm_withdraws_and_says_why(bed: Bed, test: &str) -> Result<()> {
+    settled(bed, test, |lab| {
         let web2 = lab.web(2)?.peer();
         stop_cleanly(lab, 1, "TERM", &[web2])?;
         expect_not_running_error(lab.web(1)?)?;

@@ -14,11 +14,10 @@ use nix::unistd::Pid;
 use super::{expect_reset_by_bfd, log_count, wait_back, with_bfd, FAILOVER_LIMIT};
 use crate::daemon::{CHECK_INTERVAL, CHECK_TIMEOUT};
 use crate::daemon_scenarios::measured;
-use crate::daemon_testbed::{TestbedOptions, Web, FINE_POLL, VIP};
+use crate::daemon_testbed::{Bed, TestbedOptions, Web, FINE_POLL, VIP};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::process::{ChildGuard, Streams};
-use crate::routers::RouterKind;
 use crate::wait::{wait_until, POLL};
 
 /// The table of [`DROP_RULES`] in web2's namespace.
@@ -112,50 +111,42 @@ impl Drop for Dropping<'_> {
 /// Every process of web2's namespace stopped: its next hop leaves the router's kernel
 /// route within a second (BFD's 300 ms detection, where hold-time expiry takes seconds),
 /// the router says BFD reset the session; continued, web2 comes back by itself.
-pub fn a_frozen_server_leaves_the_route_within_a_second(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    with_bfd(
-        router,
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            let web1 = lab.web(1)?.peer();
-            let start = Instant::now();
-            let frozen = Frozen::freeze(lab.web(2)?)?;
-            let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
-            measured(
-                &format!("BFD: web2 frozen → next hop gone at {router}"),
-                took,
-            );
-            expect_reset_by_bfd(lab, 2)?;
-            let resumed = Instant::now();
-            drop(frozen);
-            wait_back(
-                lab,
-                2,
-                resumed,
-                "BFD: web2 continued → BFD Up and next hop back",
-            )
-        },
-    )
+pub fn a_frozen_server_leaves_the_route_within_a_second(bed: Bed, test: &str) -> Result<()> {
+    let router = bed.router;
+    with_bfd(bed, TestbedOptions::default(), test, |lab| {
+        let web1 = lab.web(1)?.peer();
+        let start = Instant::now();
+        let frozen = Frozen::freeze(lab.web(2)?)?;
+        let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
+        measured(
+            &format!("BFD: web2 frozen → next hop gone at {router}"),
+            took,
+        );
+        expect_reset_by_bfd(lab, 2)?;
+        let resumed = Instant::now();
+        drop(frozen);
+        wait_back(
+            lab,
+            2,
+            resumed,
+            "BFD: web2 continued → BFD Up and next hop back",
+        )
+    })
 }
 
 /// nftables in web2's namespace drop everything on its `eth0` (the router's interface
 /// stays up and sees nothing): web2's next hop leaves within a second and the router says
 /// BFD reset the session; without the rules, web2 comes back by itself.
 pub fn a_link_dropping_packets_unseen_by_the_router_removes_the_server(
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
+    let router = bed.router;
     let options = TestbedOptions {
         tools: vec!["nft"],
         ..TestbedOptions::default()
     };
-    with_bfd(router, options, (web_server, test), |lab| {
+    with_bfd(bed, options, test, |lab| {
         let web1 = lab.web(1)?.peer();
         let web2 = lab.web(2)?;
         let start = Instant::now();
@@ -185,15 +176,15 @@ pub fn a_link_dropping_packets_unseen_by_the_router_removes_the_server(
 /// stalled past the stall rule and released, the daemon logs its stalled check loop and
 /// web2 comes back.
 pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
+    let router = bed.router;
     let options = TestbedOptions {
         tools: vec!["strace"],
         ..TestbedOptions::default()
     };
-    with_bfd(router, options, (web_server, test), |lab| {
+    with_bfd(bed, options, test, |lab| {
         let web1 = lab.web(1)?.peer();
         let stall_rule = CHECK_INTERVAL + CHECK_TIMEOUT + STALL_SLACK;
         let limit = stall_rule + BFD_LEASE + LIVENESS;

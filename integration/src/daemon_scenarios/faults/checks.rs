@@ -6,16 +6,13 @@
 use std::time::{Duration, Instant};
 
 use super::procfs::{children, in_network_namespace, open_fds, Proc};
-use super::{
-    faulted, log_lines, measured_count, spec, stalled_check_limit, timed_status, wait_log,
-};
+use super::{faulted, log_lines, measured_count, stalled_check_limit, timed_status, wait_log};
 use crate::daemon::CHECK_TIMEOUT;
 use crate::daemon_scenarios::{expect_vip, measured, RETURN_LIMIT};
 use crate::daemon_testbed::{
-    DaemonTestbed, Stall, TestbedOptions, Web, DIR_PLACEHOLDER, FINE_POLL, VIP,
+    Bed, DaemonTestbed, Stall, TestbedOptions, Web, DIR_PLACEHOLDER, FINE_POLL, VIP,
 };
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 use crate::wait::{wait_until, POLL};
 
 /// The file that makes the exec check hang, in each web server's directory.
@@ -42,28 +39,22 @@ const CLEANUP_LIMIT: Duration = Duration::from_secs(3);
 /// back.
 pub fn a_stalled_health_endpoint_withdraws_the_server(
     stall: Stall,
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
-    faulted(
-        spec(router),
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            let what = match stall {
-                Stall::MidResponse => "health endpoint stalled mid-response",
-                Stall::Mute => "health endpoint accepting and never answering",
-            };
-            hanging_withdraws_in_time(lab, what, |lab| lab.web(1)?.set_stall(stall, true))?;
-            let web1 = lab.web(1)?;
-            let start = Instant::now();
-            web1.set_stall(stall, false)?;
-            let took = lab.wait_next_hops(VIP, &lab.both(), start, RETURN_LIMIT)?;
-            measured(&format!("{what} → healed → route back"), took);
-            Ok(())
-        },
-    )
+    faulted(bed, TestbedOptions::default(), test, |lab| {
+        let what = match stall {
+            Stall::MidResponse => "health endpoint stalled mid-response",
+            Stall::Mute => "health endpoint accepting and never answering",
+        };
+        hanging_withdraws_in_time(lab, what, |lab| lab.web(1)?.set_stall(stall, true))?;
+        let web1 = lab.web(1)?;
+        let start = Instant::now();
+        web1.set_stall(stall, false)?;
+        let took = lab.wait_next_hops(VIP, &lab.both(), start, RETURN_LIMIT)?;
+        measured(&format!("{what} → healed → route back"), took);
+        Ok(())
+    })
 }
 
 /// web1's exec check (`sh -c 'if [ -e FILE ]; then sleep 1000; fi'`) starts
@@ -72,18 +63,14 @@ pub fn a_stalled_health_endpoint_withdraws_the_server(
 /// hanging, neither timed-out commands nor the daemon's open file
 /// descriptors pile up; once it passes again, no
 /// `sleep` is left in web1's namespace and the daemon has no zombie child.
-pub fn an_exec_check_that_never_exits_is_killed(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
+pub fn an_exec_check_that_never_exits_is_killed(bed: Bed, test: &str) -> Result<()> {
     let hang_file = format!("{DIR_PLACEHOLDER}/{EXEC_HANG_FILE}");
     let command = format!("if [ -e \"$0\" ]; then {HANGING_PROGRAM} 1000; fi");
     let options = TestbedOptions {
         exec_check: Some(vec!["sh".into(), "-c".into(), command, hang_file]),
         ..TestbedOptions::default()
     };
-    faulted(spec(router), options, (web_server, test), |lab| {
+    faulted(bed, options, test, |lab| {
         let file = lab.web(1)?.dir().join(EXEC_HANG_FILE);
         hanging_withdraws_in_time(lab, "exec check hanging", |_| {
             std::fs::write(&file, "hang\n")

@@ -5,11 +5,10 @@
 use std::time::{Duration, Instant};
 
 use super::procfs::rss_kib;
-use super::{faulted, log_lines, measured_count, spec, state_file};
+use super::{faulted, log_lines, measured_count, state_file};
 use crate::daemon_scenarios::{expect_serving, measured, RETURN_LIMIT, WITHDRAW_LIMIT};
-use crate::daemon_testbed::{TestbedOptions, Web, VIP};
+use crate::daemon_testbed::{Bed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 
 /// How many commands: `withdraw --now` and `announce`, alternating, ending
 /// with an `announce`.
@@ -26,83 +25,74 @@ const REASON: &str = "churn";
 /// and the state file show no maintenance of the VIP; one more `withdraw
 /// --now` takes web1 out and the state file records it; the log has one
 /// line per command; the daemon's RSS grows by less than 16 MiB.
-pub fn a_thousand_maintenance_commands_end_in_the_last_state(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    faulted(
-        spec(router),
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            let web1 = lab.web(1)?;
-            let pid = web1.announcer.pid()?;
-            let withdrawing = log_lines(web1, &["maintenance: withdrawing"])?.len();
-            let over = log_lines(web1, &["maintenance over"])?.len();
-            let rss_before = rss_kib(pid)?;
-            let mut rss = vec![rss_before];
-            let mut took = Vec::with_capacity(COMMANDS);
-            let start = Instant::now();
-            for n in 0..COMMANDS {
-                took.push(command(web1, n)?);
-                if (n + 1) % RSS_EVERY == 0 {
-                    rss.push(rss_kib(pid)?);
-                }
+pub fn a_thousand_maintenance_commands_end_in_the_last_state(bed: Bed, test: &str) -> Result<()> {
+    faulted(bed, TestbedOptions::default(), test, |lab| {
+        let web1 = lab.web(1)?;
+        let pid = web1.announcer.pid()?;
+        let withdrawing = log_lines(web1, &["maintenance: withdrawing"])?.len();
+        let over = log_lines(web1, &["maintenance over"])?.len();
+        let rss_before = rss_kib(pid)?;
+        let mut rss = vec![rss_before];
+        let mut took = Vec::with_capacity(COMMANDS);
+        let start = Instant::now();
+        for n in 0..COMMANDS {
+            took.push(command(web1, n)?);
+            if (n + 1) % RSS_EVERY == 0 {
+                rss.push(rss_kib(pid)?);
             }
-            let done = Instant::now();
-            measured(
-                &format!("{COMMANDS} withdraw --now/announce commands"),
-                done - start,
-            );
-            took.sort();
-            let median = took.get(COMMANDS / 2).copied().unwrap_or_default();
-            let slowest = took.last().copied().unwrap_or_default();
-            measured("median command", median);
-            measured("slowest command", slowest);
-            measured_count(
-                &format!("web1 announcer RSS in KiB every {RSS_EVERY} commands"),
-                format!("{rss:?}"),
-            );
-            let after = lab.wait_next_hops(VIP, &lab.both(), done, RETURN_LIMIT)?;
-            measured("last announce → route via both", after);
-            let status = web1.announcer.status()?;
-            expect_serving(&status, VIP)?;
-            if state_file(web1)?.get(VIP).is_some() {
-                return Err(Error::Check(format!(
-                    "the state file still has {VIP} after the last announce: {}",
-                    state_file(web1)?
-                )));
-            }
-            expect_logged(web1, "maintenance: withdrawing", withdrawing + COMMANDS / 2)?;
-            expect_logged(web1, "maintenance over", over + COMMANDS / 2)?;
-            let grown = rss
-                .iter()
-                .max()
-                .copied()
-                .unwrap_or(0)
-                .saturating_sub(rss_before);
-            if grown > RSS_GROWTH_LIMIT_KIB {
-                return Err(Error::Check(format!(
-                    "the daemon's RSS grew by {grown} KiB over {COMMANDS} commands: {rss:?}"
-                )));
-            }
-            let start = Instant::now();
-            web1.announcer
-                .control(&["withdraw", "--now", VIP, "--reason", REASON])?;
-            let took = lab.wait_next_hops(VIP, &[lab.web(2)?.peer()], start, WITHDRAW_LIMIT)?;
-            measured("one more withdraw --now → route via web2 only", took);
-            let file = state_file(web1)?;
-            if file.get(VIP).and_then(|entry| entry.get("reason")) != Some(&REASON.into()) {
-                return Err(Error::Check(format!(
-                    "the state file lacks {VIP} ({REASON:?}) after the final withdraw: {file}"
-                )));
-            }
-            web1.announcer.control(&["announce", VIP])?;
-            lab.wait_next_hops(VIP, &lab.both(), Instant::now(), RETURN_LIMIT)
-                .map(drop)
-        },
-    )
+        }
+        let done = Instant::now();
+        measured(
+            &format!("{COMMANDS} withdraw --now/announce commands"),
+            done - start,
+        );
+        took.sort();
+        let median = took.get(COMMANDS / 2).copied().unwrap_or_default();
+        let slowest = took.last().copied().unwrap_or_default();
+        measured("median command", median);
+        measured("slowest command", slowest);
+        measured_count(
+            &format!("web1 announcer RSS in KiB every {RSS_EVERY} commands"),
+            format!("{rss:?}"),
+        );
+        let after = lab.wait_next_hops(VIP, &lab.both(), done, RETURN_LIMIT)?;
+        measured("last announce → route via both", after);
+        let status = web1.announcer.status()?;
+        expect_serving(&status, VIP)?;
+        if state_file(web1)?.get(VIP).is_some() {
+            return Err(Error::Check(format!(
+                "the state file still has {VIP} after the last announce: {}",
+                state_file(web1)?
+            )));
+        }
+        expect_logged(web1, "maintenance: withdrawing", withdrawing + COMMANDS / 2)?;
+        expect_logged(web1, "maintenance over", over + COMMANDS / 2)?;
+        let grown = rss
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(rss_before);
+        if grown > RSS_GROWTH_LIMIT_KIB {
+            return Err(Error::Check(format!(
+                "the daemon's RSS grew by {grown} KiB over {COMMANDS} commands: {rss:?}"
+            )));
+        }
+        let start = Instant::now();
+        web1.announcer
+            .control(&["withdraw", "--now", VIP, "--reason", REASON])?;
+        let took = lab.wait_next_hops(VIP, &[lab.web(2)?.peer()], start, WITHDRAW_LIMIT)?;
+        measured("one more withdraw --now → route via web2 only", took);
+        let file = state_file(web1)?;
+        if file.get(VIP).and_then(|entry| entry.get("reason")) != Some(&REASON.into()) {
+            return Err(Error::Check(format!(
+                "the state file lacks {VIP} ({REASON:?}) after the final withdraw: {file}"
+            )));
+        }
+        web1.announcer.control(&["announce", VIP])?;
+        lab.wait_next_hops(VIP, &lab.both(), Instant::now(), RETURN_LIMIT)
+            .map(drop)
+    })
 }
 
 /// Runs command `n` (even: `withdraw --now`, odd: `announce`) on `web`;

@@ -7,9 +7,8 @@ use super::{faulted, log_lines, wait_log, wait_peer_down};
 use crate::daemon_scenarios::{
     expect_answers, expect_vip, measured, HOLD_MARGIN, HOLD_TIME, RECONNECT_LIMIT,
 };
-use crate::daemon_testbed::{TestbedOptions, TestbedSpec, VIP, VIP_ADDRESS};
+use crate::daemon_testbed::{Bed, TestbedOptions, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 use crate::topology::ROUTER_V4;
 
 /// The log line of a session going down.
@@ -25,16 +24,12 @@ const ESTABLISHED: &str = "session established";
 /// dropped with the link put back), the session is re-established by itself
 /// (a new session at the router) and the route and the client's answers
 /// from web1 come back.
-pub fn a_link_down_and_up_drops_and_restores_the_route(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    let spec = TestbedSpec {
-        router,
+pub fn a_link_down_and_up_drops_and_restores_the_route(bed: Bed, test: &str) -> Result<()> {
+    let options = TestbedOptions {
         hold_time: Some(HOLD_TIME),
+        ..TestbedOptions::default()
     };
-    faulted(spec, TestbedOptions::default(), (web_server, test), |lab| {
+    faulted(bed, options, test, |lab| {
         let web1 = lab.web(1)?;
         let web2_peer = lab.web(2)?.peer();
         let mark = lab.router.session_mark(web1.peer())?;

@@ -10,12 +10,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{faulted, log_lines, spec, wait_log};
+use super::{faulted, log_lines, wait_log};
 use crate::daemon_scenarios::{expect_vip, measured, RETURN_LIMIT};
-use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, VIP};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
-use crate::routers::RouterKind;
 use crate::status::Status;
 use crate::topology::ROUTER_V4;
 use crate::wait::{holds_for, POLL};
@@ -39,69 +38,60 @@ const UPTIME_SLACK: f64 = 0.5;
 /// the daemon runs, and the session is not reset (same session at the
 /// router, peer uptime still growing). A good file adding a VIP then
 /// applies, still without a reset.
-pub fn a_broken_file_on_sighup_keeps_the_running_configuration(
-    router: RouterKind,
-    web_server: &str,
-    test: &str,
-) -> Result<()> {
-    faulted(
-        spec(router),
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            let web1 = lab.web(1)?.peer();
-            let mark = lab.router.session_mark(web1)?;
-            let uptime = peer_uptime(&lab.web(1)?.announcer.status()?)?;
-            let since = Instant::now();
-            let good = lab.web(1)?.announcer.config().to_toml();
-            let syntax = good.replacen("remote_as = 65000", "remote_as = 65000 65001", 1);
-            reload_broken(lab, &syntax, line_of(&syntax, "remote_as = 65000 65001")?)?;
-            let wrong_type = good.replacen("local_as = 65001", "local_as = \"AS65001\"", 1);
-            reload_broken(lab, &wrong_type, line_of(&wrong_type, "local_as = ")?)?;
-            let foreign_listener = good.replacen(
-                "local_as = 65001",
-                &format!("local_as = 65001\nlisten = \"{FOREIGN_LISTEN}\""),
-                1,
-            );
-            reload_refused(lab, &foreign_listener, FOREIGN_LISTEN)?;
-            let key = lab.web(1)?.dir().join("peer.key");
-            write_readable_key(&key)?;
-            let open_key = good.replacen(
-                "remote_as = 65000",
-                &format!("remote_as = 65000\npassword_file = \"{}\"", key.display()),
-                1,
-            );
-            reload_broken(lab, &open_key, line_of(&open_key, "password_file")?)?;
-            bind_refused(lab, &good)?;
-            let later = peer_uptime(&lab.web(1)?.announcer.status()?)?;
-            let expected = uptime + since.elapsed().as_secs_f64() - UPTIME_SLACK;
-            let now = lab.router.session_mark(web1)?;
-            if later < expected || now != mark {
-                return Err(Error::Check(format!(
+pub fn a_broken_file_on_sighup_keeps_the_running_configuration(bed: Bed, test: &str) -> Result<()> {
+    faulted(bed, TestbedOptions::default(), test, |lab| {
+        let web1 = lab.web(1)?.peer();
+        let mark = lab.router.session_mark(web1)?;
+        let uptime = peer_uptime(&lab.web(1)?.announcer.status()?)?;
+        let since = Instant::now();
+        let good = lab.web(1)?.announcer.config().to_toml();
+        let syntax = good.replacen("remote_as = 65000", "remote_as = 65000 65001", 1);
+        reload_broken(lab, &syntax, line_of(&syntax, "remote_as = 65000 65001")?)?;
+        let wrong_type = good.replacen("local_as = 65001", "local_as = \"AS65001\"", 1);
+        reload_broken(lab, &wrong_type, line_of(&wrong_type, "local_as = ")?)?;
+        let foreign_listener = good.replacen(
+            "local_as = 65001",
+            &format!("local_as = 65001\nlisten = \"{FOREIGN_LISTEN}\""),
+            1,
+        );
+        reload_refused(lab, &foreign_listener, FOREIGN_LISTEN)?;
+        let key = lab.web(1)?.dir().join("peer.key");
+        write_readable_key(&key)?;
+        let open_key = good.replacen(
+            "remote_as = 65000",
+            &format!("remote_as = 65000\npassword_file = \"{}\"", key.display()),
+            1,
+        );
+        reload_broken(lab, &open_key, line_of(&open_key, "password_file")?)?;
+        bind_refused(lab, &good)?;
+        let later = peer_uptime(&lab.web(1)?.announcer.status()?)?;
+        let expected = uptime + since.elapsed().as_secs_f64() - UPTIME_SLACK;
+        let now = lab.router.session_mark(web1)?;
+        if later < expected || now != mark {
+            return Err(Error::Check(format!(
                 "the session was reset by a broken reload: peer uptime {uptime:.1} s then {later:.1} s (expected ≥ {expected:.1}); router {mark:?} then {now:?}"
             )));
-            }
-            lab.web_mut(1)?
-                .announcer
-                .update_config(|config| config.vips.push(NEW_VIP.to_owned()))?;
-            let seen = log_lines(lab.web(1)?, &["reload: done"])?.len();
-            let start = Instant::now();
-            lab.web_mut(1)?.announcer.signal("HUP")?;
-            let took = lab.wait_next_hops(NEW_VIP, &[web1], start, RETURN_LIMIT)?;
-            measured(
-                "SIGHUP with a good file after broken ones → new VIP announced",
-                took,
-            );
-            wait_log(lab.web(1)?, &["reload: done"], seen)?;
-            let status = lab.web(1)?.announcer.status()?;
-            expect_vip(&status, NEW_VIP, true, true)?;
-            expect_vip(&status, VIP, true, true)?;
-            if lab.router.session_mark(web1)? != mark {
-                return Err(Error::Check("the good reload reset the session".into()));
-            }
-            Ok(())
-        },
-    )
+        }
+        lab.web_mut(1)?
+            .announcer
+            .update_config(|config| config.vips.push(NEW_VIP.to_owned()))?;
+        let seen = log_lines(lab.web(1)?, &["reload: done"])?.len();
+        let start = Instant::now();
+        lab.web_mut(1)?.announcer.signal("HUP")?;
+        let took = lab.wait_next_hops(NEW_VIP, &[web1], start, RETURN_LIMIT)?;
+        measured(
+            "SIGHUP with a good file after broken ones → new VIP announced",
+            took,
+        );
+        wait_log(lab.web(1)?, &["reload: done"], seen)?;
+        let status = lab.web(1)?.announcer.status()?;
+        expect_vip(&status, NEW_VIP, true, true)?;
+        expect_vip(&status, VIP, true, true)?;
+        if lab.router.session_mark(web1)? != mark {
+            return Err(Error::Check("the good reload reset the session".into()));
+        }
+        Ok(())
+    })
 }
 
 /// A good file adds [`HELD_VIP`] with `bind = false`; with its address then on web1's

@@ -4,11 +4,10 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use super::{faulted, log_lines, measured_count, spec, wait_log, wait_peer_down};
+use super::{faulted, log_lines, measured_count, wait_log, wait_peer_down};
 use crate::daemon_scenarios::{expect_status_check, expect_vip, measured, RECONNECT_LIMIT};
-use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, Web, VIP};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
-use crate::routers::RouterKind;
 use crate::topology::ROUTER_V4;
 use crate::wait::{holds_for, wait_until, POLL};
 
@@ -37,19 +36,13 @@ const SESSION_DOWN: &str = "session down";
 /// sees its session drop and says why in status and log, keeps retrying,
 /// and once the router is back both routes return by themselves.
 pub fn a_killed_or_stopped_router_gets_both_routes_back_by_itself(
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
-    faulted(
-        spec(router),
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            bounce(lab, Bounce::Kill)?;
-            bounce(lab, Bounce::Stop)
-        },
-    )
+    faulted(bed, TestbedOptions::default(), test, |lab| {
+        bounce(lab, Bounce::Kill)?;
+        bounce(lab, Bounce::Stop)
+    })
 }
 
 /// How the router goes away.
@@ -120,15 +113,14 @@ fn bounce(lab: &mut DaemonTestbed, how: Bounce) -> Result<()> {
 /// shows the peer down with an error, and announces as soon as the router
 /// is reachable.
 pub fn announcers_started_before_the_router_announce_once_it_is_reachable(
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
     let options = TestbedOptions {
         router_unreachable: true,
         ..TestbedOptions::default()
     };
-    faulted(spec(router), options, (web_server, test), |lab| {
+    faulted(bed, options, test, |lab| {
         let started = Instant::now();
         let peer = crate::topology::ROUTER_V4.to_string();
         holds_for("the peer not Established", UNREACHABLE_FOR, POLL, || {

@@ -12,12 +12,11 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use super::{faulted, log_lines, measured_count, spec, state_file, wait_log, MAINT_VIP};
+use super::{faulted, log_lines, measured_count, state_file, wait_log, MAINT_VIP};
 use crate::daemon_scenarios::{expect_serving, measured, RETURN_LIMIT, WITHDRAW_LIMIT};
-use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, Web, VIP};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
 use crate::kernel::next_hops;
-use crate::routers::RouterKind;
 use crate::wait::{holds_for, POLL};
 
 /// The size of each daemon's state tmpfs.
@@ -58,15 +57,14 @@ impl Unusable {
 /// work.
 pub fn an_unusable_state_dir_refuses_maintenance_and_changes_nothing(
     unusable: Unusable,
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
     let options = TestbedOptions {
         state_tmpfs: Some(TMPFS_BYTES),
         ..TestbedOptions::default()
     };
-    faulted(spec(router), options, (web_server, test), |lab| {
+    faulted(bed, options, test, |lab| {
         let web1 = lab.web(1)?;
         let file = state_file(web1)?;
         let seen = log_lines(web1, &[CANNOT_SAVE])?.len();

@@ -6,13 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::{faulted, log_lines, spec, wait_log};
+use super::{faulted, log_lines, wait_log};
 use crate::daemon_scenarios::{
     expect_answers, expect_vip, measured, restart_changed, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
-use crate::daemon_testbed::{DaemonTestbed, TestbedOptions, Web, FINE_POLL, VIP, VIP_ADDRESS};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, FINE_POLL, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
-use crate::routers::{ReceivedUpdates, RouterKind};
+use crate::routers::ReceivedUpdates;
 use crate::wait::wait_until;
 
 /// The daemon's log line when a VIP disappears from its interface.
@@ -27,43 +27,37 @@ const LOCAL_ROUTE: &str = "\"bind\": \"route\"";
 /// the router receives it announced again, with the kernel route via both;
 /// the log says the VIP was removed and bound again.
 pub fn a_vip_removed_by_hand_is_withdrawn_bound_again_and_announced(
-    router: RouterKind,
-    web_server: &str,
+    bed: Bed,
     test: &str,
 ) -> Result<()> {
-    faulted(
-        spec(router),
-        TestbedOptions::default(),
-        (web_server, test),
-        |lab| {
-            let web1 = lab.web(1)?;
-            let before = lab.router.received_updates(web1.peer())?;
-            let removed = log_lines(web1, &[REMOVED])?.len();
-            let bound = log_lines(web1, &[BOUND, VIP])?.len();
-            let start = Instant::now();
-            web1.ns.ip(&["addr", "del", VIP, "dev", "lo"])?;
-            let took = wait_received(lab, "a withdrawal", (start, WITHDRAW_LIMIT), |now| {
-                now.withdrawn > before.withdrawn
-            })?;
-            measured(
-                "VIP removed from lo → withdrawal received by the router",
-                took,
-            );
-            let took = wait_received(lab, "the route again", (start, RETURN_LIMIT), |now| {
-                now.announced > before.announced
-            })?;
-            measured("VIP removed from lo → announced again", took);
-            let took = lab.wait_next_hops(VIP, &lab.both(), start, RETURN_LIMIT)?;
-            measured("VIP removed from lo → kernel route via both again", took);
-            wait_log(web1, &[REMOVED], removed)?;
-            wait_log(web1, &[BOUND, VIP], bound)?;
-            if !web1.has_on_lo(VIP)? {
-                return Err(Error::Check(format!("{VIP} is not back on web1's lo")));
-            }
-            expect_vip(&web1.announcer.status()?, VIP, true, true)?;
-            a_local_route_removed_is_bound_again(lab)
-        },
-    )
+    faulted(bed, TestbedOptions::default(), test, |lab| {
+        let web1 = lab.web(1)?;
+        let before = lab.router.received_updates(web1.peer())?;
+        let removed = log_lines(web1, &[REMOVED])?.len();
+        let bound = log_lines(web1, &[BOUND, VIP])?.len();
+        let start = Instant::now();
+        web1.ns.ip(&["addr", "del", VIP, "dev", "lo"])?;
+        let took = wait_received(lab, "a withdrawal", (start, WITHDRAW_LIMIT), |now| {
+            now.withdrawn > before.withdrawn
+        })?;
+        measured(
+            "VIP removed from lo → withdrawal received by the router",
+            took,
+        );
+        let took = wait_received(lab, "the route again", (start, RETURN_LIMIT), |now| {
+            now.announced > before.announced
+        })?;
+        measured("VIP removed from lo → announced again", took);
+        let took = lab.wait_next_hops(VIP, &lab.both(), start, RETURN_LIMIT)?;
+        measured("VIP removed from lo → kernel route via both again", took);
+        wait_log(web1, &[REMOVED], removed)?;
+        wait_log(web1, &[BOUND, VIP], bound)?;
+        if !web1.has_on_lo(VIP)? {
+            return Err(Error::Check(format!("{VIP} is not back on web1's lo")));
+        }
+        expect_vip(&web1.announcer.status()?, VIP, true, true)?;
+        a_local_route_removed_is_bound_again(lab)
+    })
 }
 
 /// web1 restarted with `bind = "route"`, its address taken off `lo` while no
