@@ -8,20 +8,8 @@
 
 use announcer_integration::preflight::BGP_SPEAKER;
 use announcer_integration::routers::RouterKind;
-use announcer_integration::scenarios::{self, SenderKind};
+use announcer_integration::scenarios::{Pair, SenderKind};
 
-const ROUTER: RouterKind = RouterKind::Gobgp;
-const SPEAKER: SenderKind = SenderKind::Speaker(BGP_SPEAKER);
+const PAIR: Pair = Pair::new(RouterKind::Gobgp, SenderKind::Speaker(BGP_SPEAKER));
 
-announcer_integration::lab_tests! {
-    the_session_reaches_established => scenarios::session_reaches_established(ROUTER, SPEAKER);
-    routes_arrive_with_our_as_path_next_hops_med_and_communities =>
-        scenarios::routes_arrive_with_attributes(ROUTER, SPEAKER, 0);
-    prepended_routes_arrive_with_three_copies_of_our_as =>
-        scenarios::routes_arrive_with_attributes(ROUTER, SPEAKER, 2);
-    withdrawn_routes_disappear => scenarios::withdrawn_routes_disappear(ROUTER, SPEAKER);
-    routes_return_after_the_router_restarts =>
-        scenarios::routes_return_after_router_restart(ROUTER, SPEAKER);
-    a_clean_shutdown_shows_as_administrative_shutdown_with_our_reason =>
-        scenarios::clean_shutdown_shows_the_reason(ROUTER, SPEAKER);
-}
+announcer_integration::speaker_suite!(PAIR);
