@@ -392,6 +392,7 @@ fn mount_namespace(link: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use announcer_harness::expect::missing_parts;
 
     #[test]
     fn the_config_has_every_table_of_the_contract() {
@@ -413,15 +414,17 @@ mod tests {
             extra: String::new(),
         };
         let toml = config.to_toml();
-        for line in [
+        let missing = missing_parts(
+            &toml,
+            &[
             "[bgp]\nlocal_as = 65001\nrouter_id = \"192.0.2.11\"\n",
             "[[peer]]\naddress = \"192.0.2.1\"\nremote_as = 65000\nhold_time = \"3s\"\n",
             "url = \"http://127.0.0.1:8080/healthz\"\ninterval = \"500ms\"\ntimeout = \"300ms\"\nrise = 2\nfall = 2\n",
             "[[vip]]\nprefix = \"203.0.113.20/32\"\nchecks = [\"web\"]\n",
             "[control]\nsocket = \"/lab/web1/announcer.sock\"\nstate_dir = \"/lab/web1/state\"\n",
-        ] {
-            assert!(toml.contains(line), "{line:?} missing from:\n{toml}");
-        }
+            ],
+        );
+        assert!(missing.is_empty(), "{missing:?} missing from:\n{toml}");
         assert_eq!(toml.matches("[[vip]]").count(), 2);
         let without_hold = AnnouncerConfig {
             hold_time: None,

@@ -246,6 +246,7 @@ fn logged_at(log: &str, message: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use announcer_harness::expect::missing_parts;
 
     fn check(name: &str) -> HttpCheck {
         HttpCheck {
@@ -271,14 +272,16 @@ mod tests {
             Vec::new(),
         );
         let toml = config.to_toml();
-        for part in [
-            "[bgp]\nlocal_as = 65001\nrouter_id = \"192.0.2.11\"\n",
-            "[[peer]]\naddress = \"192.0.2.1\"\nremote_as = 65000\nhold_time = \"9s\"\n",
-            "\n[[vip]]\nprefix = \"198.18.0.1/32\"\n\n[control]\n",
-            "socket = \"/lab/spk/announcer.sock\"\nstate_dir = \"/lab/spk/state\"\n",
-        ] {
-            assert!(toml.contains(part), "{part:?} missing from:\n{toml}");
-        }
+        let missing = missing_parts(
+            &toml,
+            &[
+                "[bgp]\nlocal_as = 65001\nrouter_id = \"192.0.2.11\"\n",
+                "[[peer]]\naddress = \"192.0.2.1\"\nremote_as = 65000\nhold_time = \"9s\"\n",
+                "\n[[vip]]\nprefix = \"198.18.0.1/32\"\n\n[control]\n",
+                "socket = \"/lab/spk/announcer.sock\"\nstate_dir = \"/lab/spk/state\"\n",
+            ],
+        );
+        assert!(missing.is_empty(), "{missing:?} missing from:\n{toml}");
         assert_eq!(toml.matches("[[vip]]").count(), 2);
         assert!(!toml.contains("checks") && !toml.contains("[[check]]"));
         assert!(!toml.contains("bind"));

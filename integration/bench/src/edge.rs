@@ -385,6 +385,7 @@ fn frr_bfd_settled(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use announcer_harness::expect::missing_parts;
 
     const FAST: BfdTimers = BfdTimers {
         interval: Duration::from_millis(100),
@@ -428,14 +429,16 @@ mod tests {
     fn frr_has_a_profile_and_bfd_per_neighbor_only_with_timers() {
         let (bfdd, bgpd) = frr_configs(&setup(Some(FAST)));
         assert!(bfdd.contains("bfd\n profile lab\n  detect-multiplier 3\n  receive-interval 100\n  transmit-interval 100\n"), "{bfdd}");
-        for line in [
-            " no bgp ebgp-requires-policy\n",
-            " neighbor 192.0.2.11 remote-as 65001\n",
-            " neighbor 192.0.2.11 bfd\n neighbor 192.0.2.11 bfd profile lab\n",
-            "  neighbor 192.0.2.11 activate\n",
-        ] {
-            assert!(bgpd.contains(line), "{line:?} missing from:\n{bgpd}");
-        }
+        let missing = missing_parts(
+            &bgpd,
+            &[
+                " no bgp ebgp-requires-policy\n",
+                " neighbor 192.0.2.11 remote-as 65001\n",
+                " neighbor 192.0.2.11 bfd\n neighbor 192.0.2.11 bfd profile lab\n",
+                "  neighbor 192.0.2.11 activate\n",
+            ],
+        );
+        assert!(missing.is_empty(), "{missing:?} missing from:\n{bgpd}");
         let (bfdd, bgpd) = frr_configs(&setup(None));
         assert!(
             !bfdd.contains("profile") && !bgpd.contains(" bfd"),

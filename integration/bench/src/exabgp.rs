@@ -136,6 +136,7 @@ pub fn spawn(ns: &Netns, dir: &Path, config: &Path) -> Result<Running> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use announcer_harness::expect::missing_parts;
 
     fn healthcheck() -> Healthcheck {
         Healthcheck {
@@ -182,13 +183,15 @@ mod tests {
         assert!(text.contains("  api { processes [ c1 c2 ]; }\n"), "{text}");
         assert!(!text.contains("static"));
         let run = healthcheck().run_line();
-        for part in [
-            "--withdraw-on-down",
-            "--interval 0.1 --fast-interval 0.1 --rise 1 --fall 1 --timeout 1",
-            "--ip 203.0.113.10/32",
-            "--cmd \"curl -sf -o /dev/null --max-time 1 http://127.0.0.1:8080/healthz\"",
-        ] {
-            assert!(run.contains(part), "{part:?} missing from {run}");
-        }
+        let missing = missing_parts(
+            &run,
+            &[
+                "--withdraw-on-down",
+                "--interval 0.1 --fast-interval 0.1 --rise 1 --fall 1 --timeout 1",
+                "--ip 203.0.113.10/32",
+                "--cmd \"curl -sf -o /dev/null --max-time 1 http://127.0.0.1:8080/healthz\"",
+            ],
+        );
+        assert!(missing.is_empty(), "{missing:?} missing from {run}");
     }
 }

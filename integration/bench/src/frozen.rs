@@ -288,6 +288,7 @@ fn measure(
 mod tests {
     use super::*;
     use crate::fixtures::binaries;
+    use announcer_harness::expect::missing_parts;
 
     #[test]
     fn each_router_has_five_rows_in_three_groups() {
@@ -321,15 +322,17 @@ mod tests {
             Ipv4Addr::new(192, 0, 2, 11),
             Some(BFD_FAST),
         );
-        for part in [
+        let missing = missing_parts(
+            &conf,
+            &[
             "router id 192.0.2.11;\n",
             "  route 203.0.113.10/32 blackhole;\n",
             "interface \"eth0\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };",
             "  local as 65001;\n  neighbor 192.0.2.1 as 65000;\n",
             "  bfd on;\n  ipv4 { import none; export where source = RTS_STATIC; };\n",
-        ] {
-            assert!(conf.contains(part), "{part:?} missing from:\n{conf}");
-        }
+            ],
+        );
+        assert!(missing.is_empty(), "{missing:?} missing from:\n{conf}");
         let plain = bird_speaker_config(Path::new("/x"), Ipv4Addr::new(192, 0, 2, 11), None);
         assert!(!plain.contains("protocol bfd") && plain.contains("bfd off;"));
     }

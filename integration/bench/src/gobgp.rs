@@ -217,18 +217,21 @@ fn parse_rib_summary(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use announcer_harness::expect::missing_parts;
 
     #[test]
     fn the_router_is_a_passive_ipv4_neighbor() {
         let conf = config(Ipv4Addr::new(192, 0, 2, 11));
-        for part in [
-            "[global.config]\n  as = 65001\n  router-id = \"192.0.2.11\"\n",
-            "neighbor-address = \"192.0.2.1\"\n    peer-as = 65000\n",
-            "  [neighbors.transport.config]\n    passive-mode = true\n",
-            "afi-safi-name = \"ipv4-unicast\"\n",
-        ] {
-            assert!(conf.contains(part), "{part:?} missing from:\n{conf}");
-        }
+        let missing = missing_parts(
+            &conf,
+            &[
+                "[global.config]\n  as = 65001\n  router-id = \"192.0.2.11\"\n",
+                "neighbor-address = \"192.0.2.1\"\n    peer-as = 65000\n",
+                "  [neighbors.transport.config]\n    passive-mode = true\n",
+                "afi-safi-name = \"ipv4-unicast\"\n",
+            ],
+        );
+        assert!(missing.is_empty(), "{missing:?} missing from:\n{conf}");
         let parsed: toml_edit::DocumentMut = conf.parse().unwrap();
         assert_eq!(parsed["neighbors"].as_array_of_tables().unwrap().len(), 1);
     }

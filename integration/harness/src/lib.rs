@@ -13,6 +13,7 @@
 
 pub mod config_toml;
 pub mod error;
+pub mod expect;
 pub mod http;
 pub mod kernel;
 pub mod netns;
