@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::http::{get_many, Tally};
 use crate::preflight::{require_announcer, require_built, require_host};
+use crate::routers::frr_json::{self, BfdPeer};
 use crate::routers::RouterKind;
 use crate::wait::wait_until;
 
@@ -357,20 +358,17 @@ fn parse_next_hops(text: &str) -> Result<Vec<IpAddr>> {
 /// Parses FRR's `show bfd peers json` (an array of sessions with `peer` and
 /// `status`) into sorted `(peer, status)` pairs.
 fn parse_bfd_peers(text: &str) -> Result<Vec<(IpAddr, String)>> {
-    let bad = |detail: String| Error::parse("show bfd peers json", detail);
-    let sessions: Vec<Value> =
-        serde_json::from_str(text).map_err(|e| bad(format!("{e}: {text}")))?;
+    let sessions: Vec<BfdPeer> = frr_json::parse("show bfd peers json", text)?;
     let mut peers = sessions
-        .iter()
+        .into_iter()
         .map(|session| {
-            let peer = session
-                .get("peer")
-                .and_then(Value::as_str)
-                .and_then(|peer| peer.parse().ok());
-            let status = session.get("status").and_then(Value::as_str);
-            peer.zip(status)
-                .map(|(peer, status)| (peer, status.to_owned()))
-                .ok_or_else(|| bad(format!("session without peer or status: {session}")))
+            let status = session.status.ok_or_else(|| {
+                Error::parse(
+                    "show bfd peers json",
+                    format!("{} without status: {text}", session.peer),
+                )
+            })?;
+            Ok((session.peer, status))
         })
         .collect::<Result<Vec<_>>>()?;
     peers.sort();

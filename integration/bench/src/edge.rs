@@ -14,19 +14,18 @@
 //! the BIRD reference speaker shares.
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
-
-use serde_json::Value;
 
 use crate::birdctl::BirdControl;
 use crate::trial_rig::write_file;
 use announcer_harness::error::{Error, Result};
 use announcer_harness::netns::{run, Netns};
 use announcer_harness::process::{tail, ChildGuard};
+use announcer_harness::routers::frr_json::BfdPeer;
 use announcer_harness::routers::{RouterKind, LOCAL_AS};
 
 /// How long a daemon may take to open its control socket.
@@ -361,24 +360,16 @@ fn frr_bfd_settled(
     peer: Ipv4Addr,
     timers: BfdTimers,
 ) -> std::result::Result<(), String> {
-    let peers: Value = serde_json::from_str(text).map_err(|e| format!("{e}: {text}"))?;
-    let address = peer.to_string();
-    let entry = peers
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|p| p.get("peer").and_then(Value::as_str) == Some(address.as_str()))
-        })
+    let peers: Vec<BfdPeer> = serde_json::from_str(text).map_err(|e| format!("{e}: {text}"))?;
+    let entry = BfdPeer::single_hop(&peers, IpAddr::V4(peer))
         .ok_or_else(|| format!("no BFD peer {peer} in {text}"))?;
-    let number = |key: &str| entry.get(key).and_then(Value::as_u64);
-    let up = entry.get("status").and_then(Value::as_str) == Some("up");
-    let tx = number("remote-transmit-interval");
-    let mult = number("remote-detect-multiplier");
-    if up && tx == u64::try_from(timers.millis()).ok() && mult == Some(u64::from(timers.multiplier))
+    if entry.is_up()
+        && entry.remote_transmit_interval == u64::try_from(timers.millis()).ok()
+        && entry.remote_detect_multiplier == Some(u64::from(timers.multiplier))
     {
         Ok(())
     } else {
-        Err(format!("FRR: {entry}"))
+        Err(format!("FRR: {entry:?}"))
     }
 }
 

@@ -14,8 +14,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use serde_json::Value;
-
+use super::frr_json::BfdPeer;
 use crate::error::{Error, Result};
 
 /// The bfdd profile an FRR edge router gives its BGP neighbors.
@@ -127,16 +126,15 @@ pub fn parse_bird_sessions(text: &str, peer: IpAddr) -> Result<Option<BfdSession
 /// The session with `peer` in FRR's `show bfd peers json` and `show bfd
 /// peers counters json`, if there is one.
 pub fn parse_frr_peers(
-    peers: &Value,
-    counters: &Value,
+    peers: &[BfdPeer],
+    counters: &[BfdPeer],
     peer: IpAddr,
 ) -> Result<Option<BfdSession>> {
-    let Some(entry) = find_peer(peers, peer) else {
+    let Some(entry) = BfdPeer::single_hop(peers, peer) else {
         return Ok(None);
     };
-    let number = |key: &str| entry.get(key).and_then(Value::as_u64);
     let millis = |a: Option<u64>, b: Option<u64>| a.zip(b).map(|(a, b)| a.max(b));
-    let status = entry.get("status").and_then(Value::as_str).unwrap_or("");
+    let status = entry.status.as_deref().unwrap_or("");
     let state = match status {
         "up" => "Up",
         "down" => "Down",
@@ -144,47 +142,31 @@ pub fn parse_frr_peers(
         "shutdown" => "AdminDown",
         other => other,
     };
-    let count = find_peer(counters, peer)
+    let count = BfdPeer::single_hop(counters, peer)
         .map(|c| {
-            let n = |key: &str| c.get(key).and_then(Value::as_u64).unwrap_or(0);
             format!(
                 "up events {}, down events {}",
-                n("session-up-event"),
-                n("session-down-event")
+                c.session_up_event.unwrap_or(0),
+                c.session_down_event.unwrap_or(0)
             )
         })
         .ok_or_else(|| {
             Error::parse(
                 "show bfd peers counters json",
-                format!("no counters of {peer} in {counters}"),
+                format!("no counters of {peer} in {counters:?}"),
             )
         })?;
-    let transmit = millis(
-        number("transmit-interval"),
-        number("remote-receive-interval"),
-    );
-    let detection = millis(
-        number("receive-interval"),
-        number("remote-transmit-interval"),
-    )
-    .zip(number("remote-detect-multiplier"))
-    .map(|(interval, multiplier)| interval * multiplier);
+    let transmit = millis(entry.transmit_interval, entry.remote_receive_interval);
+    let detection = millis(entry.receive_interval, entry.remote_transmit_interval)
+        .zip(entry.remote_detect_multiplier)
+        .map(|(interval, multiplier)| interval * multiplier);
     Ok(Some(BfdSession {
         state: state.to_owned(),
         mark: count,
         transmit_interval: transmit.map(Duration::from_millis),
         detection_time: detection.map(Duration::from_millis),
-        raw: entry.to_string(),
+        raw: format!("{entry:?}"),
     }))
-}
-
-/// The single-hop entry of `peer` in one of FRR's `show bfd peers` JSON arrays.
-fn find_peer(array: &Value, peer: IpAddr) -> Option<&Value> {
-    let address = peer.to_string();
-    array.as_array()?.iter().find(|p| {
-        p.get("peer").and_then(Value::as_str) == Some(address.as_str())
-            && p.get("multihop").and_then(Value::as_bool) != Some(true)
-    })
 }
 
 #[cfg(test)]
@@ -227,11 +209,14 @@ IP address                Interface  State      Since         Interval  Timeout
 
     #[test]
     fn frr_peers_give_state_events_and_the_timers_in_force() {
-        let peers = serde_json::json!([{"multihop":false,"peer":"192.0.2.11","status":"up","uptime":5,
+        let parse = |json| serde_json::from_value::<Vec<BfdPeer>>(json).unwrap();
+        let peers = parse(
+            serde_json::json!([{"multihop":false,"peer":"192.0.2.11","status":"up","uptime":5,
             "diagnostic":"ok","receive-interval":100,"transmit-interval":100,
-            "remote-receive-interval":300,"remote-transmit-interval":300,"remote-detect-multiplier":5}]);
-        let counters = serde_json::json!([{"multihop":false,"peer":"192.0.2.11",
-            "session-up-event":1,"session-down-event":0}]);
+            "remote-receive-interval":300,"remote-transmit-interval":300,"remote-detect-multiplier":5}]),
+        );
+        let counters = parse(serde_json::json!([{"multihop":false,"peer":"192.0.2.11",
+            "session-up-event":1,"session-down-event":0}]));
         let session = parse_frr_peers(&peers, &counters, web1()).unwrap().unwrap();
         assert!(session.is_up());
         assert_eq!(session.mark, "up events 1, down events 0");
@@ -239,6 +224,6 @@ IP address                Interface  State      Since         Interval  Timeout
         assert_eq!(session.detection_time, Some(Duration::from_millis(1500)));
         let none = parse_frr_peers(&peers, &counters, "192.0.2.12".parse().unwrap()).unwrap();
         assert_eq!(none, None);
-        assert!(parse_frr_peers(&peers, &serde_json::json!([]), web1()).is_err());
+        assert!(parse_frr_peers(&peers, &[], web1()).is_err());
     }
 }

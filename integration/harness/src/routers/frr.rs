@@ -10,15 +10,15 @@
 //! `connectionsEstablished`, `lastResetDueTo`). With BFD, bfdd runs between
 //! them ([`super::bfd`]).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::bfd::{self, BfdSession, BfdTimers};
+use super::frr_json::{self, BfdPeer, BgpNeighbor, RoutePath, RouteTable};
 use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
 use crate::error::{Error, Result};
 use crate::netns::run;
@@ -108,17 +108,19 @@ impl Frr {
         run(&mut vtysh)
     }
 
-    fn json(&self, command: &str) -> Result<Value> {
-        let text = self.vtysh(command)?;
-        serde_json::from_str(&text).map_err(|e| Error::parse(command, format!("{e}: {text}")))
+    /// Runs a `... json` command and parses what it printed.
+    fn json<T: serde::de::DeserializeOwned>(&self, command: &str) -> Result<T> {
+        frr_json::parse(command, &self.vtysh(command)?)
     }
 
-    fn neighbor(&self, peer: IpAddr) -> Result<Value> {
+    /// The neighbor `peer` of `show bgp neighbors ADDR json`.
+    fn neighbor(&self, peer: IpAddr) -> Result<BgpNeighbor> {
         let command = format!("show bgp neighbors {peer} json");
-        let mut all = self.json(&command)?;
-        all.get_mut(peer.to_string())
-            .map(Value::take)
-            .ok_or_else(|| Error::parse(command, format!("no entry for {peer} in {all}")))
+        let mut all: BTreeMap<String, serde_json::Value> = self.json(&command)?;
+        let entry = all
+            .remove(&peer.to_string())
+            .ok_or_else(|| Error::parse(&command, format!("no entry for {peer} in {all:?}")))?;
+        serde_json::from_value(entry).map_err(|e| Error::parse(command, e.to_string()))
     }
 }
 
@@ -230,29 +232,26 @@ impl EdgeRouter for Frr {
     }
 
     fn session_established(&self, peer: IpAddr) -> Result<bool> {
-        Ok(self.neighbor(peer)?.get("bgpState").and_then(Value::as_str) == Some("Established"))
+        Ok(self.neighbor(peer)?.is_established())
     }
 
     fn session_mark(&self, peer: IpAddr) -> Result<Option<String>> {
         let neighbor = self.neighbor(peer)?;
-        if neighbor.get("bgpState").and_then(Value::as_str) != Some("Established") {
+        if !neighbor.is_established() {
             return Ok(None);
         }
-        let count = neighbor
-            .get("connectionsEstablished")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| {
-                Error::parse(
-                    format!("show bgp neighbors {peer} json"),
-                    format!("no connectionsEstablished in {neighbor}"),
-                )
-            })?;
+        let count = neighbor.connections_established.ok_or_else(|| {
+            Error::parse(
+                format!("show bgp neighbors {peer} json"),
+                format!("no connectionsEstablished in {neighbor:?}"),
+            )
+        })?;
         Ok(Some(format!("established connection #{count}")))
     }
 
     fn bfd_session(&self, peer: IpAddr) -> Result<Option<BfdSession>> {
-        let peers = self.json("show bfd peers json")?;
-        let counters = self.json("show bfd peers counters json")?;
+        let peers: Vec<BfdPeer> = self.json("show bfd peers json")?;
+        let counters: Vec<BfdPeer> = self.json("show bfd peers counters json")?;
         bfd::parse_frr_peers(&peers, &counters, peer)
     }
 
@@ -262,13 +261,12 @@ impl EdgeRouter for Frr {
 
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {
         let neighbor = self.neighbor(peer)?;
-        let field = |name: &str| neighbor.get(name).and_then(Value::as_str);
-        Ok(
-            field("lastNotificationReason").map(|reason| match field("lastShutdownDescription") {
+        Ok(neighbor.last_notification_reason.map(|reason| {
+            match neighbor.last_shutdown_description {
                 Some(description) => format!("{reason}: {description}"),
-                None => reason.to_owned(),
-            }),
-        )
+                None => reason,
+            }
+        }))
     }
 
     fn logs(&self) -> String {
@@ -289,13 +287,12 @@ impl EdgeRouter for Frr {
 /// Why FRR last reset a neighbor (`show bgp neighbors ADDR json`): `lastResetDueTo`, with
 /// the last NOTIFICATION's reason and code when there is one: after a BFD failure FRR 8.4
 /// shows "BGP Notification send (Cease/BFD Down, code 060A)" (RFC 9384).
-fn down_reason(neighbor: &Value) -> Option<String> {
-    let field = |name: &str| neighbor.get(name).and_then(Value::as_str);
-    let due = field("lastResetDueTo")?;
+fn down_reason(neighbor: &BgpNeighbor) -> Option<String> {
+    let due = neighbor.last_reset_due_to.as_deref()?;
     Some(
         match (
-            field("lastNotificationReason"),
-            field("lastErrorCodeSubcode"),
+            neighbor.last_notification_reason.as_deref(),
+            neighbor.last_error_code_subcode.as_deref(),
         ) {
             (Some(reason), Some(code)) => format!("{due} ({reason}, code {code})"),
             (None, Some(code)) => format!("{due} (code {code})"),
@@ -305,64 +302,28 @@ fn down_reason(neighbor: &Value) -> Option<String> {
     )
 }
 
-/// Parses the JSON of `show bgp <family> unicast json detail`.
-fn parse_routes(json: &Value) -> std::result::Result<Vec<RibRoute>, String> {
+/// The paths of `show bgp <family> unicast json detail` (its entries with next hops).
+fn parse_routes(table: &RouteTable) -> std::result::Result<Vec<RibRoute>, String> {
     let mut routes = Vec::new();
-    let Some(table) = json.get("routes").and_then(Value::as_object) else {
-        return Ok(routes);
-    };
-    for (prefix, paths) in table {
-        let paths = paths
-            .as_array()
-            .ok_or_else(|| format!("{prefix}: not an array"))?;
-        for path in paths.iter().filter(|p| p.get("nexthops").is_some()) {
-            routes.push(parse_path(prefix, path).map_err(|e| format!("{prefix}: {e} in {path}"))?);
+    for (prefix, paths) in &table.routes {
+        for path in paths.iter().filter(|p| p.nexthops.is_some()) {
+            routes
+                .push(parse_path(prefix, path).map_err(|e| format!("{prefix}: {e} in {path:?}"))?);
         }
     }
     Ok(routes)
 }
 
-/// One path object of the detail JSON.
-fn parse_path(prefix: &str, path: &Value) -> std::result::Result<RibRoute, String> {
-    let strings = |key: &str| -> Vec<String> {
-        path.get(key)
-            .and_then(|v| v.get("list"))
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
+/// One path entry of the detail JSON.
+fn parse_path(prefix: &str, path: &RoutePath) -> std::result::Result<RibRoute, String> {
+    let listed = |attribute: &Option<frr_json::Listed>| {
+        attribute
+            .as_ref()
+            .map(|listed| listed.list.clone())
             .unwrap_or_default()
     };
-    let numbers = |text: &str| -> std::result::Result<Vec<u32>, String> {
-        text.split(':')
-            .map(|n| n.parse::<u32>().map_err(|e| format!("{text}: {e}")))
-            .collect()
-    };
-    let mut as_path = Vec::new();
-    for segment in path
-        .pointer("/aspath/segments")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for asn in segment
-            .get("list")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let asn = asn
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or("AS not a number")?;
-            as_path.push(asn);
-        }
-    }
     let mut communities = Vec::new();
-    for community in strings("community") {
+    for community in listed(&path.community) {
         if let Some(known) = well_known_community(&community) {
             communities.push(known);
             continue;
@@ -376,35 +337,34 @@ fn parse_path(prefix: &str, path: &Value) -> std::result::Result<RibRoute, Strin
         ));
     }
     let mut large_communities = Vec::new();
-    for large in strings("largeCommunity") {
-        match numbers(&large)?.as_slice() {
+    for large in listed(&path.large_community) {
+        let numbers = large
+            .split(':')
+            .map(|n| n.parse::<u32>().map_err(|e| format!("{large}: {e}")))
+            .collect::<std::result::Result<Vec<u32>, String>>()?;
+        match numbers.as_slice() {
             &[global, one, two] => large_communities.push((global, one, two)),
             _ => return Err(format!("large community {large}")),
         }
     }
     let next_hop = path
-        .pointer("/nexthops/0/ip")
-        .and_then(Value::as_str)
+        .nexthops
+        .as_deref()
+        .and_then(<[_]>::first)
         .ok_or("no next hop")?;
-    let from = path
-        .pointer("/peer/peerId")
-        .and_then(Value::as_str)
-        .ok_or("no peer")?;
     Ok(RibRoute {
         prefix: prefix.to_owned(),
-        as_path,
-        next_hop: next_hop
-            .parse()
-            .map_err(|e| format!("next hop {next_hop}: {e}"))?,
-        med: path
-            .get("metric")
-            .and_then(Value::as_u64)
-            .map(u32::try_from)
-            .transpose()
-            .map_err(|e| e.to_string())?,
+        as_path: path
+            .aspath
+            .iter()
+            .flat_map(|aspath| &aspath.segments)
+            .flat_map(|segment| segment.list.iter().copied())
+            .collect(),
+        next_hop: next_hop.ip,
+        med: path.metric,
         communities,
         large_communities,
-        from: from.parse().map_err(|e| format!("peer {from}: {e}"))?,
+        from: path.peer.as_ref().ok_or("no peer")?.peer_id,
     })
 }
 
@@ -420,7 +380,8 @@ mod tests {
 
     #[test]
     fn detail_json_yields_each_path_with_its_attributes() {
-        let routes = parse_routes(&serde_json::from_str(DETAIL).unwrap()).unwrap();
+        let table = frr_json::parse("show bgp ipv6 unicast json detail", DETAIL).unwrap();
+        let routes = parse_routes(&table).unwrap();
         assert_eq!(
             routes,
             vec![RibRoute {
@@ -437,21 +398,25 @@ mod tests {
 
     #[test]
     fn the_down_reason_carries_the_last_notification() {
-        let bfd = serde_json::json!({"lastResetDueTo": "BGP Notification send",
-            "lastNotificationReason": "Cease/BFD Down", "lastErrorCodeSubcode": "060A"});
+        let neighbor = |json| serde_json::from_value::<BgpNeighbor>(json).unwrap();
+        let bfd = neighbor(
+            serde_json::json!({"lastResetDueTo": "BGP Notification send",
+            "lastNotificationReason": "Cease/BFD Down", "lastErrorCodeSubcode": "060A"}),
+        );
         assert_eq!(
             down_reason(&bfd).as_deref(),
             Some("BGP Notification send (Cease/BFD Down, code 060A)")
         );
-        let plain = serde_json::json!({"lastResetDueTo": "BFD down received"});
+        let plain = neighbor(serde_json::json!({"lastResetDueTo": "BFD down received"}));
         assert_eq!(down_reason(&plain).as_deref(), Some("BFD down received"));
-        assert_eq!(down_reason(&serde_json::json!({})), None);
+        assert_eq!(down_reason(&neighbor(serde_json::json!({}))), None);
     }
 
     #[test]
     fn an_empty_table_has_no_routes() {
         let json = serde_json::json!({"vrfId": 0, "routes": {}});
-        assert!(parse_routes(&json).unwrap().is_empty());
+        let table: RouteTable = serde_json::from_value(json).unwrap();
+        assert!(parse_routes(&table).unwrap().is_empty());
     }
 
     #[test]

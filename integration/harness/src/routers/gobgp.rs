@@ -16,8 +16,7 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
-
+use super::gobgp_json::{self, AttributeValue, Rib};
 use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
 use crate::error::{Error, Result};
 use crate::netns::run;
@@ -25,8 +24,6 @@ use crate::process::{tail, ChildGuard};
 
 /// How long gobgpd may take to answer on its API.
 const STARTUP: Duration = Duration::from_secs(10);
-/// gobgp's code for the Established state.
-const ESTABLISHED: u64 = 6;
 
 /// A running GoBGP edge router.
 #[derive(Debug)]
@@ -127,22 +124,18 @@ impl EdgeRouter for Gobgp {
             if text.trim().is_empty() {
                 continue;
             }
-            let json: Value = serde_json::from_str(&text)
+            let rib: Rib = serde_json::from_str(&text)
                 .map_err(|e| Error::parse(&what, format!("{e}: {text}")))?;
-            routes.extend(parse_rib(&json).map_err(|detail| Error::parse(&what, detail))?);
+            routes.extend(parse_rib(&rib).map_err(|detail| Error::parse(&what, detail))?);
         }
         Ok(routes)
     }
 
     fn session_established(&self, peer: IpAddr) -> Result<bool> {
         let text = self.gobgp(&["neighbor", &peer.to_string(), "-j"])?;
-        let json: Value = serde_json::from_str(&text)
+        let neighbor: gobgp_json::Neighbor = serde_json::from_str(&text)
             .map_err(|e| Error::parse("gobgp neighbor -j", format!("{e}: {text}")))?;
-        Ok(match json.pointer("/state/session_state") {
-            Some(Value::Number(n)) => n.as_u64() == Some(ESTABLISHED),
-            Some(Value::String(s)) => s.eq_ignore_ascii_case("established"),
-            _ => false,
-        })
+        Ok(neighbor.is_established())
     }
 
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>> {
@@ -203,30 +196,20 @@ fn logfmt(line: &str, key: &str) -> Option<String> {
     }
 }
 
-/// Parses `gobgp global rib -a FAMILY -j`.
-fn parse_rib(json: &Value) -> std::result::Result<Vec<RibRoute>, String> {
+/// The routes of `gobgp global rib -a FAMILY -j`.
+fn parse_rib(rib: &Rib) -> std::result::Result<Vec<RibRoute>, String> {
     let mut routes = Vec::new();
-    let Some(table) = json.as_object() else {
-        return Err(format!("not an object: {json}"));
-    };
-    for (prefix, paths) in table {
-        for path in paths
-            .as_array()
-            .ok_or_else(|| format!("{prefix}: not an array"))?
-        {
-            routes.push(parse_path(prefix, path).map_err(|e| format!("{prefix}: {e} in {path}"))?);
+    for (prefix, paths) in rib {
+        for path in paths {
+            routes
+                .push(parse_path(prefix, path).map_err(|e| format!("{prefix}: {e} in {path:?}"))?);
         }
     }
     Ok(routes)
 }
 
 /// One path of the RIB JSON.
-fn parse_path(prefix: &str, path: &Value) -> std::result::Result<RibRoute, String> {
-    let number = |v: Option<&Value>| -> std::result::Result<u32, String> {
-        v.and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| format!("not a u32: {v:?}"))
-    };
+fn parse_path(prefix: &str, path: &gobgp_json::Path) -> std::result::Result<RibRoute, String> {
     let mut route = RibRoute {
         prefix: prefix.to_owned(),
         as_path: Vec::new(),
@@ -234,72 +217,31 @@ fn parse_path(prefix: &str, path: &Value) -> std::result::Result<RibRoute, Strin
         med: None,
         communities: Vec::new(),
         large_communities: Vec::new(),
-        from: path
-            .get("neighbor-ip")
-            .and_then(Value::as_str)
-            .ok_or("no neighbor-ip")?
-            .parse()
-            .map_err(|e| format!("neighbor-ip: {e}"))?,
+        from: path.neighbor_ip,
     };
-    for attr in path
-        .get("attrs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        match attr.get("type").and_then(Value::as_u64) {
-            Some(2) => {
-                for segment in attr
-                    .get("as_paths")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    for asn in segment
-                        .get("asns")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        route.as_path.push(number(Some(asn))?);
-                    }
-                }
-            }
-            Some(3 | 14) => {
-                let hop = attr
-                    .get("nexthop")
-                    .and_then(Value::as_str)
-                    .ok_or("no nexthop")?;
-                route.next_hop = hop.parse().map_err(|e| format!("nexthop {hop}: {e}"))?;
-            }
-            Some(4) => route.med = Some(number(attr.get("metric"))?),
-            Some(8) => {
-                for community in attr
-                    .get("communities")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let value = number(Some(community))?;
+    for attr in &path.attrs {
+        match attr.code {
+            2 => route
+                .as_path
+                .extend(attr.as_paths.iter().flat_map(|segment| &segment.asns)),
+            3 | 14 => route.next_hop = attr.nexthop.ok_or("no nexthop")?,
+            4 => route.med = Some(attr.metric.ok_or("no metric")?),
+            8 => {
+                for &value in &attr.communities {
                     let high = u16::try_from(value >> 16).map_err(|e| e.to_string())?;
                     let low = u16::try_from(value & 0xffff).map_err(|e| e.to_string())?;
                     route.communities.push((high, low));
                 }
             }
-            Some(32) => {
-                for large in attr
-                    .get("value")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    route.large_communities.push((
-                        number(large.get("ASN"))?,
-                        number(large.get("LocalData1"))?,
-                        number(large.get("LocalData2"))?,
-                    ));
-                }
-            }
+            32 => match &attr.value {
+                Some(AttributeValue::LargeCommunities(larges)) => route.large_communities.extend(
+                    larges
+                        .iter()
+                        .map(|large| (large.asn, large.local_data_1, large.local_data_2)),
+                ),
+                Some(AttributeValue::Other(_)) => return Err("large communities unreadable".into()),
+                None => {}
+            },
             _ => {}
         }
     }

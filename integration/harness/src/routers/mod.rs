@@ -8,7 +8,9 @@
 pub mod bfd;
 pub mod bird;
 pub mod frr;
+pub mod frr_json;
 pub mod gobgp;
+pub mod gobgp_json;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
