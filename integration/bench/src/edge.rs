@@ -26,7 +26,7 @@ use announcer_harness::error::{Error, Result};
 use announcer_harness::netns::{run, Netns};
 use announcer_harness::process::{tail, ChildGuard};
 use announcer_harness::routers::frr_json::BfdPeer;
-use announcer_harness::routers::{RouterKind, LOCAL_AS};
+use announcer_harness::routers::{frr, RouterKind, LOCAL_AS};
 
 /// How long a daemon may take to open its control socket.
 const STARTUP: Duration = Duration::from_secs(10);
@@ -257,38 +257,12 @@ fn start_frr(ns: &Netns, setup: &EdgeSetup) -> Result<Vec<ChildGuard>> {
     // The daemons run as frr: the directory and every file in it are its.
     run(Command::new("chown").args(["-R", "frr:frr"]).arg(dir))?;
     let mut started = Vec::new();
-    for (name, socket, extra) in [
-        ("zebra", "zserv.api", None),
-        ("bfdd", "bfdd.vty", Some(dir.join("bfdd.sock"))),
-        ("bgpd", "bgpd.vty", None),
+    for (name, socket) in [
+        ("zebra", "zserv.api"),
+        ("bfdd", "bfdd.vty"),
+        ("bgpd", "bgpd.vty"),
     ] {
-        let mut command = ns.command(&format!("/usr/lib/frr/{name}"));
-        command
-            .args(["-u", "frr", "-g", "frr", "--vty_socket"])
-            .arg(dir)
-            .arg("-z")
-            .arg(dir.join("zserv.api"))
-            .arg("-f")
-            .arg(dir.join(format!("{name}.conf")))
-            .arg("-i")
-            .arg(dir.join(format!("{name}.pid")));
-        if let Some(ctl) = extra {
-            command.arg("--bfdctl").arg(ctl);
-        }
-        let socket = dir.join(socket);
-        let what = format!("{name} to create {}", socket.display());
-        started.push(ChildGuard::spawn_ready(
-            name,
-            command,
-            dir,
-            (&what, STARTUP),
-            || {
-                socket
-                    .exists()
-                    .then_some(())
-                    .ok_or_else(|| "no socket yet".to_owned())
-            },
-        )?);
+        started.push(frr::start_daemon(ns, dir, name, socket)?);
     }
     // Stopped in reverse: bgpd, bfdd, zebra.
     started.reverse();

@@ -21,7 +21,7 @@ use super::bfd::{self, BfdSession, BfdTimers};
 use super::frr_json::{self, BfdPeer, BgpNeighbor, RoutePath, RouteTable};
 use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
 use crate::error::{Error, Result};
-use crate::netns::run;
+use crate::netns::{run, Netns};
 use crate::process::{tail, ChildGuard};
 
 /// How long each daemon may take to open its socket.
@@ -74,30 +74,6 @@ impl Frr {
         Ok(frr)
     }
 
-    fn daemon(&self, name: &str, socket: &Path) -> Result<ChildGuard> {
-        let dir = &self.setup.dir;
-        let mut command = self.setup.ns.command(&format!("/usr/lib/frr/{name}"));
-        command
-            .args(["-u", "frr", "-g", "frr", "--vty_socket"])
-            .arg(dir)
-            .arg("-z")
-            .arg(dir.join("zserv.api"))
-            .arg("-f")
-            .arg(dir.join(format!("{name}.conf")))
-            .arg("-i")
-            .arg(dir.join(format!("{name}.pid")));
-        if name == "bfdd" {
-            command.arg("--bfdctl").arg(dir.join("bfdd.sock"));
-        }
-        let what = format!("{name} to create {}", socket.display());
-        ChildGuard::spawn_ready(name, command, dir, (&what, STARTUP), || {
-            socket
-                .exists()
-                .then_some(())
-                .ok_or_else(|| "no socket yet".to_owned())
-        })
-    }
-
     /// Runs one `vtysh -c` command against this router's daemons.
     fn vtysh(&self, command: &str) -> Result<String> {
         let mut vtysh = self.setup.ns.command("vtysh");
@@ -122,6 +98,34 @@ impl Frr {
             .ok_or_else(|| Error::parse(&command, format!("no entry for {peer} in {all:?}")))?;
         serde_json::from_value(entry).map_err(|e| Error::parse(command, e.to_string()))
     }
+}
+
+/// Starts FRR's daemon `name` (`zebra`, `bfdd` or `bgpd`) in `ns` as user frr, with
+/// everything in `dir` (its `NAME.conf` and `NAME.pid`, the vty sockets, zebra's
+/// `zserv.api`, bfdd's control socket `bfdd.sock`), and waits until it has created
+/// `socket` there.
+pub fn start_daemon(ns: &Netns, dir: &Path, name: &str, socket: &str) -> Result<ChildGuard> {
+    let mut command = ns.command(&format!("/usr/lib/frr/{name}"));
+    command
+        .args(["-u", "frr", "-g", "frr", "--vty_socket"])
+        .arg(dir)
+        .arg("-z")
+        .arg(dir.join("zserv.api"))
+        .arg("-f")
+        .arg(dir.join(format!("{name}.conf")))
+        .arg("-i")
+        .arg(dir.join(format!("{name}.pid")));
+    if name == "bfdd" {
+        command.arg("--bfdctl").arg(dir.join("bfdd.sock"));
+    }
+    let socket = dir.join(socket);
+    let what = format!("{name} to create {}", socket.display());
+    ChildGuard::spawn_ready(name, command, dir, (&what, STARTUP), || {
+        socket
+            .exists()
+            .then_some(())
+            .ok_or_else(|| "no socket yet".to_owned())
+    })
 }
 
 /// The value of a community FRR shows by name (RFC 1997, RFC 7999, RFC 8326).
@@ -211,11 +215,11 @@ impl EdgeRouter for Frr {
         ] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
-        self.zebra = Some(self.daemon("zebra", &dir.join("zserv.api"))?);
+        self.zebra = Some(start_daemon(&self.setup.ns, &dir, "zebra", "zserv.api")?);
         if self.bfd {
-            self.bfdd = Some(self.daemon("bfdd", &dir.join("bfdd.vty"))?);
+            self.bfdd = Some(start_daemon(&self.setup.ns, &dir, "bfdd", "bfdd.vty")?);
         }
-        self.bgpd = Some(self.daemon("bgpd", &dir.join("bgpd.vty"))?);
+        self.bgpd = Some(start_daemon(&self.setup.ns, &dir, "bgpd", "bgpd.vty")?);
         Ok(())
     }
 
@@ -371,6 +375,7 @@ fn parse_path(prefix: &str, path: &RoutePath) -> std::result::Result<RibRoute, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routers::fixtures::captured_v6_route;
 
     /// `show bgp ipv6 unicast json detail` as FRR 8.4.4 printed it.
     const DETAIL: &str = r#"{
@@ -382,18 +387,7 @@ mod tests {
     fn detail_json_yields_each_path_with_its_attributes() {
         let table = frr_json::parse("show bgp ipv6 unicast json detail", DETAIL).unwrap();
         let routes = parse_routes(&table).unwrap();
-        assert_eq!(
-            routes,
-            vec![RibRoute {
-                prefix: "2001:db8:100::10/128".into(),
-                as_path: vec![65001, 65001],
-                next_hop: "2001:db8::11".parse().unwrap(),
-                med: Some(7),
-                communities: vec![(65000, 100), (65000, 200)],
-                large_communities: vec![(65000, 1, 2), (65000, 3, 4)],
-                from: "192.0.2.11".parse().unwrap(),
-            }]
-        );
+        assert_eq!(routes, vec![captured_v6_route()]);
     }
 
     #[test]

@@ -17,7 +17,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::gobgp_json::{self, AttributeValue, Rib};
-use super::{EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS, ROUTER_ID};
+use super::{
+    stop_process, EdgeRouter, Mode, PeerConfig, RibRoute, RouterKind, RouterSetup, LOCAL_AS,
+    ROUTER_ID,
+};
 use crate::error::{Error, Result};
 use crate::netns::run;
 use crate::process::{tail, ChildGuard};
@@ -96,10 +99,7 @@ impl EdgeRouter for Gobgp {
     }
 
     fn stop(&mut self) -> Result<()> {
-        if let Some(mut process) = self.process.take() {
-            process.stop(Duration::from_secs(5))?;
-        }
-        Ok(())
+        stop_process(&mut self.process)
     }
 
     fn start_again(&mut self) -> Result<()> {
@@ -251,6 +251,7 @@ fn parse_path(prefix: &str, path: &gobgp_json::Path) -> std::result::Result<RibR
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routers::fixtures::captured_v6_route;
 
     /// `gobgp global rib -a ipv6 -j` as GoBGP 3.10.0 printed it.
     const RIB: &str = r#"{"2001:db8:100::10/128":[{"nlri":{"prefix":"2001:db8:100::10/128"},"age":1795218161,"best":true,"attrs":[{"type":1,"value":0},{"type":2,"as_paths":[{"segment_type":2,"num":2,"asns":[65001,65001]}]},{"type":4,"metric":7},{"type":8,"communities":[4259840100,4259840200]},{"type":32,"value":[{"ASN":65000,"LocalData1":1,"LocalData2":2},{"ASN":65000,"LocalData1":3,"LocalData2":4}]},{"type":14,"nexthop":"2001:db8::11","afi":2,"safi":1,"value":[{"prefix":"2001:db8:100::10/128"}]}],"stale":false,"source-id":"192.0.2.11","neighbor-ip":"192.0.2.11"}]}"#;
@@ -258,18 +259,7 @@ mod tests {
     #[test]
     fn rib_json_yields_each_path_with_its_attributes() {
         let routes = parse_rib(&serde_json::from_str(RIB).unwrap()).unwrap();
-        assert_eq!(
-            routes,
-            vec![RibRoute {
-                prefix: "2001:db8:100::10/128".into(),
-                as_path: vec![65001, 65001],
-                next_hop: "2001:db8::11".parse().unwrap(),
-                med: Some(7),
-                communities: vec![(65000, 100), (65000, 200)],
-                large_communities: vec![(65000, 1, 2), (65000, 3, 4)],
-                from: "192.0.2.11".parse().unwrap(),
-            }]
-        );
+        assert_eq!(routes, vec![captured_v6_route()]);
     }
 
     #[test]

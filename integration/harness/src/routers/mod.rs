@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::netns::Netns;
+use crate::process::ChildGuard;
 use bfd::{BfdSession, BfdTimers};
 
 /// The edge router's AS.
@@ -234,4 +235,32 @@ pub trait EdgeRouter {
     fn last_error(&self, peer: IpAddr) -> Result<Option<String>>;
     /// The router's logs, for failure messages.
     fn logs(&self) -> String;
+}
+
+/// Stops a router that runs as one process, if it runs: SIGTERM, then SIGKILL after 5 s.
+fn stop_process(process: &mut Option<ChildGuard>) -> Result<()> {
+    if let Some(mut process) = process.take() {
+        process.stop(std::time::Duration::from_secs(5))?;
+    }
+    Ok(())
+}
+
+/// What the routers' parsers share in their tests.
+#[cfg(test)]
+mod fixtures {
+    use super::RibRoute;
+
+    /// The IPv6 route the captured router outputs hold: 2001:db8:100::10/128 from
+    /// 192.0.2.11 (AS 65001, prepended once) with MED 7 and both kinds of communities.
+    pub(super) fn captured_v6_route() -> RibRoute {
+        RibRoute {
+            prefix: "2001:db8:100::10/128".into(),
+            as_path: vec![65001, 65001],
+            next_hop: "2001:db8::11".parse().unwrap(),
+            med: Some(7),
+            communities: vec![(65000, 100), (65000, 200)],
+            large_communities: vec![(65000, 1, 2), (65000, 3, 4)],
+            from: "192.0.2.11".parse().unwrap(),
+        }
+    }
 }

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use super::bfd::{self, BfdSession, BfdTimers};
 use super::{
-    EdgeRouter, Mode, PeerConfig, ReceivedUpdates, RibRoute, RouterKind, RouterSetup, LOCAL_AS,
-    ROUTER_ID,
+    stop_process, EdgeRouter, Mode, PeerConfig, ReceivedUpdates, RibRoute, RouterKind, RouterSetup,
+    LOCAL_AS, ROUTER_ID,
 };
 use crate::error::{Error, Result};
 use crate::process::{tail, ChildGuard};
@@ -225,10 +225,7 @@ impl EdgeRouter for Bird {
     }
 
     fn stop(&mut self) -> Result<()> {
-        if let Some(mut process) = self.process.take() {
-            process.stop(Duration::from_secs(5))?;
-        }
-        Ok(())
+        stop_process(&mut self.process)
     }
 
     fn kill(&mut self) -> Result<()> {
