@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use crate::daemon::{Announcer, AnnouncerConfig};
 use crate::error::{Error, Result};
 use crate::http::{get_many, Tally};
-use crate::kernel::next_hops;
+use crate::kernel::expect_next_hops;
 use crate::netns::{run, Netns};
 use crate::preflight::{find_binary, require_announcer, require_built, require_host};
 use crate::process::ChildGuard;
@@ -370,11 +370,7 @@ impl DaemonTestbed {
         let what = format!("kernel route {prefix} via {want:?} within {limit:?}");
         let left = limit.saturating_sub(since.elapsed());
         wait_until(&what, left, FINE_POLL, || {
-            match next_hops(&self.topology.rtr, prefix) {
-                Ok(hops) if hops == want => Ok(since.elapsed()),
-                Ok(hops) => Err(format!("next hops {hops:?}")),
-                Err(e) => Err(e.to_string()),
-            }
+            expect_next_hops(&self.topology.rtr, prefix, want).map(|()| since.elapsed())
         })
     }
 

@@ -25,7 +25,7 @@ use crate::stop;
 use crate::table::{first_line, value};
 use crate::trial_rig::SPEAKER_AS;
 use announcer_harness::error::{Error, Result};
-use announcer_harness::kernel::next_hops;
+use announcer_harness::kernel::expect_next_hops;
 use announcer_harness::netns::{veth, Netns};
 use announcer_harness::routers::RouterKind;
 use announcer_harness::topology::{Topology, ROUTER_V4};
@@ -201,11 +201,7 @@ fn measure(
             &format!("the kernel route {vip} in {}", ns.name()),
             ANNOUNCE_TIMEOUT,
             POLL,
-            || match next_hops(ns, &vip) {
-                Ok(hops) if hops == want => Ok(()),
-                Ok(hops) => Err(format!("next hops {hops:?}")),
-                Err(e) => Err(e.to_string()),
-            },
+            || expect_next_hops(ns, &vip, &want),
         )?;
     }
     if let Some(timers) = bfd {

@@ -27,7 +27,7 @@ use crate::running::Running;
 use crate::stop;
 use crate::trial_rig::TrialRig;
 use announcer_harness::error::{Error, Result};
-use announcer_harness::kernel::next_hops;
+use announcer_harness::kernel::expect_next_hops;
 use announcer_harness::web_server::{start_web_server, HEALTH_PORT};
 
 /// The checks' interval.
@@ -237,11 +237,7 @@ fn measure(
         &format!("the kernel route {vip} via the speaker"),
         ANNOUNCE_TIMEOUT,
         ROUTE_POLL,
-        || match next_hops(&lab.topology.rtr, &vip) {
-            Ok(hops) if hops == want => Ok(()),
-            Ok(hops) => Err(format!("next hops {hops:?}")),
-            Err(e) => Err(e.to_string()),
-        },
+        || expect_next_hops(&lab.topology.rtr, &vip, &want),
     )?;
     let watch = RouteWatch::start(&lab.topology.rtr, dir)?;
     stop::sleep(phase(trial, CHECK_INTERVAL))?;

@@ -35,7 +35,7 @@ use crate::running::Running;
 use crate::stop;
 use crate::trial_rig::{write_file, SPEAKER_AS};
 use announcer_harness::error::{Error, Result};
-use announcer_harness::kernel::next_hops;
+use announcer_harness::kernel::expect_next_hops;
 use announcer_harness::netns::Netns;
 use announcer_harness::routers::{RouterKind, LOCAL_AS};
 use announcer_harness::topology::{Topology, ROUTER_V4};
@@ -261,11 +261,7 @@ fn measure(
         &format!("the kernel route {vip} via the speaker"),
         ANNOUNCE_TIMEOUT,
         ROUTE_POLL,
-        || match next_hops(&topology.rtr, &vip) {
-            Ok(hops) if hops == want => Ok(()),
-            Ok(hops) => Err(format!("next hops {hops:?}")),
-            Err(e) => Err(e.to_string()),
-        },
+        || expect_next_hops(&topology.rtr, &vip, &want),
     )?;
     if let Some(timers) = kind.bfd {
         speaker.poll_until(

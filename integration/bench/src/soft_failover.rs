@@ -20,7 +20,7 @@ use crate::running::Running;
 use crate::stop;
 use crate::trial_rig::{write_file, TrialRig};
 use announcer_harness::error::{Error, Result};
-use announcer_harness::kernel::next_hops;
+use announcer_harness::kernel::expect_next_hops;
 use announcer_harness::routers::bird::BirdOptions;
 use announcer_harness::routers::Mode;
 
@@ -138,11 +138,7 @@ fn measure(lab: &TrialRig, servers: &mut [Server], trial: usize) -> Result<Durat
         &format!("the kernel route {vip} via both servers"),
         ANNOUNCE_TIMEOUT,
         ROUTE_POLL,
-        || match next_hops(&lab.topology.rtr, &vip) {
-            Ok(hops) if hops == both => Ok(()),
-            Ok(hops) => Err(format!("next hops {hops:?}")),
-            Err(e) => Err(e.to_string()),
-        },
+        || expect_next_hops(&lab.topology.rtr, &vip, &both),
     )?;
     let watch = RouteWatch::start(&lab.topology.rtr, &lab.dir("watch")?)?;
     stop::sleep(phase(trial, CHECK_INTERVAL))?;

@@ -20,6 +20,20 @@ pub fn next_hops(ns: &Netns, prefix: &str) -> Result<Vec<IpAddr>> {
     parse_next_hops(&text)
 }
 
+/// Whether `prefix`'s kernel route in `ns` has exactly `want` as next hops (none: no
+/// route), as the bounded waits ([`crate::wait`]) ask: `Ok`, or what it has instead.
+pub fn expect_next_hops(
+    ns: &Netns,
+    prefix: &str,
+    want: &[IpAddr],
+) -> std::result::Result<(), String> {
+    match next_hops(ns, prefix) {
+        Ok(hops) if hops == want => Ok(()),
+        Ok(hops) => Err(format!("next hops {hops:?}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The namespace's TCP `ActiveOpens` counter (from its `/proc/net/snmp`):
 /// how many connections its processes have tried to open.
 pub fn tcp_connect_attempts(ns: &Netns) -> Result<u64> {

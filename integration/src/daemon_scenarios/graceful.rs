@@ -11,7 +11,7 @@ use super::{measured, settled, EXIT_LIMIT, RECONNECT_LIMIT};
 use crate::daemon_testbed::{Bed, DaemonTestbed, HTTP_PORT, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
 use crate::http::{ClientLoop, Failure, Tally};
-use crate::kernel::next_hops;
+use crate::kernel::expect_next_hops;
 use crate::wait::{holds_for, wait_until, POLL};
 
 /// The drain time the drain scenario configures: long enough to watch the router mid-drain.
@@ -183,11 +183,7 @@ pub(super) fn client_loop(lab: &DaemonTestbed) -> ClientLoop {
 }
 
 fn expect_hops(lab: &DaemonTestbed, want: &[IpAddr]) -> std::result::Result<(), String> {
-    match next_hops(&lab.topology.rtr, VIP) {
-        Ok(hops) if hops == want => Ok(()),
-        Ok(hops) => Err(format!("next hops {hops:?}, want {want:?}")),
-        Err(e) => Err(e.to_string()),
-    }
+    expect_next_hops(&lab.topology.rtr, VIP, want).map_err(|e| format!("{e}, want {want:?}"))
 }
 
 /// The router holds web2's route, marked 65535:0.

@@ -8,7 +8,7 @@ use super::{
     SESSION_TIMEOUT, SPEAKER_AS, V4_ROUTE,
 };
 use crate::error::Result;
-use crate::kernel::next_hops;
+use crate::kernel::expect_next_hops;
 use crate::routers::RouterKind;
 use crate::sender::Announcement;
 use crate::wait::{wait_until, POLL};
@@ -60,11 +60,7 @@ pub fn two_speakers_share_a_multipath_kernel_route(sender: SenderKind, test: &st
 fn wait_kernel_next_hops(lab: &InteropRig, want: &[IpAddr]) -> Result<()> {
     let what = format!("kernel route {V4_ROUTE} via {want:?}");
     wait_until(&what, ROUTE_TIMEOUT, POLL, || {
-        match next_hops(&lab.topology.rtr, V4_ROUTE) {
-            Ok(hops) if hops == want => Ok(()),
-            Ok(hops) => Err(format!("next hops {hops:?}")),
-            Err(e) => Err(e.to_string()),
-        }
+        expect_next_hops(&lab.topology.rtr, V4_ROUTE, want)
     })
 }
 

@@ -7,7 +7,7 @@ use super::{
     SHUTDOWN_REASON, SPEAKER_AS, V4_ROUTE, V6_ROUTE,
 };
 use crate::error::{Error, Result};
-use crate::kernel::{next_hops, tcp_connect_attempts};
+use crate::kernel::{expect_next_hops, tcp_connect_attempts};
 use crate::routers::RouterKind;
 use crate::sender::Announcement;
 use crate::wait::{holds_for, wait_until, POLL};
@@ -62,11 +62,7 @@ pub fn withdrawn_routes_disappear(pair: Pair, test: &str) -> Result<()> {
                     &format!("kernel route {prefix} removed"),
                     ROUTE_TIMEOUT,
                     POLL,
-                    || match next_hops(&rtr, prefix) {
-                        Ok(hops) if hops.is_empty() => Ok(()),
-                        Ok(hops) => Err(format!("next hops {hops:?}")),
-                        Err(e) => Err(e.to_string()),
-                    },
+                    || expect_next_hops(&rtr, prefix, &[]),
                 )?;
             }
         }

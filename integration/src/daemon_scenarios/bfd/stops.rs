@@ -16,7 +16,7 @@ use crate::daemon_scenarios::withdrawal::{expect_shutdown_reason, stop_and_exit}
 use crate::daemon_scenarios::{measured, EXIT_LIMIT, RECONNECT_LIMIT};
 use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, FINE_POLL, VIP};
 use crate::error::{Error, Result};
-use crate::kernel::next_hops;
+use crate::kernel::{expect_next_hops, next_hops};
 use crate::netns::Netns;
 use crate::routers::bfd::FAST;
 use crate::routers::RouterKind;
@@ -281,16 +281,9 @@ pub fn a_crashed_daemon_ends_as_the_router_documents(bed: Bed, test: &str) -> Re
                 )
             }
             CrashOutcome::StaleUntilNewStart => {
-                holds_for(
-                    "the stale route kept via both",
-                    STALE_WATCH,
-                    POLL,
-                    || match next_hops(&lab.topology.rtr, VIP) {
-                        Ok(hops) if hops == both => Ok(()),
-                        Ok(hops) => Err(format!("next hops {hops:?}")),
-                        Err(e) => Err(e.to_string()),
-                    },
-                )?;
+                holds_for("the stale route kept via both", STALE_WATCH, POLL, || {
+                    expect_next_hops(&lab.topology.rtr, VIP, &both)
+                })?;
                 eprintln!(
                     "[lab] {router} kept web2's route for {} ms after the crash",
                     start.elapsed().as_millis()

@@ -16,7 +16,7 @@ use super::{faulted, log_lines, measured_count, state_file, wait_log, MAINT_VIP}
 use crate::daemon_scenarios::{expect_serving, measured, RETURN_LIMIT, WITHDRAW_LIMIT};
 use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
-use crate::kernel::next_hops;
+use crate::kernel::expect_next_hops;
 use crate::wait::{holds_for, POLL};
 
 /// The size of each daemon's state tmpfs.
@@ -82,11 +82,7 @@ pub fn an_unusable_state_dir_refuses_maintenance_and_changes_nothing(
             "a refused withdraw to leave the route",
             UNCHANGED_FOR,
             POLL,
-            || match next_hops(&lab.topology.rtr, VIP) {
-                Ok(hops) if hops == both => Ok(()),
-                Ok(hops) => Err(format!("{VIP} via {hops:?}")),
-                Err(e) => Err(e.to_string()),
-            },
+            || expect_next_hops(&lab.topology.rtr, VIP, &both).map_err(|e| format!("{VIP}: {e}")),
         )?;
         refused(web1, unusable, &["announce", MAINT_VIP])?;
         wait_log(
