@@ -6,10 +6,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::signal::unix::{signal, SignalKind};
-
 use announcer_harness::error::{Error, Result};
 use announcer_harness::wait::wait_until_unless;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 /// Set once SIGINT or SIGTERM arrived.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -18,29 +18,16 @@ static STOP: AtomicBool = AtomicBool::new(false);
 const SLICE: Duration = Duration::from_millis(20);
 
 /// Handles SIGINT and SIGTERM from now on (on a thread of its own) by
-/// setting the stop flag.
+/// setting the stop flag; later signals change nothing.
 pub fn install() -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("start the signal thread's runtime", e))?;
-    let (mut int, mut term) = runtime
-        .block_on(async {
-            Ok::<_, std::io::Error>((
-                signal(SignalKind::interrupt())?,
-                signal(SignalKind::terminate())?,
-            ))
-        })
-        .map_err(|e| Error::io("install signal handlers", e))?;
+    let mut signals =
+        Signals::new([SIGINT, SIGTERM]).map_err(|e| Error::io("install signal handlers", e))?;
     std::thread::spawn(move || {
-        runtime.block_on(async {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
+        for _ in signals.forever() {
+            if !STOP.swap(true, Ordering::SeqCst) {
+                eprintln!("bench: interrupted; cleaning up");
             }
-        });
-        eprintln!("bench: interrupted; cleaning up");
-        STOP.store(true, Ordering::SeqCst);
+        }
     });
     Ok(())
 }
