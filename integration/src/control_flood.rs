@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::kernel::next_hops;
 use crate::netns::{run, Netns};
 use crate::routers::RouterKind;
+use crate::status::Requester;
 
 /// How many idle connections the flood opens.
 pub const CONNECTIONS: usize = 1_100;
@@ -235,21 +236,8 @@ pub fn a_withdrawal_records_who_asked(web_server: &str, test: &str) -> Result<()
         web1.announcer
             .control(&["withdraw", "--now", VIP, "--reason", REASON])?;
         let status = web1.announcer.status()?;
-        let json: serde_json::Value = serde_json::from_str(&status.raw)
-            .map_err(|e| Error::parse("announcer status --json", e.to_string()))?;
-        let by = json
-            .get("vips")
-            .and_then(serde_json::Value::as_array)
-            .and_then(|vips| {
-                vips.iter()
-                    .find(|v| v.get("prefix").and_then(serde_json::Value::as_str) == Some(VIP))
-            })
-            .and_then(|vip| vip.pointer("/maintenance/by"));
-        let field = |name: &str| {
-            by.and_then(|b| b.get(name))
-                .and_then(serde_json::Value::as_u64)
-        };
-        let (Some(0), Some(pid)) = (field("uid"), field("pid")) else {
+        let by = status.vip(VIP)?.maintenance.as_ref().and_then(|m| m.by);
+        let Some(Requester { uid: 0, pid }) = by else {
             return Err(Error::Check(format!(
                 "status names no requester uid 0 with a pid: {}",
                 status.raw

@@ -138,6 +138,17 @@ pub struct Announcer {
     bfd: Option<BfdTimers>,
 }
 
+/// Fails unless the daemon exited with success on SIG`signal` (its exit `status`).
+pub fn expect_clean_exit(status: ExitStatus, signal: &str) -> Result<()> {
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::Check(format!(
+            "announcer exited with {status} on SIG{signal}"
+        )))
+    }
+}
+
 impl Announcer {
     /// Writes `config` to `dir/announcer.toml`; nothing runs yet.
     pub fn new(binary: &Path, ns: Arc<Netns>, dir: &Path, config: AnnouncerConfig) -> Result<Self> {

@@ -46,6 +46,25 @@ pub struct BirdSender {
 }
 
 impl BirdSender {
+    /// Waits until the session is Established (`up`) or not (`!up`).
+    fn wait_session(&self, up: bool, timeout: Duration) -> Result<()> {
+        let what = if up {
+            "reference BIRD session Established"
+        } else {
+            "reference BIRD session down"
+        };
+        wait_until(what, timeout, POLL, || {
+            let text = self
+                .birdc(&["show", "protocols", PROTOCOL])
+                .map_err(|e| e.to_string())?;
+            if text.contains("Established") == up {
+                Ok(())
+            } else {
+                Err(text)
+            }
+        })
+    }
+
     /// Starts BIRD in `ns` with no routes.
     pub fn start(ns: Arc<Netns>, setup: BirdSenderSetup) -> Result<Self> {
         write_config(&setup, &[])?;
@@ -192,29 +211,11 @@ impl Sender for BirdSender {
     }
 
     fn wait_established(&mut self, timeout: Duration) -> Result<()> {
-        wait_until("reference BIRD session Established", timeout, POLL, || {
-            let text = self
-                .birdc(&["show", "protocols", PROTOCOL])
-                .map_err(|e| e.to_string())?;
-            if text.contains("Established") {
-                Ok(())
-            } else {
-                Err(text)
-            }
-        })
+        self.wait_session(true, timeout)
     }
 
     fn wait_down(&mut self, timeout: Duration) -> Result<()> {
-        wait_until("reference BIRD session down", timeout, POLL, || {
-            let text = self
-                .birdc(&["show", "protocols", PROTOCOL])
-                .map_err(|e| e.to_string())?;
-            if text.contains("Established") {
-                Err(text)
-            } else {
-                Ok(())
-            }
-        })
+        self.wait_session(false, timeout)
     }
 
     fn logs(&self) -> String {

@@ -34,6 +34,26 @@ pub struct PeerStatus {
     pub routes_sent: u64,
     /// The last error on the session, if any.
     pub last_error: Option<String>,
+    /// Its BFD session, when the peer has `bfd = true`.
+    #[serde(default)]
+    pub bfd: Option<BfdStatus>,
+}
+
+/// One peer's `bfd` object in `announcer status --json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BfdStatus {
+    /// Our session state.
+    pub state: String,
+    /// Our sending interval in force, in milliseconds.
+    pub transmit_interval_ms: Option<f64>,
+    /// How long the router may be silent, in milliseconds.
+    pub detection_time_ms: Option<f64>,
+    /// Our multiplier.
+    pub multiplier: u8,
+    /// Up-to-Down failures so far.
+    pub failures: u64,
+    /// Whether the session has been Up.
+    pub ever_up: bool,
 }
 
 /// A VIP and why it is or is not announced.
@@ -65,6 +85,18 @@ pub struct Maintenance {
     /// When it ends by itself (`withdraw --for`), in seconds since the Unix epoch.
     #[serde(default)]
     pub until_unix: Option<f64>,
+    /// Who asked (the client's credentials on the control socket).
+    #[serde(default)]
+    pub by: Option<Requester>,
+}
+
+/// The client that set a maintenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Requester {
+    /// Its user id.
+    pub uid: u32,
+    /// Its process id.
+    pub pid: u32,
 }
 
 /// A health check of a VIP.

@@ -24,12 +24,11 @@ pub use stops::{
 
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-
 use super::{measured, settled_with, RECONNECT_LIMIT, RETURN_LIMIT, SETTLE};
 use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, VIP};
 use crate::error::{Error, Result};
 use crate::routers::bfd::{BfdSession, BfdTimers, FAST};
+use crate::status::BfdStatus;
 use crate::topology::ROUTER_V4;
 use crate::wait::{wait_until, POLL};
 
@@ -38,23 +37,6 @@ const SLOW: BfdTimers = BfdTimers::symmetric(Duration::from_millis(300), 5);
 /// A server that stops answering leaves the router's kernel route within this (the target
 /// is a detection time, 300 ms, plus the router's reaction).
 const FAILOVER_LIMIT: Duration = Duration::from_secs(1);
-
-/// One peer's `bfd` object in `announcer status --json`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BfdStatus {
-    /// Our session state.
-    pub state: String,
-    /// Our sending interval in force, in milliseconds.
-    pub transmit_interval_ms: Option<f64>,
-    /// How long the router may be silent, in milliseconds.
-    pub detection_time_ms: Option<f64>,
-    /// Our multiplier.
-    pub multiplier: u8,
-    /// Up-to-Down failures so far.
-    pub failures: u64,
-    /// Whether the session has been Up.
-    pub ever_up: bool,
-}
 
 /// The BFD figures expected at both ends when we run `ours` and the router [`FAST`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,20 +86,9 @@ fn with_bfd(
 fn announcer_bfd(web: &Web) -> Result<BfdStatus> {
     let status = web.announcer.status()?;
     let peer = status.peer(&ROUTER_V4.to_string())?;
-    let value: serde_json::Value = serde_json::from_str(&status.raw)
-        .map_err(|e| Error::parse("announcer status --json", e.to_string()))?;
-    let bfd = value
-        .get("peers")
-        .and_then(serde_json::Value::as_array)
-        .and_then(|peers| {
-            peers.iter().find(|p| {
-                p.get("address").and_then(serde_json::Value::as_str) == Some(&peer.address)
-            })
-        })
-        .and_then(|p| p.get("bfd"))
-        .ok_or_else(|| Error::Check(format!("no bfd object in status: {}", status.raw)))?;
-    serde_json::from_value(bfd.clone())
-        .map_err(|e| Error::parse("status bfd object", format!("{e}: {bfd}")))
+    peer.bfd
+        .clone()
+        .ok_or_else(|| Error::Check(format!("no bfd object in status: {}", status.raw)))
 }
 
 /// The router's BFD session with web `n`.

@@ -97,6 +97,15 @@ fn settled_with(
     }
 }
 
+/// Fails unless web1's announcer still runs after `what` (a refused reload).
+fn expect_still_running(lab: &mut DaemonTestbed, what: &str) -> Result<()> {
+    if lab.web_mut(1)?.announcer.is_running()? {
+        Ok(())
+    } else {
+        Err(Error::Check(format!("announcer exited on {what}")))
+    }
+}
+
 /// Prints a figure for the report (shown with `--nocapture`).
 fn measured(what: &str, took: Duration) {
     eprintln!("measured: {what} took {} ms", took.as_millis());

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::{
-    expect_answers, expect_routes_sent, expect_vip, measured, settled, settled_with, HOLD_MARGIN,
-    HOLD_TIME, RECONNECT_LIMIT, RETURN_LIMIT, VIP2, VIP2_ADDRESS,
+    expect_answers, expect_routes_sent, expect_still_running, expect_vip, measured, settled,
+    settled_with, HOLD_MARGIN, HOLD_TIME, RECONNECT_LIMIT, RETURN_LIMIT, VIP2, VIP2_ADDRESS,
 };
 use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, FINE_POLL, VIP};
 use crate::error::{Error, Result};
@@ -117,13 +117,7 @@ fn a_bad_reload_changes_nothing(lab: &mut DaemonTestbed) -> Result<()> {
             }
         },
     )?;
-    if lab.web_mut(1)?.announcer.is_running()? {
-        Ok(())
-    } else {
-        Err(Error::Check(
-            "announcer exited on SIGHUP with a bad config".into(),
-        ))
-    }
+    expect_still_running(lab, "SIGHUP with a bad config")
 }
 
 /// The router peer's `uptime_secs` in `status`.

@@ -9,7 +9,7 @@ use super::{
     expect_answers, expect_routes_sent, expect_serving, expect_vip, measured, settled, EXIT_LIMIT,
     MAINTENANCE_REASON, RETURN_LIMIT, SETTLE, WITHDRAW_LIMIT,
 };
-use crate::daemon::{CHECK_INTERVAL, FALL, RISE};
+use crate::daemon::{expect_clean_exit, CHECK_INTERVAL, FALL, RISE};
 use crate::daemon_testbed::{Bed, DaemonTestbed};
 use crate::daemon_testbed::{Web, VIP, VIP_ADDRESS};
 use crate::error::{Error, Result};
@@ -77,11 +77,7 @@ pub fn maintenance_withdraws_and_survives_a_restart(bed: Bed, test: &str) -> Res
         let web2 = lab.web_mut(2)?;
         web2.announcer.signal("TERM")?;
         let status = web2.announcer.wait_exit(EXIT_LIMIT)?;
-        if !status.success() {
-            return Err(Error::Check(format!(
-                "announcer exited with {status} on SIGTERM"
-            )));
-        }
+        expect_clean_exit(status, "TERM")?;
         web2.announcer.start()?;
         let peer = web2.peer();
         wait_until(
@@ -209,12 +205,7 @@ pub(super) fn stop_and_exit(
         &format!("SIG{signal} to exit seen (polled after the withdraw)"),
         start.elapsed(),
     );
-    if !status.success() {
-        return Err(Error::Check(format!(
-            "announcer exited with {status} on SIG{signal}"
-        )));
-    }
-    Ok(())
+    expect_clean_exit(status, signal)
 }
 
 /// The router shows our Administrative Shutdown with a reason as `peer`'s last error.

@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::{announcer_bfd, log_count, router_bfd, wait_back, wait_bfd, with_bfd, FAILOVER_LIMIT};
+use crate::daemon::expect_clean_exit;
 use crate::daemon_scenarios::graceful::{client_loop, expect_no_failures};
 use crate::daemon_scenarios::withdrawal::{expect_shutdown_reason, stop_and_exit};
 use crate::daemon_scenarios::{measured, EXIT_LIMIT, RECONNECT_LIMIT};
@@ -187,11 +188,7 @@ pub fn a_planned_restart_keeps_the_bfd_session_up(bed: Bed, test: &str) -> Resul
         let web2 = lab.web_mut(2)?;
         web2.announcer.signal("USR2")?;
         let status = web2.announcer.wait_exit(EXIT_LIMIT)?;
-        if !status.success() {
-            return Err(Error::Check(format!(
-                "announcer exited with {status} on SIGUSR2"
-            )));
-        }
+        expect_clean_exit(status, "USR2")?;
         measured("BFD restart: SIGUSR2 to exit", start.elapsed());
         web2.announcer.start()?;
         measured(

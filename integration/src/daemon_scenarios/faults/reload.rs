@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::{faulted, log_lines, wait_log};
+use crate::daemon_scenarios::expect_still_running;
 use crate::daemon_scenarios::{expect_vip, measured, RETURN_LIMIT};
 use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, VIP};
 use crate::error::{Error, Result};
@@ -167,13 +168,7 @@ fn reload_refused(lab: &mut DaemonTestbed, text: &str, location: &str) -> Result
             }
         },
     )?;
-    if lab.web_mut(1)?.announcer.is_running()? {
-        Ok(())
-    } else {
-        Err(Error::Check(
-            "announcer exited on SIGHUP with a broken file".into(),
-        ))
-    }
+    expect_still_running(lab, "SIGHUP with a broken file")
 }
 
 /// The 1-based line of `text` that contains `needle`.
