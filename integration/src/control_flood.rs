@@ -145,10 +145,7 @@ impl FloodOutcome {
 /// The flood scenario (see the module doc): fails unless the target holds,
 /// after printing its figures.
 pub fn idle_connections_under_a_low_open_files_limit(web_server: &str, test: &str) -> Result<()> {
-    let options = TestbedOptions {
-        tools: vec!["prlimit"],
-        ..TestbedOptions::default()
-    };
+    let options = TestbedOptions::needing(&["prlimit"]);
     let bed = Bed::new(RouterKind::Bird, web_server);
     let Some(lab) = DaemonTestbed::start_with(bed, &options, test)? else {
         return Ok(());

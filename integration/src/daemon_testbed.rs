@@ -103,6 +103,16 @@ pub struct TestbedOptions {
     pub web_files: Vec<(&'static str, &'static str)>,
 }
 
+impl TestbedOptions {
+    /// The standard testbed, for a scenario that also runs `tools` (e.g. `nft`).
+    pub fn needing(tools: &[&'static str]) -> Self {
+        TestbedOptions {
+            tools: tools.to_vec(),
+            ..TestbedOptions::default()
+        }
+    }
+}
+
 /// One web namespace: its `announcer` and its `web-server`.
 #[derive(Debug)]
 pub struct Web {

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{get_many, Tally};
+use crate::netns::run_verbose;
 use crate::preflight::{require_announcer, require_built, require_host};
 use crate::routers::frr_json::{self, BfdPeer};
 use crate::routers::RouterKind;
@@ -70,25 +71,7 @@ impl RunningTopology {
 
     /// Runs `lab args...` and returns its stdout.
     fn lab(&self, args: &[&str]) -> Result<String> {
-        let line = format!("lab {}", args.join(" "));
-        let output = Command::new(&self.lab)
-            .args(args)
-            .output()
-            .map_err(|e| Error::io(format!("run {line}"), e))?;
-        if !output.status.success() {
-            return Err(Error::Command {
-                command: line,
-                status: output.status,
-                stderr: format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&output.stdout),
-                    String::from_utf8_lossy(&output.stderr)
-                )
-                .trim()
-                .to_owned(),
-            });
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        run_verbose(Command::new(&self.lab).args(args))
     }
 
     /// Runs `lab exec <file> <node> -- command...` and returns its stdout.

@@ -117,18 +117,37 @@ pub fn veth(a: &Netns, a_if: &str, b: &Netns, b_if: &str) -> Result<()> {
 
 /// Runs a command to completion; its stdout, or an error with its stderr.
 pub fn run(command: &mut Command) -> Result<String> {
+    run_reporting(command, false)
+}
+
+/// [`run`] for a command whose progress on stdout explains a failure (the `lab` runner):
+/// the error carries its stdout and its stderr.
+pub fn run_verbose(command: &mut Command) -> Result<String> {
+    run_reporting(command, true)
+}
+
+/// Runs `command` to completion; its stdout, or an error with its stderr (after its stdout
+/// if `with_stdout`).
+fn run_reporting(command: &mut Command, with_stdout: bool) -> Result<String> {
     let line = format!("{command:?}").replace('"', "");
     let output = command
         .output()
         .map_err(|e| Error::io(format!("run {line}"), e))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let shown = if with_stdout {
+            format!("{stdout}{stderr}")
+        } else {
+            stderr.into_owned()
+        };
         return Err(Error::Command {
             command: line,
             status: output.status,
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            stderr: shown.trim().to_owned(),
         });
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok(stdout.into_owned())
 }
 
 /// Runs `work` on a short-lived thread that has entered the network namespace `name`

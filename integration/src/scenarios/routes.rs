@@ -25,10 +25,7 @@ pub fn session_reaches_established(pair: Pair, test: &str) -> Result<()> {
 /// communities.
 pub fn routes_arrive_with_attributes(pair: Pair, prepend: u8, test: &str) -> Result<()> {
     InteropRig::scenario(pair, &InteropSpec::single(), test, |lab| {
-        lab.wait_established(1, SESSION_TIMEOUT)?;
-        for prefix in [V4_ROUTE, V6_ROUTE] {
-            lab.sender(1)?.announce(&decorated(prefix, prepend))?;
-        }
+        established_announcing(lab, |prefix| decorated(prefix, prepend))?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             let got = lab.wait_route(1, prefix, ROUTE_TIMEOUT)?;
             assert_route(
@@ -44,10 +41,7 @@ pub fn routes_arrive_with_attributes(pair: Pair, prepend: u8, test: &str) -> Res
 /// from the kernel).
 pub fn withdrawn_routes_disappear(pair: Pair, test: &str) -> Result<()> {
     InteropRig::scenario(pair, &InteropSpec::single(), test, |lab| {
-        lab.wait_established(1, SESSION_TIMEOUT)?;
-        for prefix in [V4_ROUTE, V6_ROUTE] {
-            lab.sender(1)?.announce(&Announcement::new(prefix))?;
-        }
+        established_announcing(lab, Announcement::new)?;
         for prefix in [V4_ROUTE, V6_ROUTE] {
             lab.wait_route(1, prefix, ROUTE_TIMEOUT)?;
         }
@@ -78,10 +72,7 @@ pub fn withdrawn_routes_disappear(pair: Pair, test: &str) -> Result<()> {
 /// sender reconnects and re-announces its routes.
 pub fn routes_return_after_router_restart(pair: Pair, test: &str) -> Result<()> {
     InteropRig::scenario(pair, &InteropSpec::single(), test, |lab| {
-        lab.wait_established(1, SESSION_TIMEOUT)?;
-        for prefix in [V4_ROUTE, V6_ROUTE] {
-            lab.sender(1)?.announce(&decorated(prefix, 0))?;
-        }
+        established_announcing(lab, |prefix| decorated(prefix, 0))?;
         lab.wait_route(1, V4_ROUTE, ROUTE_TIMEOUT)?;
         lab.router.stop()?;
         lab.sender(1)?.wait_down(ROUTE_TIMEOUT)?;
@@ -150,4 +141,17 @@ pub fn clean_shutdown_shows_the_reason(pair: Pair, test: &str) -> Result<()> {
         })?;
         lab.wait_no_route(1, V4_ROUTE, ROUTE_TIMEOUT)
     })
+}
+
+/// Waits until speaker 1's session is Established, then has it announce
+/// `announcement(prefix)` for [`V4_ROUTE`] and [`V6_ROUTE`].
+fn established_announcing(
+    lab: &mut InteropRig,
+    announcement: impl Fn(&str) -> Announcement,
+) -> Result<()> {
+    lab.wait_established(1, SESSION_TIMEOUT)?;
+    for prefix in [V4_ROUTE, V6_ROUTE] {
+        lab.sender(1)?.announce(&announcement(prefix))?;
+    }
+    Ok(())
 }

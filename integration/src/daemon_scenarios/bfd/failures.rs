@@ -14,7 +14,7 @@ use nix::unistd::Pid;
 use super::{expect_reset_by_bfd, log_count, wait_back, with_bfd, FAILOVER_LIMIT};
 use crate::daemon::{CHECK_INTERVAL, CHECK_TIMEOUT};
 use crate::daemon_scenarios::measured;
-use crate::daemon_testbed::{Bed, TestbedOptions, Web, FINE_POLL, VIP};
+use crate::daemon_testbed::{Bed, DaemonTestbed, TestbedOptions, Web, FINE_POLL, VIP};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::process::{ChildGuard, Streams};
@@ -108,21 +108,33 @@ impl Drop for Dropping<'_> {
     }
 }
 
+/// Waits until web2's next hop has left the router's kernel route (from `start`, within
+/// `limit`), prints how long that took as `what`, and checks that the router says BFD
+/// reset the session.
+fn expect_dropped_by_bfd(
+    lab: &DaemonTestbed,
+    (start, limit): (Instant, Duration),
+    what: &str,
+) -> Result<()> {
+    let web1 = lab.web(1)?.peer();
+    let took = lab.wait_next_hops(VIP, &[web1], start, limit)?;
+    measured(what, took);
+    expect_reset_by_bfd(lab, 2)
+}
+
 /// Every process of web2's namespace stopped: its next hop leaves the router's kernel
 /// route within a second (BFD's 300 ms detection, where hold-time expiry takes seconds),
 /// the router says BFD reset the session; continued, web2 comes back by itself.
 pub fn a_frozen_server_leaves_the_route_within_a_second(bed: Bed, test: &str) -> Result<()> {
     let router = bed.router;
     with_bfd(bed, TestbedOptions::default(), test, |lab| {
-        let web1 = lab.web(1)?.peer();
         let start = Instant::now();
         let frozen = Frozen::freeze(lab.web(2)?)?;
-        let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
-        measured(
+        expect_dropped_by_bfd(
+            lab,
+            (start, FAILOVER_LIMIT),
             &format!("BFD: web2 frozen → next hop gone at {router}"),
-            took,
-        );
-        expect_reset_by_bfd(lab, 2)?;
+        )?;
         let resumed = Instant::now();
         drop(frozen);
         wait_back(
@@ -142,21 +154,16 @@ pub fn a_link_dropping_packets_unseen_by_the_router_removes_the_server(
     test: &str,
 ) -> Result<()> {
     let router = bed.router;
-    let options = TestbedOptions {
-        tools: vec!["nft"],
-        ..TestbedOptions::default()
-    };
+    let options = TestbedOptions::needing(&["nft"]);
     with_bfd(bed, options, test, |lab| {
-        let web1 = lab.web(1)?.peer();
         let web2 = lab.web(2)?;
         let start = Instant::now();
         let dropping = Dropping::start(&web2.ns, web2.dir())?;
-        let took = lab.wait_next_hops(VIP, &[web1], start, FAILOVER_LIMIT)?;
-        measured(
+        expect_dropped_by_bfd(
+            lab,
+            (start, FAILOVER_LIMIT),
             &format!("BFD: web2's packets dropped → next hop gone at {router}"),
-            took,
-        );
-        expect_reset_by_bfd(lab, 2)?;
+        )?;
         let healed = Instant::now();
         dropping.stop()?;
         wait_back(
@@ -180,25 +187,20 @@ pub fn a_stalled_check_loop_stops_bfd_and_the_router_drops_the_server(
     test: &str,
 ) -> Result<()> {
     let router = bed.router;
-    let options = TestbedOptions {
-        tools: vec!["strace"],
-        ..TestbedOptions::default()
-    };
+    let options = TestbedOptions::needing(&["strace"]);
     with_bfd(bed, options, test, |lab| {
-        let web1 = lab.web(1)?.peer();
         let stall_rule = CHECK_INTERVAL + CHECK_TIMEOUT + STALL_SLACK;
         let limit = stall_rule + BFD_LEASE + LIVENESS;
         let stalled_seen = log_count(lab.web(2)?, "check loop stalled")?;
         let (tracer, start) = stall_main_thread(lab.web(2)?)?;
-        let took = lab.wait_next_hops(VIP, &[web1], start, limit)?;
-        measured(
+        expect_dropped_by_bfd(
+            lab,
+            (start, limit),
             &format!(
                 "BFD: web2's daemon loop stalled → next hop gone at {router} (bound {} ms)",
                 limit.as_millis()
             ),
-            took,
-        );
-        expect_reset_by_bfd(lab, 2)?;
+        )?;
         wait_log(lab.web(2)?, "stopped making progress", 0)?;
         // The lease ran out before the stall rule could call the loop stalled: keep it
         // stalled past that rule, so the daemon sees the stall once its thread runs again.

@@ -69,7 +69,7 @@ pub fn an_unusable_state_dir_refuses_maintenance_and_changes_nothing(
         let file = state_file(web1)?;
         let seen = log_lines(web1, &[CANNOT_SAVE])?.len();
         let state_dir = web1.announcer.config().state_dir.clone();
-        break_state_dir(web1, unusable, &state_dir)?;
+        set_state_dir(web1, unusable, &state_dir, true)?;
         let took = refused(web1, unusable, &["withdraw", "--now", VIP, "--reason", "x"])?;
         measured("refused withdraw answered", took);
         wait_log(
@@ -98,40 +98,32 @@ pub fn an_unusable_state_dir_refuses_maintenance_and_changes_nothing(
                 state_file(web1)?
             )));
         }
-        repair_state_dir(web1, unusable, &state_dir)?;
+        set_state_dir(web1, unusable, &state_dir, false)?;
         usable_again(lab)
     })
 }
 
-/// Makes `web`'s state directory (its private tmpfs) unusable.
-fn break_state_dir(web: &Web, unusable: Unusable, state_dir: &Path) -> Result<()> {
-    let dir = state_dir.to_string_lossy();
+/// Makes `web`'s state directory (its private tmpfs) unusable as `unusable` says
+/// (`broken`), or undoes that.
+fn set_state_dir(web: &Web, unusable: Unusable, state_dir: &Path, broken: bool) -> Result<()> {
     match unusable {
-        Unusable::ReadOnly => web
-            .announcer
-            .in_mount_namespace("mount", &["-o", "remount,ro", &dir])
-            .map(drop),
-        Unusable::Full => {
-            let path = web.announcer.state_dir_seen()?.join(FILLER);
-            let bytes = fill(&path)?;
-            measured_count("bytes written to fill the state tmpfs", bytes);
-            Ok(())
+        Unusable::ReadOnly => {
+            let mode = if broken { "remount,ro" } else { "remount,rw" };
+            let dir = state_dir.to_string_lossy();
+            web.announcer
+                .in_mount_namespace("mount", &["-o", mode, &dir])
+                .map(drop)
         }
-    }
-}
-
-/// Undoes [`break_state_dir`].
-fn repair_state_dir(web: &Web, unusable: Unusable, state_dir: &Path) -> Result<()> {
-    let dir = state_dir.to_string_lossy();
-    match unusable {
-        Unusable::ReadOnly => web
-            .announcer
-            .in_mount_namespace("mount", &["-o", "remount,rw", &dir])
-            .map(drop),
         Unusable::Full => {
             let path = web.announcer.state_dir_seen()?.join(FILLER);
-            std::fs::remove_file(&path)
-                .map_err(|e| Error::io(format!("remove {}", path.display()), e))
+            if broken {
+                let bytes = fill(&path)?;
+                measured_count("bytes written to fill the state tmpfs", bytes);
+                Ok(())
+            } else {
+                std::fs::remove_file(&path)
+                    .map_err(|e| Error::io(format!("remove {}", path.display()), e))
+            }
         }
     }
 }
