@@ -26,7 +26,7 @@ const EXTRA_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 /// `Ok(true)` if `test` can run with `router`; an error naming what is missing if not.
 /// (It never returns `Ok(false)`; the `bool` stays for the callers' `if !require_host(..)?`.)
 pub fn require_host(router: RouterKind, test: &str) -> Result<bool> {
-    if !is_root() {
+    if !nix::unistd::geteuid().is_root() {
         return unavailable(test, "needs root (network namespaces)");
     }
     let missing: Vec<&str> = COMMON
@@ -99,17 +99,6 @@ fn unavailable(test: &str, reason: &str) -> Result<bool> {
         "{test}: {reason}; lab tests are ignored by a plain `cargo test` and run as root by \
          `sudo scripts/test`"
     )))
-}
-
-/// Whether the effective user is root (from `/proc/self/status`).
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("Uid:"))
-            .and_then(|ids| ids.split_whitespace().nth(1))
-            .is_some_and(|effective| effective == "0")
-    })
 }
 
 /// The path of `name` (absolute, or looked up in `PATH` and the sbin dirs).

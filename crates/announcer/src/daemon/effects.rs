@@ -63,13 +63,8 @@ pub trait Effects {
 
 /// The running BGP sessions: what the daemon tells them and asks of them.
 pub trait Routes {
-    /// Wants `prefix` announced with `attributes` to `target`.
-    fn announce(
-        &self,
-        target: Target,
-        prefix: Prefix,
-        attributes: Arc<RouteAttributes>,
-    ) -> BgpResult;
+    /// Wants `prefix` announced with `attrs` to `target`.
+    fn announce(&self, target: Target, prefix: Prefix, attrs: Arc<RouteAttributes>) -> BgpResult;
 
     /// Wants `prefix` withdrawn from `target`.
     fn withdraw(&self, target: Target, prefix: Prefix) -> BgpResult;
@@ -109,13 +104,8 @@ impl Effects for Vips {
         Vips::bind(self, binding, interface, addr).await
     }
 
-    async fn bind_all(
-        &self,
-        binding: Binding,
-        interface: &str,
-        addrs: &[IpAddr],
-    ) -> NetResult<BindOutcomes> {
-        Vips::bind_all(self, binding, interface, addrs).await
+    async fn bind_all(&self, how: Binding, on: &str, addrs: &[IpAddr]) -> NetResult<BindOutcomes> {
+        Vips::bind_all(self, how, on, addrs).await
     }
 
     async fn unbind(&self, binding: Binding, interface: &str, addr: IpAddr) -> NetResult<()> {
@@ -140,13 +130,8 @@ impl Effects for Vips {
 }
 
 impl Routes for Speaker {
-    fn announce(
-        &self,
-        target: Target,
-        prefix: Prefix,
-        attributes: Arc<RouteAttributes>,
-    ) -> BgpResult {
-        Speaker::announce(self, target, prefix, attributes)
+    fn announce(&self, target: Target, prefix: Prefix, attrs: Arc<RouteAttributes>) -> BgpResult {
+        Speaker::announce(self, target, prefix, attrs)
     }
 
     fn withdraw(&self, target: Target, prefix: Prefix) -> BgpResult {

@@ -162,18 +162,10 @@ pub struct FakeSessions {
 }
 
 impl Routes for FakeSessions {
-    fn announce(
-        &self,
-        target: Target,
-        prefix: Prefix,
-        attributes: Arc<RouteAttributes>,
-    ) -> BgpResult {
-        let marks = if attributes
-            .communities
-            .contains(&Community::GRACEFUL_SHUTDOWN)
-        {
+    fn announce(&self, target: Target, prefix: Prefix, attrs: Arc<RouteAttributes>) -> BgpResult {
+        let marks = if attrs.communities.contains(&Community::GRACEFUL_SHUTDOWN) {
             Marks::Draining
-        } else if attributes.as_path_prepend > 0 {
+        } else if attrs.as_path_prepend > 0 {
             Marks::Degraded
         } else {
             Marks::Plain
