@@ -67,6 +67,29 @@ impl BfdSession {
     pub fn is_up(&self) -> bool {
         self.state == "Up"
     }
+
+    /// Whether the session is Up and has not gone down since `before` was read: the same
+    /// mark, or (BIRD) a `Since` time within [`SINCE_JITTER`] of it, as BIRD prints that time
+    /// from a clock that can move by a millisecond between two reads.
+    pub fn stayed_up_since(&self, before: &BfdSession) -> bool {
+        let close = match (time_of_day(&self.mark), time_of_day(&before.mark)) {
+            (Some(now), Some(then)) => now.abs_diff(then) <= SINCE_JITTER.as_millis(),
+            _ => false,
+        };
+        self.is_up() && (self.mark == before.mark || close)
+    }
+}
+
+/// How far apart two of BIRD's `Since` times of one unchanged session may be.
+const SINCE_JITTER: Duration = Duration::from_millis(50);
+
+/// `HH:MM:SS.mmm` as milliseconds since midnight, if `text` is such a time.
+fn time_of_day(text: &str) -> Option<u128> {
+    let (clock, millis) = text.split_once('.')?;
+    let mut parts = clock.split(':').map(|part| part.parse::<u128>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    let millis: u128 = millis.parse().ok()?;
+    (parts.next().is_none() && millis < 1000).then_some(((h * 60 + m) * 60 + s) * 1000 + millis)
 }
 
 /// BIRD's `protocol bfd` on `interface` with `timers`.
@@ -205,6 +228,31 @@ IP address                Interface  State      Since         Interval  Timeout
             None
         );
         assert!(parse_bird_sessions("192.0.2.11 br0 Up", web1()).is_err());
+    }
+
+    #[test]
+    fn a_session_stayed_up_while_its_mark_holds_or_bird_moves_its_since_by_a_millisecond() {
+        let session = |state: &str, mark: &str| BfdSession {
+            state: state.to_owned(),
+            mark: mark.to_owned(),
+            transmit_interval: None,
+            detection_time: None,
+            raw: String::new(),
+        };
+        let before = session("Up", "11:39:52.851");
+        let cases = [
+            (session("Up", "11:39:52.851"), true),
+            (session("Up", "11:39:52.850"), true),
+            (session("Up", "11:39:53.494"), false),
+            (session("Down", "11:39:52.851"), false),
+            (session("Up", "up events 1, down events 0"), false),
+        ];
+        for (after, stayed) in cases {
+            assert_eq!(after.stayed_up_since(&before), stayed, "{after:?}");
+        }
+        let frr = session("Up", "up events 1, down events 0");
+        assert!(session("Up", "up events 1, down events 0").stayed_up_since(&frr));
+        assert!(!session("Up", "up events 2, down events 1").stayed_up_since(&frr));
     }
 
     #[test]

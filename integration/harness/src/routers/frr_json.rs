@@ -26,6 +26,10 @@ pub struct BfdPeer {
     pub multihop: bool,
     /// `up`, `down`, `init` or `shutdown`.
     pub status: Option<String>,
+    /// Why the session last went down, on FRR's side (`administratively down`, ...).
+    pub diagnostic: Option<String>,
+    /// Why the session last went down, as the peer said.
+    pub remote_diagnostic: Option<String>,
     /// FRR's Desired Min TX, in ms.
     pub transmit_interval: Option<u64>,
     /// FRR's Required Min RX, in ms.

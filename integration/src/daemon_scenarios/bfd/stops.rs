@@ -161,7 +161,7 @@ pub fn sigterm_with_bfd_closes_with_a_cease_not_a_bfd_failure(bed: Bed, test: &s
             lab.router.bfd_session(peer)?
         );
         let after = router_bfd(lab, 2)?;
-        if !after.is_up() || after.mark != web2_bfd.mark {
+        if !after.stayed_up_since(&web2_bfd) {
             return Err(Error::Check(format!(
                 "web2's BFD session changed: {} → {}",
                 web2_bfd.raw, after.raw
@@ -221,7 +221,7 @@ pub fn a_planned_restart_keeps_the_bfd_session_up(bed: Bed, test: &str) -> Resul
         );
         holds_for("web2's BFD session Up and unchanged", AFTER, POLL, || {
             let now = router_bfd(lab, 2).map_err(|e| e.to_string())?;
-            if now.is_up() && now.mark == before.mark {
+            if now.stayed_up_since(&before) {
                 Ok(())
             } else {
                 Err(format!("before {}; now {}", before.raw, now.raw))
