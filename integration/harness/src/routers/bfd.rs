@@ -72,16 +72,20 @@ impl BfdSession {
     /// mark, or (BIRD) a `Since` time within [`SINCE_JITTER`] of it, as BIRD prints that time
     /// from a clock that can move by a millisecond between two reads.
     pub fn stayed_up_since(&self, before: &BfdSession) -> bool {
-        let close = match (time_of_day(&self.mark), time_of_day(&before.mark)) {
-            (Some(now), Some(then)) => now.abs_diff(then) <= SINCE_JITTER.as_millis(),
-            _ => false,
-        };
-        self.is_up() && (self.mark == before.mark || close)
+        self.is_up() && (self.mark == before.mark || close_times(&self.mark, &before.mark))
     }
 }
 
 /// How far apart two of BIRD's `Since` times of one unchanged session may be.
-const SINCE_JITTER: Duration = Duration::from_millis(50);
+pub const SINCE_JITTER: Duration = Duration::from_millis(50);
+
+/// Whether `a` and `b` are both times of day (`HH:MM:SS.mmm`) within [`SINCE_JITTER`].
+pub fn close_times(a: &str, b: &str) -> bool {
+    match (time_of_day(a), time_of_day(b)) {
+        (Some(a), Some(b)) => a.abs_diff(b) <= SINCE_JITTER.as_millis(),
+        _ => false,
+    }
+}
 
 /// `HH:MM:SS.mmm` as milliseconds since midnight, if `text` is such a time.
 fn time_of_day(text: &str) -> Option<u128> {
@@ -253,6 +257,35 @@ IP address                Interface  State      Since         Interval  Timeout
         let frr = session("Up", "up events 1, down events 0");
         assert!(session("Up", "up events 1, down events 0").stayed_up_since(&frr));
         assert!(!session("Up", "up events 2, down events 1").stayed_up_since(&frr));
+    }
+
+    #[test]
+    fn a_bgp_session_mark_holds_while_bird_moves_its_since_by_a_millisecond() {
+        use crate::routers::same_session;
+        let bird = "spk0       BGP        ---        up     11:42:52.172  Established";
+        let cases = [
+            (Some(bird), true),
+            (
+                Some("spk0       BGP        ---        up     11:42:52.173  Established"),
+                true,
+            ),
+            (
+                Some("spk0       BGP        ---        up     11:42:55.004  Established"),
+                false,
+            ),
+            (
+                Some("spk0       BGP        ---        up     11:42:52.172  Connect"),
+                false,
+            ),
+            (None, false),
+        ];
+        for (after, same) in cases {
+            assert_eq!(same_session(Some(bird), after), same, "{after:?}");
+        }
+        let frr = "established connection #1";
+        assert!(same_session(Some(frr), Some(frr)));
+        assert!(!same_session(Some(frr), Some("established connection #2")));
+        assert!(!same_session(None, None));
     }
 
     #[test]

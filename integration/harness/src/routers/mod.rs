@@ -206,8 +206,8 @@ pub trait EdgeRouter {
     /// A mark of the current Established session with `peer` that changes
     /// whenever the session is reset (BIRD: its `show protocols` line with
     /// the time of the last state change; FRR: the count of established
-    /// connections); `None` while not Established. Comparing two marks tells
-    /// whether the session survived in between.
+    /// connections); `None` while not Established. [`same_session`] compares two
+    /// marks: whether the session survived in between.
     fn session_mark(&self, peer: IpAddr) -> Result<Option<String>> {
         Err(Error::Check(format!(
             "{} cannot tell whether the session with {peer} was reset",
@@ -246,6 +246,23 @@ fn stop_process(process: &mut Option<ChildGuard>) -> Result<()> {
 }
 
 /// What the routers' parsers share in their tests.
+/// Whether two [`EdgeRouter::session_mark`]s are of one session that stayed Established:
+/// both set, and equal word by word, except that a time of day (BIRD's `Since`) may move by
+/// up to [`bfd::SINCE_JITTER`], as BIRD prints it from a clock that moves between reads.
+pub fn same_session(before: Option<&str>, after: Option<&str>) -> bool {
+    let (Some(before), Some(after)) = (before, after) else {
+        return false;
+    };
+    let (mut old, mut new) = (before.split_whitespace(), after.split_whitespace());
+    loop {
+        match (old.next(), new.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b || bfd::close_times(a, b) => {}
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod fixtures {
     use super::RibRoute;
