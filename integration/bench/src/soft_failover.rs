@@ -30,6 +30,9 @@ const ANNOUNCE_TIMEOUT: Duration = Duration::from_secs(60);
 const MOVE_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often the kernel route is looked at while waiting for both paths.
 const ROUTE_POLL: Duration = Duration::from_millis(20);
+/// The daemon's log line for a VIP announced with its own attributes: until its soft check
+/// first passes, a VIP is announced degraded, and two degraded paths are equal too.
+const ANNOUNCED_PLAIN: &str = "announced: bound and all checks pass";
 /// The soft check's name, and the file whose existence fails it.
 const CHECK: &str = "busy";
 
@@ -73,9 +76,11 @@ pub fn run(plan: &Plan, report: &mut Report) {
     }
 }
 
-/// One server of the trial: its directory, its busy file and its daemon.
+/// One server of the trial: its busy file, its log and its daemon.
 struct Server {
     busy: PathBuf,
+    /// The daemon's log (its stderr).
+    log: PathBuf,
     daemon: Running,
 }
 
@@ -104,7 +109,11 @@ fn start_server(plan: &Plan, lab: &TrialRig, n: usize) -> Result<Server> {
     let config = announcer::Config::new(host.v4, &dir, &[FAILOVER_VIP], Vec::new());
     let path = write_file(&dir, "announcer.toml", &soft_check_toml(&config, &busy))?;
     let daemon = announcer::spawn(&plan.binaries.announcer, &host.ns, &dir, &path)?;
-    Ok(Server { busy, daemon })
+    Ok(Server {
+        busy,
+        log: dir.join("announcer.stderr"),
+        daemon,
+    })
 }
 
 /// `config`'s TOML with its one VIP behind the soft check on `busy`.
@@ -124,6 +133,19 @@ fn soft_check_toml(config: &announcer::Config, busy: &Path) -> String {
 /// Waits for the route via both servers, then fails the first one's soft check and times
 /// the route's move to the second.
 fn measure(lab: &TrialRig, servers: &mut [Server], trial: usize) -> Result<Duration> {
+    for server in servers.iter_mut() {
+        let log = server.log.clone();
+        server.daemon.poll_until(
+            "the VIP announced plain (its soft check passing)",
+            ANNOUNCE_TIMEOUT,
+            ROUTE_POLL,
+            || match std::fs::read_to_string(&log) {
+                Ok(text) if text.contains(ANNOUNCED_PLAIN) => Ok(()),
+                Ok(_) => Err("not yet".to_owned()),
+                Err(e) => Err(format!("{}: {e}", log.display())),
+            },
+        )?;
+    }
     let [first, _] = servers else {
         return Err(Error::Check(
             "a soft-failure trial needs two servers".to_owned(),
