@@ -181,9 +181,7 @@ const RSS_GROWTH_KIB: u64 = 4 * 1024;
 fn hostile_bfd_packets_are_discarded_and_only_a_genuine_down_takes_the_session_down() -> Result<()>
 {
     let test = "hostile_bfd_packets_are_discarded_and_only_a_genuine_down_takes_the_session_down";
-    let Some(binary) = require(test)? else {
-        return Ok(());
-    };
+    let binary = require(test)?;
     let start = Instant::now();
     let lab = BfdHostileRig::start(&binary)?;
     let view = lab.bfd()?;

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::preflight::require_announcer;
+use crate::preflight::require_built;
 
 /// The daemon's address (the web namespace).
 pub const ANNOUNCER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 11);
@@ -30,13 +30,10 @@ pub const STRANGER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 99);
 /// How long the daemon waits before it logs one discard reason again.
 pub const LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// The `announcer` binary if the lab can run here (root, `ip`, the binary built next to
-/// this test); otherwise prints a skip line and returns `None`, or fails when
-/// `ANNOUNCER_LAB_REQUIRED=1`.
-pub fn require(test: &str) -> Result<Option<PathBuf>> {
-    let Some(binary) = require_announcer(test)? else {
-        return Ok(None);
-    };
+/// The `announcer` binary if the rig can run here (root, `ip`, the binary built next to
+/// this test); otherwise an error naming what is missing.
+pub fn require(test: &str) -> Result<PathBuf> {
+    let binary = require_built("announcer", test)?;
     crate::hostile::require(&binary.to_string_lossy(), test)
 }
 

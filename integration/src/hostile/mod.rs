@@ -25,8 +25,8 @@ use crate::error::{Error, Result};
 use crate::preflight::{find_binary, require_built};
 
 /// The speaker binary if the hostile-peer rig can run here (root, `ip`, the binary built);
-/// otherwise prints a skip line and returns `None`, or fails when `ANNOUNCER_LAB_REQUIRED=1`.
-pub fn require(binary: &str, test: &str) -> Result<Option<PathBuf>> {
+/// otherwise an error naming what is missing (the tests are `#[ignore]`d unless asked for).
+pub fn require(binary: &str, test: &str) -> Result<PathBuf> {
     let missing = if !nix::unistd::geteuid().is_root() {
         Some("needs root (network namespaces)")
     } else if find_binary("ip").is_none() {
@@ -35,7 +35,7 @@ pub fn require(binary: &str, test: &str) -> Result<Option<PathBuf>> {
         None
     };
     match missing {
-        None => require_built(binary, test).map(Some),
+        None => require_built(binary, test),
         Some(reason) => Err(Error::LabUnavailable(format!(
             "{test}: {reason}; lab tests are ignored by a plain cargo test and run as root by sudo scripts/test"
         ))),

@@ -20,13 +20,10 @@ fn a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_re
         mode: Mode::Active,
         ..RigConfig::default()
     };
-    let Some(mut lab) = lab(
+    let mut lab = lab(
         "a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_reconnects",
         config,
-    )?
-    else {
-        return Ok(());
-    };
+    )?;
     let mut peer = lab.established()?;
     let bytes = valid_update();
     peer.send(bytes.get(..bytes.len() / 2).unwrap_or_default())?;
@@ -60,13 +57,10 @@ fn a_reset_in_the_middle_of_an_update_brings_the_session_down_and_the_speaker_re
 #[test]
 #[ignore = "needs root: scripts/test"]
 fn silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent() -> Result<()> {
-    let Some(lab) = lab(
+    let lab = lab(
         "silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent",
         RigConfig::default(),
-    )?
-    else {
-        return Ok(());
-    };
+    )?;
     let (mut peer, open, took) = lab.opened()?;
     assert_eq!(open.asn().get(), 65001);
     let quiet = Duration::from_secs(2);
@@ -93,13 +87,10 @@ fn silence_after_the_tcp_connect_leaves_the_speaker_waiting_in_opensent() -> Res
 #[ignore = "needs root: scripts/test"]
 fn silence_after_the_open_is_ended_by_hold_timer_expired_after_the_negotiated_hold_time(
 ) -> Result<()> {
-    let Some(lab) = lab(
+    let lab = lab(
         "silence_after_the_open_is_ended_by_hold_timer_expired_after_the_negotiated_hold_time",
         RigConfig::default(),
-    )?
-    else {
-        return Ok(());
-    };
+    )?;
     let (mut peer, _, _) = lab.opened()?;
     peer.send_open(&peer_open(3))?;
     let (notification, took) = peer.expect_notification(PATIENCE)?;
@@ -133,13 +124,10 @@ fn a_notification_from_the_peer_closes_the_session_and_the_speaker_reconnects_af
         mode: Mode::Active,
         ..RigConfig::default()
     };
-    let Some(mut lab) = lab(
+    let mut lab = lab(
         "a_notification_from_the_peer_closes_the_session_and_the_speaker_reconnects_after_backoff",
         config,
-    )?
-    else {
-        return Ok(());
-    };
+    )?;
     let mut peer = lab.established()?;
     let start = Instant::now();
     peer.send(&frame(3, &unhex("06 02 00")))?;
@@ -171,13 +159,10 @@ fn a_notification_from_the_peer_closes_the_session_and_the_speaker_reconnects_af
 #[ignore = "needs root: scripts/test"]
 fn a_second_connection_while_established_is_refused_with_connection_collision_resolution(
 ) -> Result<()> {
-    let Some(mut lab) = lab(
+    let mut lab = lab(
         "a_second_connection_while_established_is_refused_with_connection_collision_resolution",
         RigConfig::default(),
-    )?
-    else {
-        return Ok(());
-    };
+    )?;
     let mut first = lab.established()?;
     let mut second = lab.connection()?;
     let (notification, took) = second.expect_notification(PATIENCE)?;
@@ -206,13 +191,10 @@ fn a_connection_from_an_address_that_is_not_a_peer_is_closed_without_an_open() -
         peer_v4: STRANGER_V4,
         ..RigConfig::default()
     };
-    let Some(lab) = lab(
+    let lab = lab(
         "a_connection_from_an_address_that_is_not_a_peer_is_closed_without_an_open",
         config,
-    )?
-    else {
-        return Ok(());
-    };
+    )?;
     let mut stranger = Peer::connect(&lab.peer_ns, lab.speaker_addr())?;
     let start = Instant::now();
     let answer = stranger.recv(PATIENCE)?;
@@ -234,13 +216,10 @@ fn a_hostile_peer_leaves_the_session_of_another_peer_undisturbed() -> Result<()>
         bystander: true,
         ..RigConfig::default()
     };
-    let Some(mut lab) = lab(
+    let mut lab = lab(
         "a_hostile_peer_leaves_the_session_of_another_peer_undisturbed",
         config,
-    )?
-    else {
-        return Ok(());
-    };
+    )?;
     let mut bystander = lab.bystander()?;
     let mut hostile = lab.established()?;
     let mut bytes = keepalive();
